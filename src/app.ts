@@ -1,0 +1,134 @@
+/**
+ * Composes one Gatehouse process: headers, request ids, logging, our routes, then the
+ * provider. Stateless: everything it remembers is in the store.
+ */
+import Koa from 'koa';
+import helmet from 'koa-helmet';
+import mount from 'koa-mount';
+import Router from '@koa/router';
+import { createAccounts } from './accounts/index.js';
+import type { GatehouseConfig } from './config/index.js';
+import { errorHandler, requestContext } from './http/middleware.js';
+import { serveStatic } from './http/static.js';
+import { interactionRoutes } from './interactions/routes.js';
+import { loadSigningKeys } from './keys/index.js';
+import { createLogger, type Logger } from './log.js';
+import { accountKindOf } from './accounts/types.js';
+import { createProvider, type AccountClaims } from './oidc/provider.js';
+import { observeProvider } from './oidc/events.js';
+import type { Services } from './services.js';
+import { createStore, waitForReady } from './store/index.js';
+import { createLimiter } from './store/rate-limit.js';
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+export interface GatehouseApp {
+  app: Koa;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Origins our pages may post forms to or be redirected to from a form (CSP form-action). */
+function formTargets(config: GatehouseConfig): string[] {
+  const origins = new Set<string>();
+  for (const t of config.tenants) t.domains.forEach((d) => origins.add(d));
+  for (const c of config.clients) [...c.redirectUris, ...c.postLogoutRedirectUris].forEach((u) => origins.add(new URL(u).origin));
+  return [...origins];
+}
+
+export async function createApp(config: GatehouseConfig, options: AppOptions = {}): Promise<GatehouseApp> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const { store, redis } = createStore(config.redis, { prefix: config.storePrefix });
+  if (redis) await waitForReady(redis, 10_000);
+  const signing = await loadSigningKeys({ keysSource: config.keysSource, production: config.production });
+  const accounts = createAccounts(store, { argon2: config.policy.argon2 });
+
+  const lookupAccount = async (id: string): Promise<AccountClaims | null> => {
+    const kind = accountKindOf(id);
+    if (kind === 'admin') {
+      const a = await accounts.admins.findById(id);
+      return a && { id: a.id, kind, email: a.email, name: a.name, disabled: a.disabled };
+    }
+    if (kind === 'user') {
+      const u = await accounts.users.findById(id);
+      return u && { id: u.id, kind, email: u.email, name: u.name, tenant: u.tenant, disabled: u.disabled };
+    }
+    return null;
+  };
+
+  const provider = createProvider({ config, store, jwks: { keys: signing.keys }, logger, lookupAccount });
+  observeProvider(provider, logger);
+
+  const limits = config.policy.rateLimits;
+  const services: Services = {
+    config,
+    store,
+    redis,
+    logger,
+    provider,
+    accounts,
+    limiters: {
+      loginPerAccount: createLimiter('login-account', limits.loginPerAccount, redis, config.storePrefix),
+      loginPerIp: createLimiter('login-ip', limits.loginPerIp, redis, config.storePrefix),
+    },
+  };
+
+  const app = new Koa();
+  // Under koa-mount the outer app's keys and proxy are the ones that count (OIDC-PROVIDER-NOTES "Hosting").
+  app.keys = config.cookieKeys;
+  app.proxy = config.trustProxy;
+  app.silent = true;
+
+  app.use(requestContext(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'", ...formTargets(config)],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      strictTransportSecurity: config.issuer.startsWith('https://'),
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(serveStatic());
+  app.use(errorHandler());
+
+  const health = new Router();
+  health.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  health.get('/readyz', async (ctx) => {
+    try {
+      await store.ping();
+      ctx.body = { status: 'ready', store: store.kind, keys: signing.keys.length };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', store: store.kind };
+    }
+  });
+  app.use(health.routes());
+  const interactions = interactionRoutes(services);
+  app.use(interactions.routes()).use(interactions.allowedMethods());
+  app.use(mount(provider));
+
+  return {
+    app,
+    services,
+    async close() {
+      await store.close();
+    },
+  };
+}

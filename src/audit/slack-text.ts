@@ -1,0 +1,96 @@
+import type { AuditEvent } from './events.js';
+
+/**
+ * Slack treats `&`, `<` and `>` as control characters: `<!channel>` pings a whole
+ * channel and `<https://…|text>` disguises a link. Every value we interpolate (the
+ * admin's free-text reason above all) is escaped so it shows as typed.
+ */
+function escapeSlack(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function detail(event: AuditEvent, key: string): string | undefined {
+  const value = event.details?.[key];
+  return value === undefined ? undefined : String(value);
+}
+
+/** Human names when the caller recorded them, ids otherwise; raw (escape on output). */
+function who(event: AuditEvent) {
+  return {
+    admin: detail(event, 'adminEmail') ?? event.admin ?? 'unknown',
+    user: detail(event, 'userEmail') ?? event.user ?? 'unknown',
+    tenant: event.tenant ?? 'unknown tenant',
+  };
+}
+
+function facts(parts: Array<[label: string, value: string | undefined]>): string {
+  const present = parts.filter((part): part is [string, string] => part[1] !== undefined && part[1] !== '');
+  return present.length === 0 ? '' : ` (${present.map(([label, value]) => `${label}${escapeSlack(value)}`).join('; ')})`;
+}
+
+/**
+ * The one-line Slack message for an event (`{"text": …}` webhooks).
+ *
+ * @example
+ * formatSlackText(event) // ":rotating_light: Support impersonation started — admin alice@… is acting as bob@… on acme (reason: …; session …)"
+ */
+export function formatSlackText(event: AuditEvent): string {
+  const names = who(event);
+  const [admin, user, tenant] = [escapeSlack(names.admin), escapeSlack(names.user), escapeSlack(names.tenant)];
+  const session = event.sid;
+  switch (event.type) {
+    case 'impersonation.started':
+      return (
+        `:rotating_light: Support impersonation started — admin ${admin} is acting as ${user} on ${tenant}` +
+        facts([
+          ['reason: ', event.reason],
+          ['session ', session],
+          ['until ', detail(event, 'expiresAt')],
+        ])
+      );
+    case 'impersonation.ended': {
+      const endedBy = detail(event, 'endedBy');
+      const why = [endedBy && `ended by ${endedBy}`, event.code].filter(Boolean).join(', ');
+      return (
+        `:white_check_mark: Support impersonation ended — admin ${admin} is no longer acting as ${user} on ${tenant}` +
+        facts([
+          ['why: ', why || 'not recorded'],
+          ['session ', session],
+        ])
+      );
+    }
+    case 'impersonation.ticket_replayed':
+      return (
+        `:warning: Impersonation ticket replayed — a ticket for admin ${admin} acting as ${user} on ${tenant} ` +
+        'was presented a second time and refused' +
+        facts([
+          ['code: ', event.code],
+          ['session ', session],
+          ['from ', event.ip],
+        ])
+      );
+    case 'impersonation.denied':
+      return (
+        `:no_entry: Support impersonation denied — admin ${admin} may not act as ${user} on ${tenant}` +
+        facts([
+          ['code: ', event.code],
+          ['reason: ', event.reason],
+        ])
+      );
+    case 'impersonation.ticket_issued':
+      return (
+        `:ticket: Impersonation ticket issued — admin ${admin} may act as ${user} on ${tenant}` +
+        facts([['reason: ', event.reason]])
+      );
+    default:
+      return (
+        `Gatehouse audit event ${event.type} (${event.outcome})` +
+        facts([
+          ['admin ', event.admin && names.admin],
+          ['user ', event.user && names.user],
+          ['tenant ', event.tenant],
+          ['code: ', event.code],
+        ])
+      );
+  }
+}

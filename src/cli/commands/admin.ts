@@ -1,0 +1,69 @@
+import { type Admin, AccountError } from '../../accounts/index.js';
+import { adminByEmail, collectAll, parseRoles } from '../checks.js';
+import { type CliContext, CliError, type CommandGroup, optionalString, requireString } from '../command.js';
+import { formatDate, formatTable, printable } from '../format.js';
+
+const row = (a: Admin) => [a.email, printable(a.name), a.roles.join(',') || '-', a.disabled ? 'disabled' : 'active', a.id, formatDate(a.createdAt)];
+
+async function setDisabled(ctx: CliContext, email: string, disabled: boolean) {
+  const { admins } = await ctx.accounts();
+  const admin = await adminByEmail(admins, email);
+  await admins.setDisabled(admin.id, disabled);
+  ctx.out(`${disabled ? 'disabled' : 'enabled'} admin ${admin.email} (${admin.id})`);
+}
+
+/** Support staff accounts (PROTOCOL §1: admins are a model of their own). */
+export const admin: CommandGroup = {
+  name: 'admin',
+  summary: 'support staff accounts',
+  actions: {
+    create: {
+      usage: '--email E --name N [--roles a,b]',
+      summary: 'create an admin; the password is read from stdin or prompted for',
+      options: { email: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' } },
+      async run(ctx, values) {
+        const email = requireString(values, 'email');
+        const name = requireString(values, 'name');
+        const roles = parseRoles(ctx.config(), optionalString(values, 'roles'));
+        const { admins } = await ctx.accounts();
+        // Refuse before asking for a password the operator would type for nothing.
+        if (await admins.findByEmail(email)) throw new CliError(`an admin with email ${email.trim().toLowerCase()} already exists`);
+        const password = await ctx.readPassword();
+        try {
+          const created = await admins.create({ email, name, roles, password });
+          ctx.out(`created admin ${created.email} (${created.id})`);
+        } catch (err) {
+          if (err instanceof AccountError && err.code === 'email_taken') {
+            throw new CliError(`an admin with email ${email.trim().toLowerCase()} already exists`);
+          }
+          throw err;
+        }
+      },
+    },
+    list: {
+      usage: '[--query q] [--json]',
+      summary: 'list admins, newest first',
+      options: { query: { type: 'string' }, json: { type: 'boolean' } },
+      async run(ctx, values) {
+        const { admins } = await ctx.accounts();
+        const query = optionalString(values, 'query');
+        const all = await collectAll((offset) => admins.list({ query, offset, limit: 500 }));
+        if (values.json) return ctx.out(JSON.stringify(all, null, 2));
+        if (all.length === 0) return ctx.note('no admins');
+        ctx.out(formatTable(['EMAIL', 'NAME', 'ROLES', 'STATUS', 'ID', 'CREATED'], all.map(row)));
+      },
+    },
+    disable: {
+      usage: '<email>',
+      summary: 'stop an admin from signing in',
+      positionals: ['email'],
+      run: (ctx, _values, [email]) => setDisabled(ctx, email!, true),
+    },
+    enable: {
+      usage: '<email>',
+      summary: 'let a disabled admin sign in again',
+      positionals: ['email'],
+      run: (ctx, _values, [email]) => setDisabled(ctx, email!, false),
+    },
+  },
+};

@@ -1,0 +1,158 @@
+/**
+ * Builds the one typed, validated configuration object from the environment and the config
+ * file (PROTOCOL §9). Invalid configuration stops startup with a message naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { configSchema, type GatehouseFileConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../config/gatehouse.dev.json');
+
+export interface RedisConnection {
+  url?: string;
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  clusterNodes?: { host: string; port: number }[];
+}
+
+export interface GatehouseConfig extends GatehouseFileConfig {
+  issuer: string;
+  port: number;
+  production: boolean;
+  /** null = the embedded memory store (dev only). */
+  redis: RedisConnection | null;
+  /** GATEHOUSE_KEYS: a path or the JWKS itself; null = generate dev keys. */
+  keysSource: string | null;
+  logLevel: string;
+  configPath: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Values that mark a secret as a development one; production refuses them. */
+export const isDevSecret = (value: string) => value.startsWith('dev-') || value.length < 16;
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        '',
+      );
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Replaces `env:NAME` strings with the variable's value, anywhere in the tree. */
+function resolveEnvRefs(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+  if (typeof value === 'string' && value.startsWith('env:')) {
+    const name = value.slice(4);
+    const resolved = env[name];
+    if (resolved === undefined || resolved === '') throw new ConfigError(`${path}: environment variable ${name} is not set`);
+    return resolved;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveEnvRefs(v, env, path ? `${path}.${k}` : k)]),
+    );
+  }
+  return value;
+}
+
+function parseHostList(value: string, variable: string): { host: string; port: number }[] {
+  return value.split(',').map((entry) => {
+    const [host, port] = entry.trim().split(':');
+    const n = Number(port);
+    if (!host || !Number.isInteger(n) || n <= 0 || n > 65535) throw new ConfigError(`${variable}: "${entry}" is not host:port`);
+    return { host, port: n };
+  });
+}
+
+function redisFromEnv(env: NodeJS.ProcessEnv): RedisConnection | null {
+  if (env.REDIS_CLUSTER_NODES) return { clusterNodes: parseHostList(env.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES') };
+  if (env.REDIS_SENTINELS) {
+    if (!env.REDIS_SENTINEL_NAME) throw new ConfigError('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS');
+    return { sentinels: parseHostList(env.REDIS_SENTINELS, 'REDIS_SENTINELS'), sentinelName: env.REDIS_SENTINEL_NAME };
+  }
+  if (env.REDIS_URL) {
+    if (!/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL: must start with redis:// or rediss://');
+    return { url: env.REDIS_URL };
+  }
+  return null;
+}
+
+/** Parses and validates a config object (already read from a file). */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, configPath = '(inline)'): GatehouseConfig {
+  const resolved = resolveEnvRefs(raw, env, '');
+  const result = configSchema.safeParse(resolved);
+  if (!result.success) throw new ConfigError(`invalid config ${configPath}: ${formatIssues(result.error)}`);
+  const file = result.data;
+
+  const port = env.PORT === undefined ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT: must be a port number');
+  const production = env.NODE_ENV === 'production';
+  const issuer = (env.GATEHOUSE_ISSUER ?? file.issuer ?? `http://localhost:${port}`).replace(/\/$/, '');
+  try {
+    new URL(issuer);
+  } catch {
+    throw new ConfigError('GATEHOUSE_ISSUER: must be a URL');
+  }
+  const config: GatehouseConfig = {
+    ...file,
+    issuer,
+    port,
+    production,
+    redis: redisFromEnv(env),
+    keysSource: env.GATEHOUSE_KEYS ?? null,
+    logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'info'),
+    configPath,
+  };
+  if (production) assertProductionSafe(config);
+  return config;
+}
+
+/** NODE_ENV=production refuses the memory store, dev keys, dev secrets and the seed (PROTOCOL §9). */
+function assertProductionSafe(config: GatehouseConfig) {
+  const problems: string[] = [];
+  if (!config.redis) problems.push('no store configured (set REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); the memory store is for development only');
+  if (!config.keysSource) problems.push('GATEHOUSE_KEYS is not set; generated keys are for development only');
+  if (config.seed) problems.push('seed: demo accounts are refused in production');
+  if (!config.issuer.startsWith('https://')) problems.push('GATEHOUSE_ISSUER: must be https in production');
+  config.cookieKeys.forEach((k, i) => isDevSecret(k) && problems.push(`cookieKeys[${i}]: a development or short secret`));
+  config.clients.forEach((c, i) => {
+    if (c.clientSecret && isDevSecret(c.clientSecret)) problems.push(`clients[${i}].clientSecret: a development or short secret`);
+  });
+  config.webhooks.forEach((w, i) => {
+    if (w.secret && isDevSecret(w.secret)) problems.push(`webhooks[${i}].secret: a development or short secret`);
+  });
+  if (problems.length) throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
+}
+
+/** Loads the config named by GATEHOUSE_CONFIG (default: the dev config in config/). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatehouseConfig {
+  const configPath = resolve(env.GATEHOUSE_CONFIG ?? DEFAULT_CONFIG_PATH);
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${configPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config ${configPath} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, env, configPath);
+}
+
+export const findTenant = (config: GatehouseFileConfig, id: string) => config.tenants.find((t) => t.id === id);
+export const findClient = (config: GatehouseFileConfig, id: string) => config.clients.find((c) => c.clientId === id);
+export const tenantOfOrigin = (config: GatehouseFileConfig, origin: string) =>
+  config.tenants.find((t) => t.domains.includes(origin));

@@ -1,0 +1,220 @@
+/**
+ * The configuration schema: every option, its default and why. The README's configuration
+ * reference mirrors this file; change both together.
+ */
+import { z } from 'zod';
+
+const origin = z
+  .string()
+  .url()
+  .refine((v) => new URL(v).origin === v, 'must be an origin: scheme://host[:port] with no path or trailing slash');
+
+/** A secret given inline or as `env:NAME` (resolved at load time, so the file can be committed). */
+const secret = z.string().min(1);
+
+const rateLimit = z.object({
+  /** How many attempts are allowed in one window. */
+  points: z.number().int().positive(),
+  /** The window in seconds. */
+  duration: z.number().int().positive(),
+});
+
+export const tenantSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().min(1),
+  /** The tenant's custom domains (origins). Tickets are minted for one of them (PROTOCOL §3.2). */
+  domains: z.array(origin).min(1),
+  /** Where the tenant app receives tickets (PROTOCOL §3.3). */
+  redeemPath: z.string().startsWith('/').default('/impersonate'),
+  /** `form_post` keeps tickets out of URLs; `query` only for apps that can only take GET. */
+  ticketDelivery: z.enum(['form_post', 'query']).default('form_post'),
+  /** `none`: support may act without asking; `opt-in`: the user must allow it; `access-code`: the user must hand over a code. */
+  consent: z.enum(['none', 'opt-in', 'access-code']).default('none'),
+  impersonation: z
+    .object({
+      /** Longest impersonation session; hard cap 8 h. */
+      maxSeconds: z.number().int().min(60).max(8 * 3600).default(3600),
+      /** Used when the console asks for no duration. */
+      defaultSeconds: z.number().int().min(60).max(8 * 3600).default(1800),
+      /** Scopes an impersonation token may carry. */
+      scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+    })
+    .default({ maxSeconds: 3600, defaultSeconds: 1800, scopes: ['openid', 'profile', 'email'] })
+    .refine((v) => v.defaultSeconds <= v.maxSeconds, 'defaultSeconds must not exceed maxSeconds'),
+  /** What a replayed ticket does to the session the first presentation started. */
+  onReplay: z.enum(['revoke', 'audit']).default('revoke'),
+});
+
+export const clientSchema = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/),
+    name: z.string().optional(),
+    /** Absent for public clients (PKCE S256 then required). */
+    clientSecret: secret.optional(),
+    /** `support-console` may mint tickets; `tenant` logs in its tenant's users and redeems tickets. */
+    role: z.enum(['tenant', 'support-console']),
+    tenant: z.string().optional(),
+    redirectUris: z.array(z.string().url()).default([]),
+    postLogoutRedirectUris: z.array(z.string().url()).default([]),
+    grantTypes: z
+      .array(
+        z.enum([
+          'authorization_code',
+          'refresh_token',
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+        ]),
+      )
+      .default(['authorization_code', 'refresh_token']),
+    scope: z.string().default('openid profile email offline_access'),
+  })
+  .refine((c) => (c.role === 'tenant') === Boolean(c.tenant), {
+    message: 'a tenant client names its tenant; a support-console client names none',
+    path: ['tenant'],
+  });
+
+export const roleSchema = z.object({
+  name: z.string().min(1),
+  /** Tenants this role may impersonate users of: a list of tenant ids or `*`. */
+  tenants: z.union([z.literal('*'), z.array(z.string())]).default([]),
+  /** Whether users marked `sensitive` may be impersonated. */
+  sensitive: z.boolean().default(false),
+});
+
+export const webhookSchema = z.object({
+  url: z.string().url(),
+  /** Event types to send, or `*`. */
+  events: z.array(z.string()).default(['impersonation.started', 'impersonation.ended']),
+  format: z.enum(['slack', 'json']).default('json'),
+  secret: secret.optional(),
+});
+
+const seedSchema = z.object({
+  admins: z
+    .array(
+      z.object({
+        email: z.string().email(),
+        name: z.string(),
+        password: z.string().min(8),
+        roles: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
+  users: z
+    .array(
+      z.object({
+        tenant: z.string(),
+        email: z.string().email(),
+        name: z.string(),
+        password: z.string().min(8),
+        sensitive: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+});
+
+/** OWASP Password Storage Cheat Sheet (2024): argon2id, m=19 MiB, t=2, p=1 as the minimum. */
+const argon2Schema = z
+  .object({
+    memoryCost: z.number().int().min(8192).default(19456),
+    timeCost: z.number().int().min(1).default(2),
+    parallelism: z.number().int().min(1).default(1),
+  })
+  .default({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+
+export const policySchema = z
+  .object({
+    /** Ticket lifetime in seconds (PROTOCOL §3.2): default 60, at most 300. */
+    ticketTtl: z.number().int().min(5).max(300).default(60),
+    /** How fresh the admin's passkey assertion must be to mint (seconds). */
+    stepUpMaxAge: z.number().int().min(30).max(3600).default(300),
+    /** Support access code lifetime in seconds. */
+    accessCodeTtl: z.number().int().min(60).max(86400).default(900),
+    /** Access token lifetime for ordinary (non-impersonation) tokens. */
+    accessTokenTtl: z.number().int().min(60).max(86400).default(600),
+    refreshTokenTtl: z.number().int().min(300).default(14 * 86400),
+    sessionTtl: z.number().int().min(300).default(14 * 86400),
+    rateLimits: z
+      .object({
+        loginPerAccount: rateLimit.default({ points: 5, duration: 900 }),
+        loginPerIp: rateLimit.default({ points: 100, duration: 900 }),
+        ticketsPerAdmin: rateLimit.default({ points: 20, duration: 600 }),
+        accessCodesPerAdmin: rateLimit.default({ points: 5, duration: 900 }),
+      })
+      .default({
+        loginPerAccount: { points: 5, duration: 900 },
+        loginPerIp: { points: 100, duration: 900 },
+        ticketsPerAdmin: { points: 20, duration: 600 },
+        accessCodesPerAdmin: { points: 5, duration: 900 },
+      }),
+    argon2: argon2Schema,
+  })
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    /** The issuer; GATEHOUSE_ISSUER overrides it. */
+    issuer: z.string().url().optional(),
+    /**
+     * Trust X-Forwarded-Proto/-For from a TLS-terminating load balancer (Koa `proxy`).
+     * Enable only when Gatehouse is reachable solely through that proxy.
+     */
+    trustProxy: z.boolean().default(false),
+    /** Redis key prefix, so several deployments can share one Redis. */
+    storePrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('gh'),
+    /** Keys that sign cookies; the first signs, all verify (rotation). */
+    cookieKeys: z.array(secret).min(1),
+    tenants: z.array(tenantSchema).default([]),
+    clients: z.array(clientSchema).default([]),
+    roles: z.array(roleSchema).default([]),
+    policy: policySchema,
+    webhooks: z.array(webhookSchema).default([]),
+    /** Demo accounts, created at start when missing. Refused in production. */
+    seed: seedSchema.optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    const tenantIds = new Set(cfg.tenants.map((t) => t.id));
+    const roleNames = new Set(cfg.roles.map((r) => r.name));
+    cfg.clients.forEach((c, i) => {
+      if (c.tenant && !tenantIds.has(c.tenant)) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'tenant'], message: `unknown tenant "${c.tenant}"` });
+      }
+    });
+    cfg.roles.forEach((r, i) => {
+      if (Array.isArray(r.tenants)) {
+        r.tenants.forEach((t, j) => {
+          if (!tenantIds.has(t)) {
+            ctx.addIssue({ code: 'custom', path: ['roles', i, 'tenants', j], message: `unknown tenant "${t}"` });
+          }
+        });
+      }
+    });
+    const seenDomains = new Map<string, string>();
+    cfg.tenants.forEach((t, i) => {
+      t.domains.forEach((d, j) => {
+        const other = seenDomains.get(d);
+        if (other) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'domains', j], message: `${d} already belongs to tenant "${other}"` });
+        seenDomains.set(d, t.id);
+      });
+    });
+    const seenClients = new Set<string>();
+    cfg.clients.forEach((c, i) => {
+      if (seenClients.has(c.clientId)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate client "${c.clientId}"` });
+      seenClients.add(c.clientId);
+    });
+    cfg.seed?.admins.forEach((a, i) => {
+      a.roles.forEach((r, j) => {
+        if (!roleNames.has(r)) ctx.addIssue({ code: 'custom', path: ['seed', 'admins', i, 'roles', j], message: `unknown role "${r}"` });
+      });
+    });
+    cfg.seed?.users.forEach((u, i) => {
+      if (!tenantIds.has(u.tenant)) ctx.addIssue({ code: 'custom', path: ['seed', 'users', i, 'tenant'], message: `unknown tenant "${u.tenant}"` });
+    });
+  });
+
+export type GatehouseFileConfig = z.infer<typeof configSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type ClientConfig = z.infer<typeof clientSchema>;
+export type RoleConfig = z.infer<typeof roleSchema>;
+export type WebhookConfig = z.infer<typeof webhookSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;

@@ -1,0 +1,19 @@
+/**
+ * Templates (the only place that imports eta). Auto-escaping is on: `<%= %>` escapes,
+ * and `<%~ %>` is used only for HTML we built ourselves (the layout body).
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+
+const viewsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../views');
+const eta = new Eta({ views: viewsDir, autoEscape: true, cache: process.env.NODE_ENV === 'production' });
+
+export interface PageData {
+  title: string;
+  [key: string]: unknown;
+}
+
+export function render(view: string, data: PageData): string {
+  return eta.render(view, data);
+}

@@ -1,0 +1,40 @@
+/** A tiny allow-listed static file server: only these files, read once at start. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context, Next } from 'koa';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+
+function files(): Map<string, { type: string; body: Buffer }> {
+  // The package exports only its modules; its UMD bundle sits beside them (../dist/bundle).
+  const browserBundle = resolve(dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
+  const entries: [string, string, string][] = [
+    ['/static/gatehouse.css', resolve(root, 'static/gatehouse.css'), 'text/css; charset=utf-8'],
+    ['/static/passkey.js', resolve(root, 'static/passkey.js'), 'text/javascript; charset=utf-8'],
+    ['/static/console.js', resolve(root, 'static/console.js'), 'text/javascript; charset=utf-8'],
+    ['/static/simplewebauthn-browser.js', browserBundle, 'text/javascript; charset=utf-8'],
+  ];
+  const map = new Map<string, { type: string; body: Buffer }>();
+  for (const [path, file, type] of entries) {
+    try {
+      map.set(path, { type, body: readFileSync(file) });
+    } catch {
+      // Optional assets (a feature's script) may be absent; they are simply not served.
+    }
+  }
+  return map;
+}
+
+export function serveStatic() {
+  const map = files();
+  return async (ctx: Context, next: Next) => {
+    const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? map.get(ctx.path) : undefined;
+    if (!file) return next();
+    ctx.type = file.type;
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = file.body;
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * oidc-provider adapter over the Gatehouse store (Redis or memory).
+ *
+ * Each model instance is a hash `{ payload, consumed? }` so that `consume()` is one atomic
+ * HSETNX. oidc-provider checks `consumed` in memory and then calls `consume()` ignoring its
+ * result (OIDC-PROVIDER-NOTES "Single use"): under concurrency several requests pass the
+ * check. So the adapter itself refuses the second consumer, revokes the whole grant and
+ * throws InvalidGrant (RFC 6749 §4.1.2: a code used twice SHOULD revoke what it issued).
+ */
+import { errors, type Adapter, type AdapterPayload, type Provider } from 'oidc-provider';
+import { keys } from '../store/keys.js';
+import type { Store } from '../store/types.js';
+
+/** Models whose records are indexed by grantId, so a grant can be revoked as a whole. */
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'ClientCredentials',
+]);
+
+export function createAdapterClass(store: Store, getProvider: () => Provider | undefined) {
+  async function revokeGrant(grantId: string) {
+    const members = await store.smembers(keys.oidcGrant(grantId));
+    await Promise.all(members.map((k) => store.del(k)));
+    await store.del(keys.oidcGrant(grantId));
+    await store.del(keys.oidcModel('Grant', grantId));
+  }
+
+  return class StoreAdapter implements Adapter {
+    constructor(readonly name: string) {}
+
+    key(id: string) {
+      return keys.oidcModel(this.name, id);
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const key = this.key(id);
+      const ttl = expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
+      await store.del(key);
+      await store.hset(key, { payload: JSON.stringify(payload) }, ttl);
+      const writes: Promise<unknown>[] = [];
+      if (GRANTABLE.has(this.name) && payload.grantId) {
+        writes.push(store.sadd(keys.oidcGrant(payload.grantId), key, ttl));
+      }
+      if (payload.userCode) writes.push(store.set(keys.oidcUserCode(payload.userCode), id, { ttl }));
+      if (payload.uid) writes.push(store.set(keys.oidcUid(payload.uid), id, { ttl }));
+      await Promise.all(writes);
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const record = await store.hgetall(this.key(id));
+      if (!record?.payload) return undefined;
+      const payload = JSON.parse(record.payload) as AdapterPayload;
+      if (record.consumed) payload.consumed = Number(record.consumed);
+      return payload;
+    }
+
+    async findByUid(uid: string) {
+      const id = await store.get(keys.oidcUid(uid));
+      return id ? this.find(id) : undefined;
+    }
+
+    async findByUserCode(userCode: string) {
+      const id = await store.get(keys.oidcUserCode(userCode));
+      return id ? this.find(id) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const key = this.key(id);
+      const won = await store.hsetnx(key, 'consumed', String(Math.floor(Date.now() / 1000)));
+      if (won) return;
+      // A second consumer: a replayed code or refresh token. Revoke everything the grant
+      // issued (including the Grant itself, which stops tokens the winner saves later).
+      const record = await store.hgetall(key);
+      const grantId = record?.payload ? (JSON.parse(record.payload) as AdapterPayload).grantId : undefined;
+      if (grantId) {
+        await revokeGrant(grantId);
+        const provider = getProvider();
+        const ctx = provider ? safeCtx(provider) : undefined;
+        if (provider && ctx) provider.emit('grant.revoked', ctx, grantId);
+      }
+      throw new errors.InvalidGrant(`${this.name} already used`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await store.del(this.key(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      const members = await store.smembers(keys.oidcGrant(grantId));
+      await Promise.all(members.map((k) => store.del(k)));
+      await store.del(keys.oidcGrant(grantId));
+    }
+  };
+}
+
+function safeCtx(provider: Provider) {
+  try {
+    return (provider.constructor as unknown as { ctx?: unknown }).ctx;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+/** The provider's own pages (errors, logout) rendered with our layout. */
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { render } from '../http/render.js';
+
+/** Error descriptions the engine produces are safe to show; 5xx details never are. */
+async function error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, err: Error) {
+  const status = (err as { status?: number }).status ?? 500;
+  ctx.type = 'html';
+  ctx.body = render('error', {
+    title: status >= 500 ? 'Something went wrong' : 'This request cannot be completed',
+    message: status >= 500 ? 'An unexpected error occurred.' : out.error_description ?? out.error,
+    detail: status >= 500 ? undefined : `error: ${out.error}`,
+    requestId: ctx.get('x-request-id') || String(ctx.response.get('x-request-id') ?? ''),
+  });
+}
+
+async function logout(ctx: KoaContextWithOIDC, form: string) {
+  ctx.type = 'html';
+  ctx.body = render('logout', {
+    title: 'Sign out',
+    form,
+    clientName: ctx.oidc.client?.clientName,
+  });
+}
+
+async function loggedOut(ctx: KoaContextWithOIDC) {
+  ctx.type = 'html';
+  ctx.body = render('logged-out', { title: 'Signed out', clientName: ctx.oidc.client?.clientName });
+}
+
+export const renderPages = { error, logout, loggedOut };

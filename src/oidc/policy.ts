@@ -1,0 +1,51 @@
+/**
+ * Interaction policy: oidc-provider's base prompts plus the step-up check.
+ * `acrValues` only fills discovery; `acr_values=phr` alone forces nothing
+ * (OIDC-PROVIDER-NOTES "Step-up"), so a login-prompt Check asks for a passkey whenever
+ * the session's acr does not satisfy the request.
+ */
+import { interactionPolicy } from 'oidc-provider';
+
+export const ACR_PASSWORD = 'pwd';
+export const ACR_PHISHING_RESISTANT = 'phr';
+export const ACR_VALUES = [ACR_PASSWORD, ACR_PHISHING_RESISTANT] as const;
+
+/** `phr` satisfies a request for `pwd`, never the other way round. */
+export function acrSatisfies(have: string | undefined, wanted: string[]): boolean {
+  if (wanted.length === 0) return true;
+  if (!have) return false;
+  if (wanted.includes(have)) return true;
+  return have === ACR_PHISHING_RESISTANT && wanted.includes(ACR_PASSWORD);
+}
+
+/**
+ * `accountFits` says whether the session's account may sign in to the requesting client:
+ * one browser session must never hand an admin's identity to a tenant app, or one
+ * tenant's user to another tenant's app; such a session is asked to sign in again.
+ */
+export function buildPolicy(accountFits: (accountId: string, client: object) => Promise<boolean>) {
+  const { base, Check } = interactionPolicy;
+  const policy = base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new Check('account_mismatch', 'the signed-in account cannot use this client', async (ctx) => {
+      const { oidc } = ctx;
+      if (oidc.result?.login || !oidc.session?.accountId || !oidc.client) return Check.NO_NEED_TO_PROMPT;
+      return (await accountFits(oidc.session.accountId, oidc.client)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+  login.checks.add(
+    new Check('acr_step_up', 'a phishing-resistant authentication (passkey) is required', (ctx) => {
+      const { oidc } = ctx;
+      // Without this guard the check loops: the result of the interaction just finished
+      // is not yet the session's acr when prompts are re-evaluated.
+      if (oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      const wanted = String(oidc.params?.acr_values ?? '')
+        .split(' ')
+        .filter(Boolean);
+      if (wanted.length === 0) return Check.NO_NEED_TO_PROMPT;
+      return acrSatisfies(oidc.acr, wanted) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}

@@ -1,0 +1,178 @@
+/**
+ * Builds the oidc-provider instance. This folder is the only place that imports
+ * oidc-provider (ARCHITECTURE.md "one owner module per library").
+ */
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { GatehouseConfig } from '../config/index.js';
+import { findClient, findTenant } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
+import { createAdapterClass } from './adapter.js';
+import { ACR_VALUES, buildPolicy } from './policy.js';
+import { toProviderClient } from './clients.js';
+import { renderPages } from './pages.js';
+
+/** What the provider needs to know about an account, whichever model it lives in. */
+export interface AccountClaims {
+  id: string;
+  kind: 'user' | 'admin';
+  email: string;
+  name: string;
+  tenant?: string;
+  disabled: boolean;
+}
+
+export interface ProviderDeps {
+  config: GatehouseConfig;
+  store: Store;
+  jwks: { keys: JWK[] };
+  logger: Logger;
+  lookupAccount: (id: string) => Promise<AccountClaims | null>;
+  /** Extra checks/claims plugged in by later features (step-up, token exchange). */
+  extraAccessTokenClaims?: (ctx: KoaContextWithOIDC, token: unknown) => Promise<Record<string, unknown> | undefined>;
+}
+
+/** Does this account belong with this client? Admins sign in to the console, users to their tenant's apps. */
+export function accountFitsClient(account: AccountClaims, clientRole: string, clientTenant: string | undefined) {
+  if (account.disabled) return false;
+  if (clientRole === 'support-console') return account.kind === 'admin';
+  return account.kind === 'user' && account.tenant === clientTenant;
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, store, jwks, lookupAccount } = deps;
+  let provider: Provider | undefined;
+  const Adapter = createAdapterClass(store, () => provider);
+
+  const configuration: Configuration = {
+    adapter: Adapter,
+    clients: config.clients.map((c) => toProviderClient(c)),
+    jwks,
+    cookies: { keys: config.cookieKeys },
+    acrValues: [...ACR_VALUES],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'tenant'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // Code flow only: no implicit or hybrid responses (RFC 9700 §2.1.2).
+    responseTypes: ['code', 'none'],
+    extraClientMetadata: { properties: ['gatehouse_role', 'gatehouse_tenant'] },
+    clientDefaults: { id_token_signed_response_alg: 'RS256', token_endpoint_auth_method: 'client_secret_basic' },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+    },
+    // RFC 9700 §2.1.1: PKCE for every code flow, confidential clients included.
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    conformIdTokenClaims: false,
+    ttl: {
+      AccessToken: config.policy.accessTokenTtl,
+      ClientCredentials: config.policy.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: config.policy.refreshTokenTtl,
+      Interaction: 3600,
+      Session: config.policy.sessionTtl,
+      Grant: config.policy.refreshTokenTtl,
+    },
+    interactions: {
+      policy: buildPolicy(async (accountId, client) => {
+        const account = await lookupAccount(accountId);
+        const c = client as { gatehouse_role?: unknown; gatehouse_tenant?: unknown };
+        return Boolean(account) && accountFitsClient(account!, String(c.gatehouse_role), c.gatehouse_tenant as string | undefined);
+      }),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // RFC 7662 §4 / RFC 7009 §2.1: a client learns about, or revokes, only its own tokens;
+      // the support console may introspect any (it lists and ends sessions).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId || client.gatehouse_role === 'support-console',
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: renderPages.logout,
+        postLogoutSuccessSource: renderPages.loggedOut,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        // A tenant's domains are its resource servers: tokens for them are RFC 9068 JWTs.
+        getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
+          const tenantId = client.gatehouse_tenant as string | undefined;
+          const tenant = tenantId ? findTenant(config, tenantId) : undefined;
+          if (!tenant?.domains.includes(resourceIndicator)) {
+            throw new errors.InvalidTarget('resource is not a domain of this client\'s tenant');
+          }
+          return {
+            audience: resourceIndicator,
+            scope: 'profile email',
+            accessTokenTTL: config.policy.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    findAccount: async (_ctx, sub) => {
+      const account = await lookupAccount(sub);
+      if (!account || account.disabled) return undefined;
+      return {
+        accountId: account.id,
+        claims: async () => ({
+          sub: account.id,
+          name: account.name,
+          email: account.email,
+          email_verified: true,
+          ...(account.tenant ? { tenant: account.tenant } : {}),
+        }),
+      };
+    },
+    // First-party clients configured by the operator: the console never asks admins for consent.
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(oidc.client!.clientId);
+      if (grantId) return oidc.provider.Grant.find(grantId);
+      if (oidc.client!.gatehouse_role !== 'support-console') return undefined;
+      const grant = new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId });
+      grant.addOIDCScope(String(oidc.client!.scope ?? 'openid'));
+      await grant.save();
+      return grant;
+    },
+    extraTokenClaims: async (ctx, token) => {
+      if (deps.extraAccessTokenClaims) {
+        const extra = await deps.extraAccessTokenClaims(ctx, token);
+        if (extra) return extra;
+      }
+      // Record how the subject authenticated on its access tokens (issue: acr/amr/auth_time
+      // readable by the token's holder and by the token exchange).
+      const source = ctx?.oidc?.entities?.AuthorizationCode ?? ctx?.oidc?.entities?.RefreshToken;
+      if (!source) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
+    renderError: renderPages.error,
+  };
+
+  provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}
+
+export { findClient };
+export type { Provider };

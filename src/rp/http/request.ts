@@ -1,0 +1,94 @@
+import { HTTP_TIMEOUT_MS } from '../constants.js';
+import { GatehouseRpError, type GatehouseRpErrorDetails } from '../errors.js';
+import type { ClientCredentials } from '../types.js';
+
+/** Gatehouse's answer: its status and its body parsed as JSON (`undefined` when it is not JSON). */
+export interface GatehouseResponse {
+  status: number;
+  body: unknown;
+}
+
+/** Plain-object check for parsed JSON. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** RFC 6749 §5.2 error members of a JSON error body, when present and well typed. */
+export function oauthErrorDetails(response: GatehouseResponse): GatehouseRpErrorDetails {
+  const details: GatehouseRpErrorDetails = { status: response.status };
+  if (isObject(response.body)) {
+    const { error, error_description } = response.body;
+    if (typeof error === 'string') details.error = error;
+    if (typeof error_description === 'string') details.error_description = error_description;
+  }
+  return details;
+}
+
+/**
+ * One HTTP exchange with Gatehouse. Network failures, timeouts and 5xx answers become
+ * `issuer_unreachable`: nothing the caller sent was at fault, and a retry may succeed.
+ * Redirects are not followed, so client credentials are never replayed to another location.
+ */
+export async function requestGatehouse(url: string, init: RequestInit, what: string): Promise<GatehouseResponse> {
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      headers: { accept: 'application/json', ...(init.headers as Record<string, string>) },
+    });
+    text = await res.text();
+  } catch (cause) {
+    throw new GatehouseRpError('issuer_unreachable', `${what}: Gatehouse could not be reached at ${url}`, { cause });
+  }
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const response = { status: res.status, body };
+  if (res.status >= 500) {
+    throw new GatehouseRpError(
+      'issuer_unreachable',
+      `${what}: Gatehouse answered ${res.status}`,
+      oauthErrorDetails(response),
+    );
+  }
+  return response;
+}
+
+/** RFC 6749 Appendix B / §2.3.1: `application/x-www-form-urlencoded` encoding of one value. */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/**
+ * POST a form to an endpoint of Gatehouse with `client_secret_basic` client authentication:
+ * RFC 6749 §2.3.1 form-encodes the id and the secret before they are joined and base64-encoded,
+ * so secrets containing `:` or non-ASCII survive.
+ */
+export function postForm(
+  url: string,
+  params: Record<string, string>,
+  credentials: ClientCredentials,
+  what: string,
+): Promise<GatehouseResponse> {
+  const basic = Buffer.from(`${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`).toString(
+    'base64',
+  );
+  return requestGatehouse(
+    url,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams(params).toString(),
+    },
+    what,
+  );
+}

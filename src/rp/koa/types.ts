@@ -1,0 +1,96 @@
+import type { JWTVerifyGetKey } from 'jose';
+import type { Context } from 'koa';
+import type { GatehouseRpError } from '../errors.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+/** Options of {@link gatehouseRp}. Only `issuer`, `clientId`, `clientSecret` and `origin` are required. */
+export interface GatehouseRpOptions<User extends object = Record<string, unknown>> {
+  /** Gatehouse's issuer URL, exactly as in its discovery document. */
+  issuer: string;
+  /** This app's tenant client id at Gatehouse. */
+  clientId: string;
+  /** This app's tenant client secret (`client_secret_basic`, RFC 6749 §2.3.1). */
+  clientSecret: string;
+  /** This app's own origin (`https://app.acme.com`): the `aud` the impersonation token must carry. */
+  origin: string;
+  /** Where the support console delivers tickets (default `/impersonate`; the tenant's `redeemPath`). */
+  redeemPath?: string;
+  /** POST here to stop impersonating (default `/impersonate/stop`). */
+  stopPath?: string;
+  /**
+   * `form_post` (default): tickets only arrive in a POST body, never in a URL. `query`: GET
+   * `redeemPath?ticket=…` (or `?token=…`) is accepted too; must match the tenant's Gatehouse setting.
+   */
+  ticketDelivery?: 'form_post' | 'query';
+  /** Ask introspection whether the session still lives at most this often per session, in seconds (default 30). */
+  recheckSeconds?: number;
+  /** Where to send the browser after a redeemed ticket (default `/`). */
+  afterRedeem?: string | ((ctx: Context) => string);
+  /** Where to send the browser after stopping (default `/`). */
+  afterStop?: string | ((ctx: Context) => string);
+  /** The app's normal signed-in user, used when nobody is impersonating. */
+  getUser?: (ctx: Context) => Awaitable<User | null | undefined>;
+  /** Loads the impersonated user's profile by id (`sub`); merged into `currentUser`. */
+  getUserById?: (sub: string, ctx: Context) => Awaitable<Partial<User> | null | undefined>;
+  /** Name of the signed cookie that holds the impersonation token (default `gh_imp`). */
+  cookieName?: string;
+  /** Observe what happens (log it, audit it). Errors it throws are reported with `ctx.app.emit('error')`. */
+  onEvent?: (event: GatehouseRpEvent, ctx: Context) => void;
+  /** Key resolver for verification; defaults to the issuer's JWKS (see {@link verifyImpersonationToken}). */
+  jwks?: JWTVerifyGetKey;
+  /** Leeway for `exp`, `iat` and `nbf` in seconds (default 5). */
+  clockToleranceSeconds?: number;
+}
+
+/** The impersonation in progress, as `ctx.state.impersonation`. */
+export interface ImpersonationState {
+  /** Gatehouse's impersonation session id. */
+  sid: string;
+  /** The reason the admin gave (a ticket number, why). Show it in the banner. */
+  reason: string;
+  /** The admin's id (`act.sub`). */
+  actor: string;
+  /** The impersonated user's id (`sub`). */
+  sub: string;
+  /** Granted scopes, space-separated. */
+  scope: string;
+  /** When the token, and so the impersonation, expires. */
+  expiresAt: Date;
+  /** The impersonation access token, for calling APIs as the user (Bearer). */
+  accessToken: string;
+}
+
+/** `ctx.state.currentUser` while impersonating: the user's profile (from `getUserById`) and the marker. */
+export type ImpersonatedUser<User extends object> = Partial<User> & { sub: string; impersonated: true };
+
+/** `ctx.state.trueUser` while impersonating: the support admin behind the session. */
+export interface ImpersonatingAdmin {
+  sub: string;
+  isAdmin: true;
+}
+
+/** What {@link gatehouseRp} puts on `ctx.state`, on every request it does not answer itself. */
+export interface GatehouseRpState<User extends object = Record<string, unknown>> {
+  /** Who the app should act as: the impersonated user, else `getUser(ctx)`, else null. */
+  currentUser: ImpersonatedUser<User> | User | null;
+  /** Who is really at the keyboard: the admin while impersonating, else the same as `currentUser`. */
+  trueUser: ImpersonatingAdmin | User | null;
+  /** The impersonation in progress, or null. */
+  impersonation: ImpersonationState | null;
+}
+
+/**
+ * Passed to `onEvent`. Payloads never include the access token.
+ * - `redeemed`: a ticket was exchanged; the impersonation starts.
+ * - `stopped`: the stop route (or a new redemption replacing an old one) ended it; `revoked` says
+ *   whether Gatehouse confirmed the revocation.
+ * - `ended`: the kit ended it because the token no longer verifies or introspection said
+ *   inactive or could not be asked; `error.code` says which.
+ * - `rejected`: a ticket could not be redeemed.
+ */
+export type GatehouseRpEvent =
+  | { type: 'redeemed'; sid: string; sub: string; actor: string; reason: string; expiresAt: Date }
+  | { type: 'stopped'; sid?: string; revoked: boolean; error?: GatehouseRpError }
+  | { type: 'ended'; sid?: string; error: GatehouseRpError }
+  | { type: 'rejected'; error: GatehouseRpError };

@@ -1,0 +1,42 @@
+/**
+ * The one place key names are made. Logical keys only; the store adds its prefix.
+ * Keys used together in one atomic multi-key operation share a Redis Cluster hash tag
+ * (`{...}`); everything else is spread across slots on purpose.
+ */
+export const keys = {
+  /** oidc-provider models: `oidc:<Model>:<id>`; grant index sets by grantId. */
+  oidcModel: (model: string, id: string) => `oidc:${model}:${id}`,
+  oidcGrant: (grantId: string) => `oidc:grant:${grantId}`,
+  oidcUserCode: (userCode: string) => `oidc:userCode:${userCode}`,
+  oidcUid: (uid: string) => `oidc:uid:${uid}`,
+
+  /** Accounts. Users are per tenant; admins are a separate model. */
+  user: (id: string) => `user:${id}`,
+  userByEmail: (tenantId: string, email: string) => `user-email:${tenantId}:${email}`,
+  tenantUsers: (tenantId: string) => `tenant-users:${tenantId}`,
+  admin: (id: string) => `admin:${id}`,
+  adminByEmail: (email: string) => `admin-email:${email}`,
+  admins: () => 'admins',
+
+  /** WebAuthn: credentials per account, challenges (taken once with GETDEL). */
+  passkey: (credentialId: string) => `passkey:${credentialId}`,
+  accountPasskeys: (accountKind: string, accountId: string) => `passkeys:${accountKind}:${accountId}`,
+  webauthnChallenge: (handle: string) => `webauthn-challenge:${handle}`,
+
+  /** Impersonation: tickets and access codes are keyed by their SHA-256 only. */
+  ticket: (ticketHash: string) => `ticket:${ticketHash}`,
+  ticketRedeemed: (ticketHash: string) => `ticket-redeemed:${ticketHash}`,
+  accessCode: (codeHash: string) => `access-code:${codeHash}`,
+  consent: (userId: string) => `consent:${userId}`,
+  session: (sid: string) => `imp-session:${sid}`,
+  sessionsByAdmin: (adminId: string) => `imp-sessions-admin:${adminId}`,
+  sessionsByUser: (userId: string) => `imp-sessions-user:${userId}`,
+  sessionsByTenant: (tenantId: string) => `imp-sessions-tenant:${tenantId}`,
+
+  /** Audit: the stream and its head hash share one hash tag (compare-and-append). */
+  auditStream: () => '{audit}:events',
+  auditHead: () => '{audit}:head',
+
+  /** Rate limiting (rate-limiter-flexible adds its own suffixes). */
+  rateLimit: (name: string) => `rl:${name}`,
+} as const;

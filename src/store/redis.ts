@@ -1,0 +1,274 @@
+import { Cluster, Redis, ReplyError } from 'ioredis';
+import { type ChainedAppendResult, type SetOptions, type Store, StoreUnavailableError } from './types.js';
+
+/** The only client types the rest of the project sees (it never imports ioredis). */
+export type RedisClient = Redis | Cluster;
+
+/** One of: a URL (single node), Sentinels plus the master's name, or Cluster seed nodes. */
+export interface RedisConnectionOptions {
+  /** `redis://[user:pass@]host:port/db` or `rediss://…`; with Sentinel or Cluster it
+   * still supplies credentials (and the db for Sentinel). */
+  url?: string;
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  clusterNodes?: { host: string; port: number }[];
+}
+
+/**
+ * Store commands must fail within a request's budget so the app answers 503 rather than
+ * hanging; the client meanwhile reconnects forever so an instance recovers by itself.
+ */
+const STORE_CONNECT_TIMEOUT_MS = 2_000;
+const STORE_COMMAND_TIMEOUT_MS = 2_000;
+const RECONNECT_CAP_MS = 2_000;
+
+/** Exponential backoff with jitter, capped, and never `null`: giving up needs a restart. */
+function retryStrategy(times: number): number {
+  return Math.min(100 * 2 ** Math.min(times - 1, 10), RECONNECT_CAP_MS) + Math.floor(Math.random() * 100);
+}
+
+/**
+ * @example
+ * const redis = createRedisClient({ url: 'redis://127.0.0.1:6379' }, 'store');
+ * await waitForReady(redis, 5000);
+ */
+export function createRedisClient(conn: RedisConnectionOptions, purpose: 'store' | 'queue'): RedisClient {
+  const perCommand =
+    purpose === 'store'
+      ? {
+          connectTimeout: STORE_CONNECT_TIMEOUT_MS,
+          commandTimeout: STORE_COMMAND_TIMEOUT_MS,
+          maxRetriesPerRequest: 1,
+          // After a Sentinel failover the old master answers READONLY: reconnect to
+          // re-resolve the master (the failed command surfaces as unavailable).
+          reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+        }
+      : // BullMQ workers block on the connection and require this to be null.
+        { maxRetriesPerRequest: null };
+  const enableOfflineQueue = purpose === 'queue';
+  const creds = conn.url ? credentialsFrom(conn.url) : {};
+
+  let client: RedisClient;
+  if (conn.clusterNodes?.length) {
+    client = new Cluster(conn.clusterNodes, {
+      enableOfflineQueue,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...perCommand, ...creds },
+    });
+  } else if (conn.sentinels?.length) {
+    if (!conn.sentinelName) throw new Error('Redis Sentinel needs sentinelName (the master group name)');
+    const base = { sentinels: conn.sentinels, name: conn.sentinelName, enableOfflineQueue, retryStrategy };
+    client = conn.url ? new Redis(conn.url, { ...base, ...perCommand }) : new Redis({ ...base, ...perCommand });
+  } else if (conn.url) {
+    client = new Redis(conn.url, { enableOfflineQueue, retryStrategy, ...perCommand });
+  } else {
+    throw new Error('Redis connection needs a url, sentinels or clusterNodes');
+  }
+  // Without a listener ioredis prints every reconnect failure to stderr; failures reach
+  // callers as StoreUnavailableError instead, and the server may add its own logger.
+  client.on('error', () => {});
+  return client;
+}
+
+function credentialsFrom(url: string): { username?: string; password?: string; tls?: object } {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** Resolves once the client is ready; rejects with StoreUnavailableError otherwise. */
+export async function waitForReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  if (client.status === 'end') throw new StoreUnavailableError(new Error('the Redis client was closed'));
+  if (client.status === 'wait') client.connect().catch(() => {});
+  let lastError: unknown;
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: unknown) => {
+      clearTimeout(timer);
+      client.off('ready', onReady).off('error', onError).off('end', onEnd);
+      if (err) reject(new StoreUnavailableError(err));
+      else resolve();
+    };
+    const onReady = () => done();
+    const onError = (err: unknown) => {
+      lastError = err;
+    };
+    const onEnd = () => done(lastError ?? new Error('the Redis client was closed'));
+    const timer = setTimeout(() => done(lastError ?? new Error(`not ready within ${timeoutMs}ms`)), timeoutMs);
+    client.on('ready', onReady).on('error', onError).on('end', onEnd);
+  });
+}
+
+/** Server replies that mean "not now" rather than "wrong request". */
+const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|NOREPLICAS|MISCONF)\b/;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED',
+]);
+/** ioredis raises these as plain Errors; the message is all there is to go on. */
+const CLIENT_MESSAGES =
+  /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|Command aborted|Socket timeout|connect ETIMEDOUT|None of startup nodes|Cluster is disconnect|Node is disconnected|Too many Cluster redirections|sentinels are unreachable/;
+
+function isConnectivityError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof ReplyError) return UNAVAILABLE_REPLIES.test(err.message);
+  const code = (err as { code?: unknown }).code;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    err.name === 'ClusterAllFailedError' ||
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    CLIENT_MESSAGES.test(err.message)
+  );
+}
+
+/** Our Lua commands, added with defineCommand; ioredis runs them with EVALSHA (EVAL on NOSCRIPT). */
+interface ScriptCommands {
+  gatehouseIncrWithTtl(key: string, ttl: number): Promise<number>;
+  gatehouseAppendChained(streamKey: string, headKey: string, ...args: string[]): Promise<[number, string]>;
+}
+
+/**
+ * INCR, and EXPIRE only when this call created the counter, so a rate window starts at
+ * the first hit and later hits do not extend it. One script, so no caller can see the
+ * counter without its TTL (a crash between two commands would leave it immortal).
+ * KEYS[1] = counter, ARGV[1] = ttl seconds.
+ */
+const INCR_WITH_TTL = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/**
+ * Compare-and-append for the audit hash chain: the entry goes in only if the head is
+ * still the one its hash was computed from, so two instances can never fork the chain.
+ * KEYS[1] = stream, KEYS[2] = head (same hash tag for Cluster);
+ * ARGV[1] = expected head ('' = absent), ARGV[2] = new head, ARGV[3..] = field, value…
+ * Returns {1, entry id} or {0, current head ('' = absent)}.
+ */
+const APPEND_CHAINED = `
+local head = redis.call('GET', KEYS[2]) or ''  -- GET answers false for a missing key
+if head ~= ARGV[1] then return {0, head} end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], ARGV[2])
+return {1, id}`;
+
+/**
+ * A Store over an injected client. The store owns the client: `close()` quits it.
+ * @example
+ * const store = createRedisStore(createRedisClient({ url }, 'store'), { prefix: 'gh' });
+ */
+export function createRedisStore(client: RedisClient, options: { prefix: string }): Store {
+  const prefix = options.prefix || 'gh';
+  // The Cluster hash tag is the first `{…}` in a key; a brace in the prefix would
+  // become the tag of every key and put them all in one slot (or split `{audit}` pairs).
+  if (/[{}]/.test(prefix)) throw new Error('the store prefix must not contain braces');
+  const k = (key: string) => `${prefix}:${key}`;
+  client.defineCommand('gatehouseIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+  client.defineCommand('gatehouseAppendChained', { numberOfKeys: 2, lua: APPEND_CHAINED });
+  const scripts = client as RedisClient & ScriptCommands;
+
+  async function run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      throw isConnectivityError(err) ? new StoreUnavailableError(err) : err;
+    }
+  }
+
+  /** MULTI/EXEC on one key; EXEC reports per-command errors in its reply. */
+  async function transaction(build: (multi: ReturnType<RedisClient['multi']>) => void): Promise<void> {
+    const multi = client.multi();
+    build(multi);
+    const replies = await multi.exec();
+    const failed = replies?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  return {
+    kind: 'redis',
+    get: (key) => run(() => client.get(k(key))),
+    set: (key, value, opts: SetOptions = {}) =>
+      run(async () => {
+        const reply =
+          opts.ttl === undefined
+            ? opts.nx
+              ? await client.set(k(key), value, 'NX')
+              : await client.set(k(key), value)
+            : opts.nx
+              ? await client.set(k(key), value, 'EX', opts.ttl, 'NX')
+              : await client.set(k(key), value, 'EX', opts.ttl);
+        return reply === 'OK';
+      }),
+    getdel: (key) => run(() => client.getdel(k(key))),
+    del: (key) => run(() => client.del(k(key))),
+    ttl: (key) => run(() => client.ttl(k(key))),
+    expire: (key, ttl) => run(async () => void (await client.expire(k(key), ttl))),
+    incr: (key, ttl) =>
+      run(() => (ttl === undefined ? client.incr(k(key)) : scripts.gatehouseIncrWithTtl(k(key), ttl))),
+
+    hset: (key, fields, ttl) =>
+      run(() =>
+        transaction((multi) => {
+          if (Object.keys(fields).length > 0) multi.hset(k(key), fields);
+          if (ttl !== undefined) multi.expire(k(key), ttl);
+        }),
+      ),
+    hgetall: (key) =>
+      run(async () => {
+        const hash = await client.hgetall(k(key));
+        // HGETALL answers an empty map for a missing key; the contract says null.
+        return Object.keys(hash).length > 0 ? hash : null;
+      }),
+    hsetnx: (key, field, value) => run(async () => (await client.hsetnx(k(key), field, value)) === 1),
+
+    sadd: (key, member, ttl) =>
+      run(() =>
+        transaction((multi) => {
+          multi.sadd(k(key), member);
+          if (ttl !== undefined) multi.expire(k(key), ttl);
+        }),
+      ),
+    srem: (key, member) => run(async () => void (await client.srem(k(key), member))),
+    smembers: (key) => run(() => client.smembers(k(key))),
+
+    zadd: (key, score, member) => run(async () => void (await client.zadd(k(key), score, member))),
+    zrem: (key, member) => run(async () => void (await client.zrem(k(key), member))),
+    zrevrange: (key, start, stop) => run(() => client.zrevrange(k(key), start, stop)),
+
+    appendChained: (streamKey, headKey, expectedHead, newHead, fields) =>
+      run(async (): Promise<ChainedAppendResult> => {
+        const flat = Object.entries(fields).flat();
+        if (flat.length === 0) throw new Error('appendChained needs at least one field');
+        const [ok, value] = await scripts.gatehouseAppendChained(
+          k(streamKey),
+          k(headKey),
+          expectedHead ?? '',
+          newHead,
+          ...flat,
+        );
+        return ok === 1 ? { ok: true, id: value } : { ok: false, head: value === '' ? null : value };
+      }),
+    readStream: (streamKey, afterId, count) =>
+      run(async () => {
+        // `(` makes the start exclusive (Redis 6.2+), so paging resumes after the last id.
+        const entries = await client.xrange(k(streamKey), `(${afterId}`, '+', 'COUNT', count);
+        return entries.map(([id, flat]) => ({ id, fields: pairsToRecord(flat) }));
+      }),
+
+    ping: () => run(async () => void (await client.ping())),
+    close: async () => {
+      if (client.status === 'end') return;
+      // QUIT waits for replies in flight; when the server is gone, just drop the socket.
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+function pairsToRecord(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}

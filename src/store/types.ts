@@ -1,0 +1,86 @@
+/**
+ * The store contract. Every piece of Gatehouse state goes through this interface, so the
+ * same domain code runs on Redis (production, any number of instances) and on the
+ * embedded memory store (dev, one process). Each method is one atomic operation on one
+ * key, except where it says otherwise; that is what makes single-use artefacts safe
+ * (ARCHITECTURE.md: "consumed with one atomic Redis operation").
+ *
+ * Keys passed in are *logical* keys built with `keys.ts`; the store adds its prefix.
+ */
+export interface SetOptions {
+  /** Time to live in seconds. */
+  ttl?: number;
+  /** Only set when the key does not exist (SET NX). */
+  nx?: boolean;
+}
+
+export interface ChainedAppendResult {
+  /** True when the head still matched `expectedHead` and the entry was appended. */
+  ok: boolean;
+  /** The stream entry id when appended; the current head hash when not. */
+  id?: string;
+  head?: string | null;
+}
+
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+
+  get(key: string): Promise<string | null>;
+  /** Returns false only when `nx` was given and the key existed. */
+  set(key: string, value: string, options?: SetOptions): Promise<boolean>;
+  /** Atomically read and delete (Redis GETDEL): exactly one caller gets the value. */
+  getdel(key: string): Promise<string | null>;
+  del(key: string): Promise<number>;
+  /** Remaining TTL in seconds; -1 without expiry, -2 when missing. */
+  ttl(key: string): Promise<number>;
+  expire(key: string, ttl: number): Promise<void>;
+  /** Increment a counter; the TTL is set when the counter is created. */
+  incr(key: string, ttl?: number): Promise<number>;
+
+  hset(key: string, fields: Record<string, string>, ttl?: number): Promise<void>;
+  hgetall(key: string): Promise<Record<string, string> | null>;
+  /** Set one field only when it is absent (HSETNX). */
+  hsetnx(key: string, field: string, value: string): Promise<boolean>;
+
+  sadd(key: string, member: string, ttl?: number): Promise<void>;
+  srem(key: string, member: string): Promise<void>;
+  smembers(key: string): Promise<string[]>;
+
+  /** Sorted sets, scored by time; used for listings (sessions, users). */
+  zadd(key: string, score: number, member: string): Promise<void>;
+  zrem(key: string, member: string): Promise<void>;
+  /** Members by descending score, newest first. */
+  zrevrange(key: string, start: number, stop: number): Promise<string[]>;
+
+  /**
+   * Compare-and-append for hash chains: appends `fields` to the stream at `streamKey` and
+   * sets `headKey` to `newHead`, only when `headKey` currently holds `expectedHead`
+   * (null = absent). Both keys must share a hash tag (Redis Cluster).
+   */
+  appendChained(
+    streamKey: string,
+    headKey: string,
+    expectedHead: string | null,
+    newHead: string,
+    fields: Record<string, string>,
+  ): Promise<ChainedAppendResult>;
+  /** Entries in insertion order, starting after `afterId` ('0' for the start). */
+  readStream(streamKey: string, afterId: string, count: number): Promise<StreamEntry[]>;
+
+  /** Liveness of the backing store; throws when unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by store implementations when the backing store cannot be reached. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(cause?: unknown) {
+    super('the store is unreachable', { cause });
+  }
+}

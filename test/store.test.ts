@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createMemoryStore,
+  createRedisClient,
+  createRedisStore,
+  createStore,
+  keys,
+  type Store,
+  StoreUnavailableError,
+  waitForReady,
+} from '../src/store/index.js';
+import { startRedisServer, testRedisUrl } from './helpers/redis-server.js';
+
+/** `store` and `peer` share data; for Redis they are two separate connections. */
+interface Harness {
+  store: Store;
+  peer: Store;
+  close(): Promise<void>;
+}
+
+/** One contract, run against every Store implementation (ARCHITECTURE.md: one shared suite). */
+function storeContract(name: string, open: () => Promise<Harness>): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: Harness;
+    let store: Store;
+    before(async () => {
+      h = await open();
+      store = h.store;
+    });
+    after(() => h.close());
+    const key = (label: string) => `test:${label}:${randomUUID()}`;
+
+    it('pings', async () => {
+      await store.ping();
+    });
+
+    it('gets, sets and deletes strings', async () => {
+      const k = key('str');
+      assert.equal(await store.get(k), null);
+      assert.equal(await store.set(k, 'v1'), true);
+      assert.equal(await store.get(k), 'v1');
+      assert.equal(await store.del(k), 1);
+      assert.equal(await store.del(k), 0);
+      assert.equal(await store.get(k), null);
+    });
+
+    it('set nx refuses an existing key; plain set overwrites and drops the TTL', async () => {
+      const k = key('nx');
+      assert.equal(await store.set(k, 'first', { nx: true, ttl: 100 }), true);
+      assert.equal(await store.set(k, 'second', { nx: true }), false);
+      assert.equal(await store.get(k), 'first');
+      assert.equal(await store.ttl(k), 100);
+      assert.equal(await store.set(k, 'third'), true);
+      assert.equal(await store.get(k), 'third');
+      assert.equal(await store.ttl(k), -1);
+    });
+
+    it('reports ttl as Redis does and expire(0) deletes', async () => {
+      const k = key('ttl');
+      assert.equal(await store.ttl(k), -2);
+      await store.expire(k, 10); // a missing key stays missing
+      assert.equal(await store.ttl(k), -2);
+      await store.set(k, 'v');
+      assert.equal(await store.ttl(k), -1);
+      await store.expire(k, 50);
+      assert.equal(await store.ttl(k), 50);
+      await store.expire(k, 0);
+      assert.equal(await store.get(k), null);
+    });
+
+    it('incr sets the TTL only when it creates the counter', async () => {
+      const k = key('incr');
+      assert.equal(await store.incr(k, 100), 1);
+      assert.equal(await store.ttl(k), 100);
+      await store.expire(k, 30);
+      assert.equal(await store.incr(k, 100), 2);
+      assert.equal(await store.ttl(k), 30);
+      const plain = key('incr-plain');
+      assert.equal(await store.incr(plain), 1);
+      assert.equal(await store.incr(plain), 2);
+      assert.equal(await store.ttl(plain), -1);
+      const text = key('incr-text');
+      await store.set(text, 'abc');
+      await assert.rejects(store.incr(text), /not an integer/);
+    });
+
+    it('getdel hands the value to exactly one of 200 concurrent callers', async () => {
+      const k = key('getdel');
+      assert.equal(await store.getdel(k), null);
+      await store.set(k, 'once');
+      assert.equal(await store.getdel(k), 'once');
+      assert.equal(await store.get(k), null);
+
+      await store.set(k, 'ticket');
+      const callers = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? h.store : h.peer).getdel(k));
+      const winners = (await Promise.all(callers)).filter((v) => v !== null);
+      assert.deepEqual(winners, ['ticket']);
+    });
+
+    it('hashes: hset merges, hgetall, hsetnx, missing is null', async () => {
+      const k = key('hash');
+      assert.equal(await store.hgetall(k), null);
+      await store.hset(k, { a: '1', b: '2' });
+      await store.hset(k, { b: '3', c: '4' }, 100);
+      assert.deepEqual(await store.hgetall(k), { a: '1', b: '3', c: '4' });
+      assert.equal(await store.ttl(k), 100);
+      assert.equal(await store.hsetnx(k, 'a', 'x'), false);
+      assert.equal(await store.hsetnx(k, 'd', '5'), true);
+      assert.deepEqual(await store.hgetall(k), { a: '1', b: '3', c: '4', d: '5' });
+      const fresh = key('hsetnx');
+      assert.equal(await store.hsetnx(fresh, 'f', 'v'), true);
+      assert.deepEqual(await store.hgetall(fresh), { f: 'v' });
+    });
+
+    it('sets: sadd, smembers, srem; the last srem deletes the key', async () => {
+      const k = key('set');
+      assert.deepEqual(await store.smembers(k), []);
+      await store.sadd(k, 'b');
+      await store.sadd(k, 'a', 100);
+      await store.sadd(k, 'a');
+      assert.deepEqual((await store.smembers(k)).sort(), ['a', 'b']);
+      assert.equal(await store.ttl(k), 100);
+      await store.srem(k, 'b');
+      await store.srem(k, 'missing');
+      assert.deepEqual(await store.smembers(k), ['a']);
+      await store.srem(k, 'a');
+      assert.equal(await store.ttl(k), -2);
+    });
+
+    it('sorted sets: zrevrange follows Redis index rules', async () => {
+      const k = key('zset');
+      assert.deepEqual(await store.zrevrange(k, 0, -1), []);
+      for (const [score, member] of [[1, 'one'], [3, 'three'], [2, 'two'], [4, 'four']] as const) {
+        await store.zadd(k, score, member);
+      }
+      assert.deepEqual(await store.zrevrange(k, 0, -1), ['four', 'three', 'two', 'one']);
+      assert.deepEqual(await store.zrevrange(k, 0, 1), ['four', 'three']);
+      assert.deepEqual(await store.zrevrange(k, 1, -2), ['three', 'two']);
+      assert.deepEqual(await store.zrevrange(k, -2, -1), ['two', 'one']);
+      assert.deepEqual(await store.zrevrange(k, -100, 100), ['four', 'three', 'two', 'one']);
+      assert.deepEqual(await store.zrevrange(k, 3, 1), []);
+      assert.deepEqual(await store.zrevrange(k, 10, 20), []);
+      await store.zadd(k, 10, 'one'); // re-adding updates the score
+      await store.zrem(k, 'three');
+      assert.deepEqual(await store.zrevrange(k, 0, -1), ['one', 'four', 'two']);
+      await store.zadd(k, 4, 'four-b'); // equal scores: member descending
+      assert.deepEqual(await store.zrevrange(k, 1, 2), ['four-b', 'four']);
+    });
+
+    it('appendChained appends only on the expected head', async () => {
+      const [stream, head] = [keys.auditStream(), keys.auditHead()];
+      await store.del(stream);
+      await store.del(head);
+      const first = await store.appendChained(stream, head, null, 'h1', { type: 'a', n: '1' });
+      assert.equal(first.ok, true);
+      assert.match(first.id!, /^\d+-\d+$/);
+      assert.equal(await store.get(head), 'h1');
+
+      assert.deepEqual(await store.appendChained(stream, head, null, 'hX', { n: 'x' }), { ok: false, head: 'h1' });
+      assert.deepEqual(await store.appendChained(stream, head, 'h0', 'hX', { n: 'x' }), { ok: false, head: 'h1' });
+      const second = await store.appendChained(stream, head, 'h1', 'h2', { type: 'b', n: '2' });
+      assert.equal(second.ok, true);
+      assert.equal(await store.get(head), 'h2');
+
+      const entries = await store.readStream(stream, '0', 10);
+      assert.deepEqual(entries, [
+        { id: first.id, fields: { type: 'a', n: '1' } },
+        { id: second.id, fields: { type: 'b', n: '2' } },
+      ]);
+      await assert.rejects(store.appendChained(stream, head, 'h2', 'h3', {}));
+    });
+
+    it('readStream pages after a given id with increasing ids', async () => {
+      const [stream, head] = [key('{chain}:events'), key('{chain}:head')];
+      assert.deepEqual(await store.readStream(stream, '0', 10), []);
+      let previous: string | null = null;
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const result = await store.appendChained(stream, head, previous, `h${i}`, { i: String(i) });
+        assert.equal(result.ok, true);
+        ids.push(result.id!);
+        previous = `h${i}`;
+      }
+      const asNumbers = ids.map((id) => id.split('-').map(BigInt) as [bigint, bigint]);
+      for (let i = 1; i < asNumbers.length; i++) {
+        const [[pm, ps], [cm, cs]] = [asNumbers[i - 1]!, asNumbers[i]!];
+        assert.ok(cm > pm || (cm === pm && cs > ps), `${ids[i]} follows ${ids[i - 1]}`);
+      }
+      const pages: string[][] = [];
+      let cursor = '0';
+      for (;;) {
+        const page = await store.readStream(stream, cursor, 2);
+        if (page.length === 0) break;
+        pages.push(page.map((e) => e.fields['i']!));
+        cursor = page.at(-1)!.id;
+      }
+      assert.deepEqual(pages, [['0', '1'], ['2', '3'], ['4']]);
+      assert.deepEqual(await store.readStream(stream, '0', 0), []);
+    });
+
+    it('refuses a command on a key of the wrong type, as an ordinary error', async () => {
+      const k = key('wrongtype');
+      await store.hset(k, { a: '1' });
+      const err = await store.get(k).catch((e: unknown) => e);
+      assert.ok(err instanceof Error && /WRONGTYPE/.test(err.message));
+      assert.ok(!(err instanceof StoreUnavailableError));
+    });
+
+    it('expires keys of every kind once their TTL passes', async () => {
+      const k = {
+        set: key('exp-set'),
+        incr: key('exp-incr'),
+        hash: key('exp-hash'),
+        members: key('exp-members'),
+        expire: key('exp-expire'),
+      };
+      await store.set(k.set, 'v', { ttl: 1 });
+      await store.incr(k.incr, 1);
+      await store.hset(k.hash, { a: '1' }, 1);
+      await store.sadd(k.members, 'm', 1);
+      await store.set(k.expire, 'v');
+      await store.expire(k.expire, 1);
+      await sleep(1_200);
+      assert.equal(await store.get(k.set), null);
+      assert.equal(await store.ttl(k.incr), -2);
+      assert.equal(await store.hgetall(k.hash), null);
+      assert.deepEqual(await store.smembers(k.members), []);
+      assert.equal(await store.getdel(k.expire), null);
+      assert.equal(await store.set(k.set, 'again', { nx: true }), true);
+      assert.equal(await store.incr(k.incr, 1), 1);
+    });
+  });
+}
+
+storeContract('memory', async () => {
+  const store = createMemoryStore({ prefix: 'test' });
+  // One process, one map: the memory store is its own peer.
+  return { store, peer: store, close: () => store.close() };
+});
+
+storeContract('redis', async () => {
+  const url = await testRedisUrl();
+  const prefix = `test-${randomUUID()}`;
+  const clients = [createRedisClient({ url }, 'store'), createRedisClient({ url }, 'store')] as const;
+  await Promise.all(clients.map((c) => waitForReady(c, 5_000)));
+  const [store, peer] = clients.map((c) => createRedisStore(c, { prefix })) as [Store, Store];
+  return { store, peer, close: async () => void (await Promise.all([store.close(), peer.close()])) };
+});
+
+describe('createStore', () => {
+  it('uses the memory store when no Redis is configured', async () => {
+    const { store, redis } = createStore(null, { prefix: 'gh' });
+    assert.equal(store.kind, 'memory');
+    assert.equal(redis, null);
+    await store.close();
+  });
+
+  it('refuses a prefix with braces (it would capture the Cluster hash tag)', () => {
+    assert.throws(() => createMemoryStore({ prefix: '{gh}' }), /braces/);
+  });
+});
+
+describe('Redis store when Redis goes away', () => {
+  it('fails fast with StoreUnavailableError, then recovers on the same client', async () => {
+    const server = await startRedisServer();
+    const client = createRedisClient({ url: server.url }, 'store');
+    const store = createRedisStore(client, { prefix: `fault-${randomUUID()}` });
+    try {
+      await waitForReady(client, 5_000);
+      await store.set('k', 'v1');
+      await server.stop();
+
+      const calls: [string, () => Promise<unknown>][] = [
+        ['get', () => store.get('k')],
+        ['incr (Lua)', () => store.incr('c', 60)],
+        ['hset (MULTI)', () => store.hset('h', { a: '1' }, 60)],
+        ['appendChained (Lua)', () => store.appendChained('{f}:s', '{f}:h', null, 'h', { a: '1' })],
+        ['ping', () => store.ping()],
+      ];
+      for (const [name, call] of calls) {
+        const started = Date.now();
+        await assert.rejects(call(), StoreUnavailableError, name);
+        assert.ok(Date.now() - started < 3_000, `${name} failed within 3s`);
+      }
+      await assert.rejects(waitForReady(client, 300), StoreUnavailableError);
+
+      await server.restart();
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await store.ping();
+          break;
+        } catch (err) {
+          assert.ok(err instanceof StoreUnavailableError);
+          assert.ok(Date.now() < deadline, 'recovered within 10s');
+          await sleep(100);
+        }
+      }
+      // The restarted server has no data and no script cache: Lua must reload itself.
+      assert.equal(await store.get('k'), null);
+      assert.equal(await store.set('k', 'v2'), true);
+      assert.equal(await store.get('k'), 'v2');
+      assert.equal(await store.incr('c', 60), 1);
+      assert.equal((await store.appendChained('{f}:s', '{f}:h', null, 'h', { a: '1' })).ok, true);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
+});
