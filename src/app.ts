@@ -7,14 +7,17 @@ import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import Router from '@koa/router';
 import { createAccounts } from './accounts/index.js';
+import { createAuditLog, createNotifier } from './audit/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, requestContext } from './http/middleware.js';
 import { serveStatic } from './http/static.js';
 import { interactionRoutes } from './interactions/routes.js';
-import { loadSigningKeys } from './keys/index.js';
+import { createTokenVerifier, loadSigningKeys } from './keys/index.js';
 import { createLogger, type Logger } from './log.js';
 import { accountKindOf } from './accounts/types.js';
-import { createProvider, type AccountClaims } from './oidc/provider.js';
+import { createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
+import { tokenExchangeGrant } from './exchange/index.js';
+import { impersonationTokenMiddleware, impersonationUserinfo } from './exchange/token-endpoints.js';
 import { observeProvider } from './oidc/events.js';
 import type { Services } from './services.js';
 import { createStore, waitForReady } from './store/index.js';
@@ -61,6 +64,18 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   const provider = createProvider({ config, store, jwks: { keys: signing.keys }, logger, lookupAccount });
   observeProvider(provider, logger);
 
+  const notifier = createNotifier({
+    webhooks: config.webhooks,
+    queueConnection: config.redis,
+    logger: logger.child({ component: 'webhooks' }),
+    prefix: config.storePrefix,
+  });
+  await notifier.start();
+  const audit = createAuditLog(store, {
+    logger: logger.child({ component: 'audit' }),
+    onAppended: (event) => notifier.notify(event),
+  });
+
   const limits = config.policy.rateLimits;
   const services: Services = {
     config,
@@ -72,8 +87,16 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     limiters: {
       loginPerAccount: createLimiter('login-account', limits.loginPerAccount, redis, config.storePrefix),
       loginPerIp: createLimiter('login-ip', limits.loginPerIp, redis, config.storePrefix),
+      ticketsPerAdmin: createLimiter('tickets-admin', limits.ticketsPerAdmin, redis, config.storePrefix),
+      accessCodesPerAdmin: createLimiter('access-codes-admin', limits.accessCodesPerAdmin, redis, config.storePrefix),
     },
+    audit,
+    notifier,
+    tokenVerifier: createTokenVerifier({ issuer: config.issuer, keys: signing.keys }),
   };
+
+  registerGrants(provider, [tokenExchangeGrant(services)]);
+  provider.use(impersonationTokenMiddleware(services));
 
   const app = new Koa();
   // Under koa-mount the outer app's keys and proxy are the ones that count (OIDC-PROVIDER-NOTES "Hosting").
@@ -120,6 +143,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     }
   });
   app.use(health.routes());
+  const userinfo = impersonationUserinfo(services);
+  app.use(userinfo.routes());
   const interactions = interactionRoutes(services);
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(mount(provider));
@@ -128,6 +153,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     app,
     services,
     async close() {
+      await notifier.close();
       await store.close();
     },
   };

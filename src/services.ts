@@ -4,6 +4,8 @@
  */
 import type Provider from 'oidc-provider';
 import type { Accounts } from './accounts/index.js';
+import type { AuditLog, Notifier } from './audit/index.js';
+import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';
 import type { Limiter } from './store/rate-limit.js';
@@ -19,5 +21,13 @@ export interface Services {
   limiters: {
     loginPerAccount: Limiter;
     loginPerIp: Limiter;
+    ticketsPerAdmin: Limiter;
+    accessCodesPerAdmin: Limiter;
   };
+  /** The hash-chained audit log; every decision is appended before its response. */
+  audit: AuditLog;
+  /** Webhook notifications, fed by the audit log (never blocking). */
+  notifier: Notifier;
+  /** Verifies Gatehouse's own JWT access tokens (impersonation tokens). */
+  tokenVerifier: TokenVerifier;
 }

@@ -29,8 +29,21 @@ export interface ProviderDeps {
   jwks: { keys: JWK[] };
   logger: Logger;
   lookupAccount: (id: string) => Promise<AccountClaims | null>;
-  /** Extra checks/claims plugged in by later features (step-up, token exchange). */
-  extraAccessTokenClaims?: (ctx: KoaContextWithOIDC, token: unknown) => Promise<Record<string, unknown> | undefined>;
+}
+
+/** A grant module (CONVENTIONS: as oidc-provider's own): registered in one loop. */
+export interface GrantModule {
+  grantType: string;
+  parameters: string[];
+  /** Parameters that may appear more than once (RFC 8693 §2.1: audience, resource). */
+  allowedDuplicateParameters?: string[];
+  handler: (ctx: KoaContextWithOIDC) => Promise<void>;
+}
+
+export function registerGrants(provider: Provider, grants: GrantModule[]) {
+  for (const grant of grants) {
+    provider.registerGrantType(grant.grantType, grant.handler, grant.parameters, grant.allowedDuplicateParameters ?? []);
+  }
 }
 
 /** Does this account belong with this client? Admins sign in to the console, users to their tenant's apps. */
@@ -156,10 +169,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       return grant;
     },
     extraTokenClaims: async (ctx, token) => {
-      if (deps.extraAccessTokenClaims) {
-        const extra = await deps.extraAccessTokenClaims(ctx, token);
-        if (extra) return extra;
-      }
+      // Claims a grant attached to the token it minted (the token exchange's act and
+      // impersonation): setting token.extra directly is overwritten (OIDC-PROVIDER-NOTES).
+      const attached = (token as { gatehouseClaims?: Record<string, unknown> }).gatehouseClaims;
+      if (attached) return attached;
       // Record how the subject authenticated on its access tokens (issue: acr/amr/auth_time
       // readable by the token's holder and by the token exchange).
       const source = ctx?.oidc?.entities?.AuthorizationCode ?? ctx?.oidc?.entities?.RefreshToken;

@@ -19,7 +19,7 @@ describe('standard OIDC flows (real Redis, openid-client)', () => {
 
   before(async () => {
     redis = await startRedisServer();
-    gh = await startGatehouse({ redisUrl: redis.url, configure: (raw) => { for (const c of raw.clients) c.grantTypes = c.grantTypes.filter((g: string) => !g.includes("token-exchange")); } });
+    gh = await startGatehouse({ redisUrl: redis.url });
     acme = await discover(gh.issuer, 'acme-app', 'dev-acme-secret');
   });
   after(async () => {
@@ -29,7 +29,7 @@ describe('standard OIDC flows (real Redis, openid-client)', () => {
 
   it('discovery lists the grants, PKCE S256, acr values, and JWKS has ES256 and RS256 keys', async () => {
     const meta = acme.serverMetadata();
-    for (const g of ['authorization_code', 'refresh_token', 'client_credentials']) {
+    for (const g of ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']) {
       assert.ok(meta.grant_types_supported?.includes(g), g);
     }
     assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);

@@ -1,0 +1,46 @@
+/**
+ * The actor token (RFC 8693 §2.1 actor_token): the admin's own access token, issued to
+ * this console client, after a fresh passkey step-up (PROTOCOL §3.1, §4).
+ */
+import type { Admin } from '../accounts/index.js';
+import { accountKindOf } from '../accounts/types.js';
+import { looksLikeJwt } from '../keys/index.js';
+import { ImpersonationError } from '../impersonation/reasons.js';
+import { TOKEN_TYPE_ACCESS_TOKEN } from '../impersonation/token-types.js';
+import { ACR_PHISHING_RESISTANT } from '../oidc/policy.js';
+import { findLiveAccessToken, type KoaContextWithOIDC } from '../oidc/tokens.js';
+import type { Services } from '../services.js';
+import { keys } from '../store/keys.js';
+import { param } from './context.js';
+
+export async function resolveActor(ctx: KoaContextWithOIDC, services: Services): Promise<Admin> {
+  const actorToken = param(ctx, 'actor_token');
+  const actorTokenType = param(ctx, 'actor_token_type');
+  if (!actorToken || !actorTokenType) throw new ImpersonationError('actor_token_missing');
+  if (actorTokenType !== TOKEN_TYPE_ACCESS_TOKEN) throw new ImpersonationError('actor_token_type_unsupported');
+
+  if (looksLikeJwt(actorToken)) {
+    // Admins only ever hold opaque tokens; a JWT here is a tenant or impersonation token.
+    const claims = await services.tokenVerifier.verify(actorToken).catch(() => null);
+    if (claims?.act) throw new ImpersonationError('actor_token_has_act');
+    throw new ImpersonationError('actor_token_invalid');
+  }
+  const token = await findLiveAccessToken(ctx, actorToken);
+  if (!token || token.clientId !== ctx.oidc.client?.clientId) throw new ImpersonationError('actor_token_invalid');
+  if (accountKindOf(token.accountId) !== 'admin') throw new ImpersonationError('actor_not_admin');
+  const admin = await services.accounts.admins.findById(token.accountId);
+  if (!admin || admin.disabled) throw new ImpersonationError('actor_not_admin');
+
+  // PROTOCOL §5: an admin cannot mint a ticket without a registered passkey.
+  const passkeys = await services.store.smembers(keys.accountPasskeys('admin', admin.id));
+  if (passkeys.length === 0) throw new ImpersonationError('actor_no_passkey');
+
+  const { stepUpMaxAge } = services.config.policy;
+  const authTime = Number(token.extra.auth_time);
+  const fresh = Number.isFinite(authTime) && Date.now() / 1000 - authTime <= stepUpMaxAge;
+  if (token.extra.acr !== ACR_PHISHING_RESISTANT || !fresh) {
+    // RFC 9470 §3: tell the client what authentication to obtain.
+    throw new ImpersonationError('actor_not_stepped_up', { acrValues: ACR_PHISHING_RESISTANT, maxAge: stepUpMaxAge });
+  }
+  return admin;
+}

@@ -1,0 +1,130 @@
+/**
+ * Impersonation tokens at introspection (RFC 7662), revocation (RFC 7009) and userinfo.
+ * oidc-provider refuses every JWT access token there (OIDC-PROVIDER-NOTES "JWT access
+ * tokens"), so a post-middleware answers for JWTs it refused with UnsupportedTokenType,
+ * after the provider authenticated the client; the impersonation session is the truth.
+ */
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { JWTPayload } from 'jose';
+import { endSession, findSession, isActive, type ImpersonationSession } from '../impersonation/sessions.js';
+import type { Services } from '../services.js';
+import { auditSessionEnd } from './session-end.js';
+
+interface ImpersonationClaims extends JWTPayload {
+  client_id?: string;
+  scope?: string;
+  act?: { sub: string };
+  impersonation?: { sid: string; reason: string };
+}
+
+async function verified(services: Services, token: unknown): Promise<ImpersonationClaims | null> {
+  if (typeof token !== 'string') return null;
+  return (await services.tokenVerifier.verify(token).catch(() => null)) as ImpersonationClaims | null;
+}
+
+/** The session behind a token, settling one that ran out (audited once as `expired`). */
+export async function liveSession(services: Services, sid: string | undefined): Promise<ImpersonationSession | null> {
+  if (!sid) return null;
+  const session = await findSession(services.store, sid);
+  if (!session) return null;
+  if (isActive(session)) return session;
+  if (!session.endedAt) {
+    const ended = await endSession(services.store, sid, 'expired');
+    if (ended) await auditSessionEnd(services, ended);
+  }
+  return null;
+}
+
+export function impersonationTokenMiddleware(services: Services) {
+  const refusedAsJwt = new WeakSet<object>();
+  const provider = services.provider as unknown as NodeJS.EventEmitter;
+  for (const event of ['introspection.error', 'revocation.error']) {
+    provider.on(event, (ctx: object, err: Error) => {
+      if (err?.name === 'UnsupportedTokenType') refusedAsJwt.add(ctx);
+    });
+  }
+
+  return async (ctx: Context, next: Next) => {
+    await next();
+    const route = (ctx as { oidc?: { route?: string } }).oidc?.route;
+    if (route === 'token' && ctx.state.errorExtras && ctx.body && typeof ctx.body === 'object') {
+      ctx.body = { ...(ctx.body as object), ...ctx.state.errorExtras };
+      return;
+    }
+    if ((route !== 'introspection' && route !== 'revocation') || !refusedAsJwt.has(ctx)) return;
+    const oidc = (ctx as unknown as { oidc: { client?: { clientId: string; gatehouse_role?: string }; params?: { token?: unknown } } }).oidc;
+    const client = oidc.client!;
+    const claims = await verified(services, oidc.params?.token);
+    ctx.type = 'json';
+    ctx.set('Cache-Control', 'no-store');
+    if (route === 'introspection') {
+      ctx.status = 200;
+      const mayKnow = claims && (claims.client_id === client.clientId || client.gatehouse_role === 'support-console');
+      const session = mayKnow && claims.impersonation ? await liveSession(services, claims.impersonation.sid) : null;
+      if (!claims || !mayKnow || (claims.impersonation && !session)) {
+        ctx.body = { active: false };
+        return;
+      }
+      ctx.body = {
+        active: true,
+        token_type: 'Bearer',
+        iss: claims.iss,
+        sub: claims.sub,
+        aud: claims.aud,
+        client_id: claims.client_id,
+        scope: claims.scope,
+        exp: claims.exp,
+        iat: claims.iat,
+        jti: claims.jti,
+        ...(claims.act ? { act: claims.act } : {}),
+        ...(claims.impersonation ? { impersonation: claims.impersonation } : {}),
+      };
+      return;
+    }
+    // RFC 7009 §2.2: invalid or unknown tokens get 200 too; only the client the token was
+    // issued to may end its session.
+    if (claims?.impersonation && claims.client_id === client.clientId) {
+      const ended = await endSession(services.store, claims.impersonation.sid, 'revoked', client.clientId);
+      if (ended) {
+        await auditSessionEnd(services, ended, { client: client.clientId, requestId: ctx.state.requestId, ip: ctx.ip });
+      }
+    } else if (claims && claims.client_id !== client.clientId) {
+      ctx.status = 400;
+      ctx.body = { error: 'unauthorized_client', error_description: 'this token was not issued to you' };
+      return;
+    }
+    ctx.status = 200;
+    ctx.body = '';
+  };
+}
+
+/** Userinfo for impersonation tokens: the user's claims plus `act` (PROTOCOL §3.5). */
+export function impersonationUserinfo(services: Services) {
+  const router = new Router();
+  const handler = async (ctx: Context, next: Next) => {
+    const header = ctx.get('authorization');
+    const token = /^Bearer ([\w.-]+)$/i.exec(header)?.[1];
+    const claims = token ? await verified(services, token) : null;
+    if (!claims?.impersonation || !claims.act) return next();
+    ctx.set('Cache-Control', 'no-store');
+    const session = await liveSession(services, claims.impersonation.sid);
+    const user = session ? await services.accounts.users.findById(String(claims.sub)) : null;
+    if (!session || !user || user.disabled) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer error="invalid_token", error_description="the impersonation session has ended"');
+      ctx.body = { error: 'invalid_token', error_description: 'the impersonation session has ended' };
+      return;
+    }
+    const scopes = new Set(String(claims.scope ?? '').split(' '));
+    ctx.body = {
+      sub: user.id,
+      ...(scopes.has('profile') ? { name: user.name, tenant: user.tenant } : {}),
+      ...(scopes.has('email') ? { email: user.email, email_verified: true } : {}),
+      act: claims.act,
+    };
+  };
+  router.get('/me', handler);
+  router.post('/me', handler);
+  return router;
+}

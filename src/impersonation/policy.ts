@@ -1,0 +1,73 @@
+/**
+ * Who may impersonate whom, for how long, with what (PROTOCOL §5). Pure functions over
+ * configuration and accounts: no framework, no I/O.
+ */
+import type { RoleConfig, TenantConfig } from '../config/schema.js';
+import { ImpersonationError } from './reasons.js';
+
+export interface MintRequestInput {
+  reason: string | undefined;
+  duration: string | undefined;
+  scope: string | undefined;
+  audience: string[];
+}
+
+export interface Grantable {
+  reason: string;
+  duration: number;
+  scope: string[];
+  audience: string;
+}
+
+/** Roles of the admin that exist in config. */
+export function rolesOf(adminRoles: string[], roles: RoleConfig[]): RoleConfig[] {
+  return roles.filter((r) => adminRoles.includes(r.name));
+}
+
+export function coversTenant(role: RoleConfig, tenantId: string): boolean {
+  return role.tenants === '*' || role.tenants.includes(tenantId);
+}
+
+/** An admin "holds the impersonation right" when any role covers any tenant. */
+export function holdsImpersonationRight(adminRoles: string[], roles: RoleConfig[]): boolean {
+  return rolesOf(adminRoles, roles).some((r) => r.tenants === '*' || r.tenants.length > 0);
+}
+
+/** Roles → tenant coverage and the `sensitive` rule (PROTOCOL §4 invalid_target rows). */
+export function assertMayImpersonate(adminRoles: string[], roles: RoleConfig[], tenantId: string, sensitive: boolean) {
+  const covering = rolesOf(adminRoles, roles).filter((r) => coversTenant(r, tenantId));
+  if (covering.length === 0) throw new ImpersonationError('tenant_not_covered');
+  if (sensitive && !covering.some((r) => r.sensitive)) throw new ImpersonationError('sensitive_user');
+}
+
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Reason, duration, scope and audience, checked against the tenant's policy. */
+export function checkMintRequest(input: MintRequestInput, tenant: TenantConfig): Grantable {
+  const reason = input.reason?.trim();
+  if (!reason || reason.length < 3 || reason.length > 500 || CONTROL_CHARS.test(reason)) {
+    throw new ImpersonationError('reason_invalid');
+  }
+
+  let duration = tenant.impersonation.defaultSeconds;
+  if (input.duration !== undefined) {
+    if (!/^\d{1,6}$/.test(input.duration)) throw new ImpersonationError('duration_invalid');
+    duration = Number(input.duration);
+    if (duration < 60 || duration > tenant.impersonation.maxSeconds) {
+      throw new ImpersonationError('duration_invalid', {
+        detail: `duration must be between 60 and ${tenant.impersonation.maxSeconds} seconds`,
+      });
+    }
+  }
+
+  const allowed = tenant.impersonation.scopes;
+  const scope = input.scope === undefined ? [...allowed] : [...new Set(input.scope.split(' ').filter(Boolean))];
+  if (scope.length === 0 || scope.some((s) => !allowed.includes(s))) throw new ImpersonationError('scope_invalid');
+
+  if (input.audience.length === 0) throw new ImpersonationError('audience_missing');
+  // RFC 8693 §2.1: one target; several would make the ticket valid on more than one domain.
+  if (input.audience.length > 1 || !tenant.domains.includes(input.audience[0]!)) {
+    throw new ImpersonationError('audience_invalid');
+  }
+  return { reason, duration, scope, audience: input.audience[0]! };
+}

@@ -1,0 +1,25 @@
+/** Random secrets and their store keys: only SHA-256 digests are ever stored. */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** A ticket: 256 bits from the CSPRNG, base64url (PROTOCOL §3.2). */
+export const newTicket = () => randomBytes(32).toString('base64url');
+
+/** Session ids are public (in the token), but unguessable anyway. */
+export const newSessionId = () => `imp_${randomBytes(16).toString('base64url')}`;
+
+/**
+ * A support access code: easy to read aloud over the phone — 10 characters from an
+ * alphabet without look-alikes (no 0/O, 1/I/L), shown as XXXXX-XXXXX (~49 bits; single
+ * use, short-lived and rate limited per admin).
+ */
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+export function newAccessCode(): string {
+  let code = '';
+  for (let i = 0; i < 10; i++) code += ALPHABET[randomInt(ALPHABET.length)];
+  return `${code.slice(0, 5)}-${code.slice(5)}`;
+}
+
+/** Case, spaces and dashes do not matter when a code is typed back. */
+export const normalizeAccessCode = (code: string) => code.toUpperCase().replace(/[\s-]/g, '');

@@ -1,0 +1,92 @@
+/**
+ * Impersonation sessions: started by a redemption, ended by revocation, the admin, the
+ * user, a replay or expiry (PROTOCOL §3.6). The end is decided by one HSETNX, so it is
+ * recorded (and audited) exactly once whoever ends it.
+ */
+import { keys } from '../store/keys.js';
+import type { Store } from '../store/types.js';
+import { newSessionId } from './secrets.js';
+
+/** How long ended sessions stay listable as "past sessions". */
+export const SESSION_HISTORY_SECONDS = 30 * 86400;
+
+export type EndReason = 'revoked' | 'ended_by_admin' | 'ended_by_user' | 'ticket_replayed' | 'expired';
+
+export interface ImpersonationSession {
+  sid: string;
+  admin: string;
+  user: string;
+  tenant: string;
+  audience: string;
+  client: string;
+  reason: string;
+  scope: string[];
+  startedAt: number;
+  expiresAt: number;
+  endedAt?: number;
+  endReason?: EndReason;
+  endedBy?: string;
+}
+
+export function isActive(s: ImpersonationSession, now = Date.now()) {
+  return !s.endedAt && s.expiresAt > now;
+}
+
+export async function startSession(
+  store: Store,
+  input: Omit<ImpersonationSession, 'sid' | 'startedAt' | 'expiresAt'> & { duration: number },
+): Promise<ImpersonationSession> {
+  const { duration, ...rest } = input;
+  const startedAt = Date.now();
+  const session: ImpersonationSession = { ...rest, sid: newSessionId(), startedAt, expiresAt: startedAt + duration * 1000 };
+  await store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS);
+  await Promise.all([
+    store.zadd(keys.sessionsByAdmin(session.admin), startedAt, session.sid),
+    store.zadd(keys.sessionsByUser(session.user), startedAt, session.sid),
+    store.zadd(keys.sessionsByTenant(session.tenant), startedAt, session.sid),
+  ]);
+  return session;
+}
+
+export async function findSession(store: Store, sid: string): Promise<ImpersonationSession | null> {
+  const fields = await store.hgetall(keys.session(sid));
+  if (!fields?.record) return null;
+  const session = JSON.parse(fields.record) as ImpersonationSession;
+  if (fields.endedAt) {
+    session.endedAt = Number(fields.endedAt);
+    session.endReason = fields.endReason as EndReason;
+    session.endedBy = fields.endedBy || undefined;
+  }
+  return session;
+}
+
+/**
+ * Ends a session once. Returns the ended session when this call ended it, null when it was
+ * unknown or already ended (so callers audit exactly one end).
+ */
+export async function endSession(
+  store: Store,
+  sid: string,
+  endReason: EndReason,
+  endedBy?: string,
+): Promise<ImpersonationSession | null> {
+  const key = keys.session(sid);
+  const session = await findSession(store, sid);
+  if (!session || session.endedAt) return null;
+  const now = Date.now();
+  const endedAt = endReason === 'expired' ? session.expiresAt : now;
+  if (!(await store.hsetnx(key, 'endedAt', String(endedAt)))) return null;
+  await store.hset(key, { endReason, endedBy: endedBy ?? '' });
+  return { ...session, endedAt, endReason, endedBy };
+}
+
+export type SessionIndex = { admin: string } | { user: string } | { tenant: string };
+
+/** Newest first. Expired-but-unmarked sessions come back as they are; callers settle them. */
+export async function listSessions(store: Store, by: SessionIndex, limit = 50, offset = 0): Promise<ImpersonationSession[]> {
+  const key =
+    'admin' in by ? keys.sessionsByAdmin(by.admin) : 'user' in by ? keys.sessionsByUser(by.user) : keys.sessionsByTenant(by.tenant);
+  const sids = await store.zrevrange(key, offset, offset + limit - 1);
+  const sessions = await Promise.all(sids.map((sid) => findSession(store, sid)));
+  return sessions.filter((s): s is ImpersonationSession => s !== null);
+}
