@@ -38,7 +38,7 @@ export interface IssuerFixture {
   /** Replace to control the token endpoint; `undefined` uses the default ticket behaviour. */
   onToken?: (params: URLSearchParams) => Reply | Promise<Reply>;
   /** Replace to control introspection; `undefined` answers from `revoked` and `endedSids`. */
-  onIntrospect?: (params: URLSearchParams) => Reply;
+  onIntrospect?: (params: URLSearchParams) => Reply | Promise<Reply>;
   /** Claims of a valid impersonation token, with overrides (undefined values delete the claim). */
   claims(overrides?: Record<string, unknown>): JWTPayload;
   /** Signs claims as Gatehouse would: ES256, kid "es-1", typ at+jwt, unless overridden. */
@@ -111,7 +111,7 @@ export async function startIssuer(): Promise<IssuerFixture> {
       return send(res, { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
     }
     if (path === '/token') return send(res, await (fixture.onToken ?? redeem)(params));
-    if (path === '/token/introspection') return send(res, (fixture.onIntrospect ?? introspect)(params));
+    if (path === '/token/introspection') return send(res, await (fixture.onIntrospect ?? introspect)(params));
     if (path === '/token/revocation') {
       fixture.revoked.push(params.get('token') ?? '');
       return send(res, { status: 200 });

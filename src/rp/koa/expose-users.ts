@@ -7,7 +7,7 @@ import type { RpConfig } from './resolve-config.js';
 import type { GatehouseRpState, ImpersonatedUser, ImpersonationState } from './types.js';
 
 /** The `ctx.state.impersonation` view of verified claims. */
-export function toImpersonationState(claims: ImpersonationClaims, accessToken: string): ImpersonationState {
+function toImpersonationState(claims: ImpersonationClaims, accessToken: string): ImpersonationState {
   return {
     sid: claims.impersonation.sid,
     reason: claims.impersonation.reason,

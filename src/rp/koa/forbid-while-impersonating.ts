@@ -25,9 +25,9 @@ const DEFAULT_MESSAGE =
  * router.post('/billing', forbidWhileImpersonating({ message: 'Support cannot change billing.' }), updateBilling);
  * ```
  */
-export function forbidWhileImpersonating(options: ForbidWhileImpersonatingOptions = {}): Middleware<
-  Partial<GatehouseRpState>
-> {
+export function forbidWhileImpersonating(
+  options: ForbidWhileImpersonatingOptions = {},
+): Middleware<{ impersonation?: GatehouseRpState['impersonation'] }> {
   const message = options.message ?? DEFAULT_MESSAGE;
   return async function forbidWhileImpersonatingMiddleware(ctx, next) {
     if (ctx.state.impersonation === undefined) {

@@ -9,30 +9,34 @@ import { endStoredImpersonation } from './stop-route.js';
 
 const ASK_AGAIN = 'Ask the support agent to start the impersonation again from the support console.';
 
-/** The single value of a parameter, or undefined when it is absent, empty or repeated (RFC 6749 §3.1). */
-function single(values: string[]): string | undefined {
-  return values.length === 1 && values[0] !== '' ? values[0] : undefined;
-}
-
-/** The ticket of this request, or undefined after answering the request with an error page. */
-async function readTicket<User extends object>(ctx: Context, config: RpConfig<User>): Promise<string | undefined> {
-  const incomplete = () => sendPage(ctx, 400, 'Support link incomplete', ['The support link carries no ticket.', ASK_AGAIN]);
+/** The ticket values this request carries, or undefined after answering it with an error page. */
+async function ticketValues<User extends object>(ctx: Context, config: RpConfig<User>): Promise<string[] | undefined> {
   if (ctx.method === 'POST') {
     const form = await readFormBody(ctx);
-    if (!form.ok) return void sendPage(ctx, form.status, 'Support link not accepted', [form.message]);
-    return single(form.params.getAll('ticket')) ?? void incomplete();
+    if (form.ok) return form.params.getAll('ticket');
+    sendPage(ctx, form.status, 'Support link not accepted', [form.message]);
+    return undefined;
   }
   if (ctx.method === 'GET' && config.ticketDelivery === 'query') {
     // PROTOCOL.md §3 step 3: only tenants configured for "query" receive tickets in URLs.
     const params = new URLSearchParams(ctx.querystring);
-    const found = [...params.getAll('ticket'), ...params.getAll('token')];
-    return single(found) ?? void incomplete();
+    return [...params.getAll('ticket'), ...params.getAll('token')];
   }
   ctx.set('Allow', config.ticketDelivery === 'query' ? 'GET, POST' : 'POST');
   sendPage(ctx, 405, 'Support link not accepted', [
     'This app only accepts support links posted by the support console, never in a URL.',
     ASK_AGAIN,
   ]);
+  return undefined;
+}
+
+/** The one ticket of this request (RFC 6749 §3.1: parameters are not repeated), else answers with an error page. */
+async function readTicket<User extends object>(ctx: Context, config: RpConfig<User>): Promise<string | undefined> {
+  const values = await ticketValues(ctx, config);
+  if (!values) return undefined;
+  if (values.length === 1 && values[0]) return values[0];
+  sendPage(ctx, 400, 'Support link incomplete', ['The support link carries no single ticket.', ASK_AGAIN]);
+  return undefined;
 }
 
 /** What the person at the keyboard can do about a failed redemption; details go to `onEvent`. */

@@ -4,6 +4,7 @@ import { GatehouseRpError } from '../errors.js';
 import { isObject, oauthErrorDetails, postForm } from '../http/request.js';
 import { verifyImpersonationToken } from '../jwt/verify-impersonation-token.js';
 import type { RedeemedImpersonation, RedeemTicketOptions } from '../types.js';
+import { revokeToken } from './revoke-token.js';
 
 /**
  * Redeems a one-time impersonation ticket (PROTOCOL.md §3 step 4, the RFC 8693 §2.1 token
@@ -16,7 +17,7 @@ import type { RedeemedImpersonation, RedeemTicketOptions } from '../types.js';
  * `error_description` carry its RFC 6749 §5.2 answer, e.g. `invalid_request` for a used or
  * expired ticket), `issuer_unreachable`, `issuer_bad_response`, or a `token_*` code when the
  * issued token does not verify (typically `token_wrong_audience`: `audience` is not the origin
- * Gatehouse has for this tenant).
+ * Gatehouse has for this tenant); such a token is revoked before the error is thrown.
  *
  * @example
  * ```ts
@@ -62,13 +63,19 @@ export async function redeemTicket(ticket: string, options: RedeemTicketOptions)
       status: response.status,
     });
   }
-  const claims = await verifyImpersonationToken(body.access_token, options);
+  const accessToken = body.access_token;
+  const claims = await verifyImpersonationToken(accessToken, options).catch(async (err: unknown) => {
+    // The session exists at Gatehouse now; one this app will not use must not look live in the
+    // console until it expires. Best effort (RFC 7009): the verification error is what matters.
+    await revokeToken(accessToken, options).catch(() => undefined);
+    throw err;
+  });
   const expiresIn =
     typeof body.expires_in === 'number' && body.expires_in > 0
       ? Math.min(body.expires_in, claims.exp - Math.floor(Date.now() / 1000))
       : claims.exp - Math.floor(Date.now() / 1000);
   return {
-    accessToken: body.access_token,
+    accessToken,
     expiresIn,
     scope: typeof body.scope === 'string' ? body.scope : claims.scope,
     claims,
