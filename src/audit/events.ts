@@ -46,7 +46,7 @@ export const auditEventInputSchema = z.strictObject({
    */
   code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).optional(),
   outcome: z.enum(['success', 'failure']),
-  requestId: shortText.optional(),
+  requestId: z.string().max(256).optional(),
   ip: z.string().max(64).optional(),
   userAgent: z.string().max(512).optional(),
   /** Impersonation session id. */

@@ -49,12 +49,13 @@ export function formatSlackText(event: AuditEvent): string {
         ])
       );
     case 'impersonation.ended': {
+      // e.g. "expired", "revoked by user": the reason code, and who ended it if known.
       const endedBy = detail(event, 'endedBy');
-      const why = [endedBy && `ended by ${endedBy}`, event.code].filter(Boolean).join(', ');
+      const why = event.code || endedBy ? `${event.code ?? 'ended'}${endedBy ? ` by ${endedBy}` : ''}` : undefined;
       return (
         `:white_check_mark: Support impersonation ended — admin ${admin} is no longer acting as ${user} on ${tenant}` +
         facts([
-          ['why: ', why || 'not recorded'],
+          ['why: ', why ?? 'not recorded'],
           ['session ', session],
         ])
       );

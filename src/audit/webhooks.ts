@@ -58,7 +58,8 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  * const audit = createAuditLog(store, { onAppended: (e) => void notifier.notify(e) });
  */
 export function createNotifier(options: NotifierOptions): Notifier {
-  const logger = options.logger.child({ component: 'webhooks' });
+  const logger =
+    options.logger.bindings().component === undefined ? options.logger.child({ component: 'webhooks' }) : options.logger;
   const webhooks = options.webhooks.map((webhook) => checkWebhook(webhook, logger));
   const policy = { attempts: options.attempts ?? 8, backoffMs: options.backoffMs ?? 2_000 };
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw new Error('webhook attempts must be 1 or more');

@@ -125,9 +125,9 @@ const argon2Schema = z
 export const policySchema = z
   .object({
     /** Ticket lifetime in seconds (PROTOCOL §3.2): default 60, at most 300. */
-    ticketTtl: z.number().int().min(5).max(300).default(60),
+    ticketTtl: z.number().int().min(1).max(300).default(60),
     /** How fresh the admin's passkey assertion must be to mint (seconds). */
-    stepUpMaxAge: z.number().int().min(30).max(3600).default(300),
+    stepUpMaxAge: z.number().int().min(1).max(3600).default(300),
     /** Support access code lifetime in seconds. */
     accessCodeTtl: z.number().int().min(60).max(86400).default(900),
     /** Access token lifetime for ordinary (non-impersonation) tokens. */

@@ -13,6 +13,7 @@ import {
   createMemoryStore,
   createRedisClient,
   createRedisStore,
+  waitForReady,
 } from '../../src/store/index.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { uniquePrefix } from './helpers.js';
@@ -21,7 +22,7 @@ interface StoreFactory {
   name: string;
   setup(): Promise<void>;
   /** A fresh, empty store (its own prefix); `second` shares its data over another connection. */
-  make(): { store: Store; second: () => Store };
+  make(): Promise<{ store: Store; second: () => Promise<Store> }>;
   teardown(): Promise<void>;
 }
 
@@ -32,11 +33,11 @@ const factories: StoreFactory[] = [
   {
     name: 'memory store',
     async setup() {},
-    make() {
+    async make() {
       const store = createMemoryStore({ prefix: uniquePrefix('mem') });
       opened.push(store);
       // One process: a second "instance" is a second audit log over the same store.
-      return { store, second: () => store };
+      return { store, second: async () => store };
     },
     async teardown() {},
   },
@@ -45,15 +46,17 @@ const factories: StoreFactory[] = [
     async setup() {
       server = await startRedisServer();
     },
-    make() {
+    async make() {
       const url = server!.url;
       const prefix = uniquePrefix('redis');
-      const open = () => {
-        const store = createRedisStore(createRedisClient({ url }, 'store'), { prefix });
+      const open = async () => {
+        const client = createRedisClient({ url }, 'store');
+        const store = createRedisStore(client, { prefix });
         opened.push(store);
+        await waitForReady(client, 5_000);
         return store;
       };
-      return { store: open(), second: open };
+      return { store: await open(), second: open };
     },
     async teardown() {
       await server?.stop();
@@ -86,7 +89,7 @@ for (const factory of factories) {
     });
 
     test('append stamps id and time and links each event to the one before', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store);
       const first = await log.append(started('alice', 'bob', 'acme'));
       const second = await log.append({ type: 'impersonation.ended', admin: 'alice', user: 'bob', tenant: 'acme', outcome: 'success', code: 'ended_by_admin' });
@@ -101,12 +104,12 @@ for (const factory of factories) {
     });
 
     test('an empty log verifies', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       assert.deepEqual(await createAuditLog(store).verify(), { ok: true, count: 0 });
     });
 
     test('append refuses an invalid event and writes nothing', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store);
       await assert.rejects(log.append({ type: 'impersonation.begun', outcome: 'success' } as unknown as AuditEventInput));
       await assert.rejects(log.append({ type: 'impersonation.denied', outcome: 'maybe' } as unknown as AuditEventInput));
@@ -118,7 +121,7 @@ for (const factory of factories) {
     });
 
     test('onAppended sees each stored event, and its failure does not fail the append', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const seen: AuditEvent[] = [];
       let calls = 0;
       const log = createAuditLog(store, {
@@ -136,7 +139,7 @@ for (const factory of factories) {
     });
 
     test('list: newest first, filters, and cursor pages that cover every match once', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store);
       const appended: AuditEvent[] = [];
       for (let i = 0; i < 23; i++) {
@@ -192,7 +195,7 @@ for (const factory of factories) {
     });
 
     test('list pages across the store read size', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store);
       await Promise.all(Array.from({ length: 1203 }, (_, i) => log.append(started('alice', `u${i}`, 'acme'))));
       const first = await log.list({}, { limit: 1000 });
@@ -206,7 +209,7 @@ for (const factory of factories) {
     });
 
     test('exportNdjson: oldest first, filtered, byte-exact stored events', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store);
       const a = await log.append(started('alice', 'bob', 'acme'));
       await log.append(started('alice', 'eve', 'globex'));
@@ -226,8 +229,18 @@ for (const factory of factories) {
     });
 
     test('concurrent appends from two instances on two connections make one unbroken chain', async () => {
-      const { store, second } = factory.make();
-      const logs = [createAuditLog(store), createAuditLog(second())];
+      const { store, second } = await factory.make();
+      // Count lost head races, to be sure the retry path ran and not just one writer.
+      let conflicts = 0;
+      const counting = (inner: Store): Store => ({
+        ...inner,
+        async appendChained(...args) {
+          const result = await inner.appendChained(...args);
+          if (!result.ok) conflicts++;
+          return result;
+        },
+      });
+      const logs = [createAuditLog(counting(store)), createAuditLog(counting(await second()))];
       const results = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           logs[i % 2]!.append(started(i % 2 ? 'alice' : 'mallory', `user${i}`, 'acme')),
@@ -238,6 +251,7 @@ for (const factory of factories) {
       const verified = await logs[0]!.verify();
       assert.equal(verified.ok, true, JSON.stringify(verified.problem));
       assert.equal(verified.count, 100);
+      assert.ok(conflicts > 0, 'the two instances raced for the head');
       // And appending continues the same chain from either instance.
       const next = await logs[1]!.append(started('alice', 'late', 'acme'));
       assert.equal((await logs[0]!.verify()).head, next.hash);
@@ -246,7 +260,7 @@ for (const factory of factories) {
     test('verify names the first tampered event and the kind of tampering', async () => {
       // A store whose stream reads can be doctored, to prove verify on either store;
       // redis-tamper.test.ts does the same with real edits of the Redis stream.
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store);
       const events: AuditEvent[] = [];
       for (let i = 0; i < 5; i++) events.push(await log.append(started('alice', `u${i}`, 'acme')));
@@ -266,10 +280,20 @@ for (const factory of factories) {
         entry.fields.event = JSON.stringify(event);
       };
 
-      const edited = await createAuditLog(doctored((entries) => rewrite(entries[2]!, (e) => void (e.reason = 'nothing to see')))).verify();
+      const edited = await createAuditLog(
+        doctored((entries) =>
+          rewrite(entries[2]!, (e) => {
+            e.reason = 'nothing to see';
+          }),
+        ),
+      ).verify();
       assert.deepEqual(edited, { ok: false, count: 2, problem: { id: events[2]!.id, index: 2, kind: 'edited' } });
 
-      const garbled = await createAuditLog(doctored((entries) => void (entries[1]!.fields.event = '{not json'))).verify();
+      const garbled = await createAuditLog(
+        doctored((entries) => {
+          entries[1]!.fields.event = '{not json';
+        }),
+      ).verify();
       assert.equal(garbled.problem?.kind, 'edited');
       assert.equal(garbled.problem?.index, 1);
 
@@ -299,7 +323,7 @@ for (const factory of factories) {
     });
 
     test('append writes nothing and throws when the store is unreachable', async () => {
-      const { store } = factory.make();
+      const { store } = await factory.make();
       const log = createAuditLog(store, { onAppended: () => assert.fail('nothing may be announced') });
       const broken: Store = {
         ...store,
@@ -325,6 +349,7 @@ describe('audit log when Redis goes away', () => {
 
   test('append rejects with StoreUnavailableError and the chain resumes after Redis is back', async () => {
     client = createRedisClient({ url: redis.url }, 'store');
+    await waitForReady(client, 5_000);
     const store = createRedisStore(client, { prefix: uniquePrefix('down') });
     const announced: AuditEvent[] = [];
     const log = createAuditLog(store, { onAppended: (e) => void announced.push(e) });

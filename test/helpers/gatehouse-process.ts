@@ -1,0 +1,57 @@
+/**
+ * Runs Gatehouse as a real separate process (`src/server.ts` under tsx), as a deployment
+ * runs several stateless instances against one Redis.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports.js';
+
+export interface GatehouseProcess {
+  issuer: string;
+  port: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export function writeConfig(raw: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify(raw));
+  return path;
+}
+
+export async function spawnGatehouse(options: { configPath: string; env: Record<string, string>; issuer?: string }): Promise<GatehouseProcess> {
+  const port = await freePort();
+  const issuer = options.issuer ?? `http://localhost:${port}`;
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve('src/server.ts')], {
+    env: { ...process.env, ...options.env, PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_CONFIG: options.configPath, LOG_LEVEL: 'info', NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gatehouse exited: ${output}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`gatehouse did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    issuer,
+    port,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
