@@ -7,10 +7,12 @@ import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import Router from '@koa/router';
 import { createAccounts } from './accounts/index.js';
+import { consoleRoutes } from './console/routes.js';
 import { createAuditLog, createNotifier } from './audit/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, requestContext } from './http/middleware.js';
 import { serveStatic } from './http/static.js';
+import { passkeyInteractionRoutes } from './interactions/passkey.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { createTokenVerifier, loadSigningKeys } from './keys/index.js';
 import { createLogger, type Logger } from './log.js';
@@ -22,6 +24,8 @@ import { observeProvider } from './oidc/events.js';
 import type { Services } from './services.js';
 import { createStore, waitForReady } from './store/index.js';
 import { createLimiter } from './store/rate-limit.js';
+import { selfServiceRoutes } from './self-service/routes.js';
+import { createPasskeys } from './webauthn/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -84,6 +88,9 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     logger,
     provider,
     accounts,
+    lookupAccount,
+    // WebAuthn L3 §7.1/§7.2: the expected origin and RP ID come from config, never from a request.
+    passkeys: createPasskeys(store, { rpId: new URL(config.issuer).hostname, rpName: 'Gatehouse', origin: new URL(config.issuer).origin }),
     limiters: {
       loginPerAccount: createLimiter('login-account', limits.loginPerAccount, redis, config.storePrefix),
       loginPerIp: createLimiter('login-ip', limits.loginPerIp, redis, config.storePrefix),
@@ -145,8 +152,10 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   app.use(health.routes());
   const userinfo = impersonationUserinfo(services);
   app.use(userinfo.routes());
-  const interactions = interactionRoutes(services);
-  app.use(interactions.routes()).use(interactions.allowedMethods());
+  const routers = [interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
+  for (const router of routers) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
   app.use(mount(provider));
 
   return {

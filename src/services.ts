@@ -8,8 +8,10 @@ import type { AuditLog, Notifier } from './audit/index.js';
 import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';
+import type { AccountClaims } from './oidc/provider.js';
 import type { Limiter } from './store/rate-limit.js';
 import type { RedisClient, Store } from './store/index.js';
+import type { Passkeys } from './webauthn/index.js';
 
 export interface Services {
   config: GatehouseConfig;
@@ -18,6 +20,9 @@ export interface Services {
   logger: Logger;
   provider: Provider;
   accounts: Accounts;
+  /** An account of either model by id, as the provider sees it. */
+  lookupAccount(id: string): Promise<AccountClaims | null>;
+  passkeys: Passkeys;
   limiters: {
     loginPerAccount: Limiter;
     loginPerIp: Limiter;

@@ -1,7 +1,7 @@
 /**
- * Interaction routes: login (email + password), consent, abort. Step-up with a passkey
- * plugs in through `stepUp` (the WebAuthn feature). Plain HTML forms that work without
- * JavaScript (PROTOCOL §7).
+ * Interaction routes: login (email + password), consent, abort, and the passkey step-up
+ * page (stepup.ts; its JSON ceremony endpoints are in passkey.ts). Plain HTML forms that
+ * work without JavaScript, except the WebAuthn ceremony (PROTOCOL §7).
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -10,6 +10,8 @@ import { csrfToken, csrfValid } from '../http/csrf.js';
 import { render } from '../http/render.js';
 import type { Services } from '../services.js';
 import { ACR_PASSWORD } from '../oidc/policy.js';
+import { interactionDetails } from './details.js';
+import { renderStepUp, stepUpAccount } from './stepup.js';
 
 const GENERIC_FAILURE = 'Email or password is incorrect.';
 
@@ -28,12 +30,7 @@ export function interactionRoutes(services: Services) {
   const { provider, accounts, limiters, logger } = services;
   const router = new Router({ prefix: '/interaction' });
 
-  async function details(ctx: Context) {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    const client = await provider.Client.find(String(interaction.params.client_id));
-    if (!client) ctx.throw(400, 'unknown client');
-    return { interaction, client: client! };
-  }
+  const details = (ctx: Context) => interactionDetails(provider, ctx);
 
   function renderLogin(ctx: Context, uid: string, clientName: string, extra: Record<string, unknown> = {}) {
     ctx.type = 'html';
@@ -41,9 +38,12 @@ export function interactionRoutes(services: Services) {
   }
 
   router.get('/:uid', async (ctx) => {
-    const { interaction, client } = await details(ctx);
+    const found = await details(ctx);
+    const { interaction, client } = found;
     const clientName = client.clientName ?? client.clientId;
     ctx.set('Cache-Control', 'no-store');
+    const stepUp = await stepUpAccount(services, found);
+    if (stepUp) return renderStepUp(services, ctx, found, stepUp, csrfToken(ctx));
     if (interaction.prompt.name === 'login') {
       return renderLogin(ctx, interaction.uid, clientName, { email: interaction.params.login_hint });
     }

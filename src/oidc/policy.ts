@@ -37,14 +37,16 @@ export function buildPolicy(accountFits: (accountId: string, client: object) => 
   login.checks.add(
     new Check('acr_step_up', 'a phishing-resistant authentication (passkey) is required', (ctx) => {
       const { oidc } = ctx;
-      // Without this guard the check loops: the result of the interaction just finished
-      // is not yet the session's acr when prompts are re-evaluated.
-      if (oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      // Voluntary acr_values we do not offer are ignored (OIDC Core §3.1.2.1), not asked for forever.
       const wanted = String(oidc.params?.acr_values ?? '')
         .split(' ')
-        .filter(Boolean);
+        .filter((v) => (ACR_VALUES as readonly string[]).includes(v));
       if (wanted.length === 0) return Check.NO_NEED_TO_PROMPT;
-      return acrSatisfies(oidc.acr, wanted) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      // Judge the login just finished by its own acr (reading the session's would loop
+      // while they differ): a password answering a `phr` request is asked for a passkey
+      // next, in a new interaction of the same, now signed-in, session.
+      const acr = oidc.result?.login ? (oidc.result.login.acr as string | undefined) : oidc.acr;
+      return acrSatisfies(acr, wanted) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;

@@ -23,6 +23,10 @@ export const keys = {
   accountPasskeys: (accountKind: string, accountId: string) => `passkeys:${accountKind}:${accountId}`,
   webauthnChallenge: (handle: string) => `webauthn-challenge:${handle}`,
 
+  /** Browser sessions of our own pages: the console (admins) and /account (users). */
+  consoleSession: (id: string) => `console-session:${id}`,
+  accountSession: (id: string) => `account-session:${id}`,
+
   /** Impersonation: tickets and access codes are keyed by their SHA-256 only. */
   ticket: (ticketHash: string) => `ticket:${ticketHash}`,
   ticketRedeemed: (ticketHash: string) => `ticket-redeemed:${ticketHash}`,

@@ -1,0 +1,13 @@
+import type { Admin } from '../accounts/types.js';
+import type { GatehouseConfig } from '../config/index.js';
+
+/**
+ * Whether an admin may impersonate anyone: one of their roles covers at least one tenant
+ * (PROTOCOL §5). Such an admin needs a passkey, since every impersonation starts with a
+ * passkey step-up.
+ */
+export function holdsImpersonationRight(config: GatehouseConfig, admin: Pick<Admin, 'roles'>): boolean {
+  return config.roles.some(
+    (role) => admin.roles.includes(role.name) && (role.tenants === '*' ? config.tenants.length > 0 : role.tenants.length > 0),
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * A user's own pages (/account), minimal: sign in with email and password or a passkey,
+ * manage passkeys, sign out. Consent settings and support access codes build on this.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { User } from '../accounts/types.js';
+import { field, parseForm } from '../http/body.js';
+import { csrfToken, csrfValid } from '../http/csrf.js';
+import { refusePasskey, requestMeta, requireCsrfHeader } from '../http/passkey-ceremony.js';
+import { passkeyPages } from '../http/passkey-pages.js';
+import { render } from '../http/render.js';
+import type { Services } from '../services.js';
+import { accountSessions } from './session.js';
+
+const GENERIC_FAILURE = 'Email or password is incorrect.';
+/** Binds /account's passkey sign-in challenges to this page (interactions bind theirs to a uid). */
+const BINDING = 'account';
+
+export function selfServiceRoutes(services: Services) {
+  const { config, accounts, limiters, passkeys, audit } = services;
+  const sessions = accountSessions(services);
+  const router = new Router({ prefix: '/account' });
+
+  function page(ctx: Context, view: string, data: Record<string, unknown> & { title: string }) {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = render(view, { csrf: csrfToken(ctx), tenants: config.tenants.map((t) => ({ id: t.id, name: t.name })), ...data });
+  }
+
+  async function signIn(ctx: Context, user: User, amr: string[]) {
+    await audit.append({ type: 'user.login', user: user.id, tenant: user.tenant, outcome: 'success', ...requestMeta(ctx), details: { amr: amr.join(' '), page: 'account' } });
+    await sessions.start(ctx, { userId: user.id, amr, signedInAt: Date.now() });
+  }
+
+  router.get('/', async (ctx) => {
+    const signedIn = await sessions.current(ctx);
+    if (!signedIn) return page(ctx, 'account/signin', { title: 'Your account' });
+    const tenant = config.tenants.find((t) => t.id === signedIn.user.tenant);
+    page(ctx, 'account/home', {
+      title: 'Your account',
+      user: signedIn.user,
+      tenantName: tenant?.name ?? signedIn.user.tenant,
+      amr: signedIn.session.amr.join(', '),
+      passkeys: await passkeys.count('user', signedIn.user.id),
+    });
+  });
+
+  router.post('/login', parseForm, async (ctx) => {
+    const body = ctx.request.body;
+    const tenant = field(body, 'tenant', 64) ?? '';
+    const email = field(body, 'email', 320)?.trim().toLowerCase() ?? '';
+    const password = field(body, 'password', 1024) ?? '';
+    const again = (status: number, error: string) => {
+      ctx.status = status;
+      page(ctx, 'account/signin', { title: 'Your account', error, email, tenant });
+    };
+    if (!csrfValid(ctx, field(body, 'csrf'))) return again(403, 'Your session expired. Please try again.');
+    if (!tenant || !email || !password) return again(400, GENERIC_FAILURE);
+    // The same limits and keys as the interaction's login form: one budget per account.
+    const accountKey = `user:${tenant}:${email}`;
+    const [byIp, byAccount] = await Promise.all([limiters.loginPerIp.consume(ctx.ip), limiters.loginPerAccount.check(accountKey)]);
+    if (!byIp.allowed || !byAccount.allowed) {
+      const retryAfter = Math.max(byIp.retryAfter, byAccount.retryAfter);
+      ctx.set('Retry-After', String(retryAfter));
+      return again(429, `Too many sign-in attempts. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`);
+    }
+    const user = await accounts.users.authenticate(tenant, email, password);
+    if (!user) {
+      await limiters.loginPerAccount.consume(accountKey);
+      return again(401, GENERIC_FAILURE);
+    }
+    await limiters.loginPerAccount.reset(accountKey);
+    await signIn(ctx, user, ['pwd']);
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  router.post('/passkey/options', parseForm, async (ctx) => {
+    requireCsrfHeader(ctx);
+    ctx.body = await passkeys.startAuthentication({ purpose: 'signin', binding: BINDING });
+  });
+
+  router.post('/passkey/verify', parseForm, async (ctx) => {
+    requireCsrfHeader(ctx);
+    const body = ctx.request.body as { handle?: unknown; response?: unknown };
+    try {
+      const { passkey, method } = await passkeys.finishAuthentication({
+        purpose: 'signin',
+        binding: BINDING,
+        handle: body.handle,
+        response: body.response,
+        accept: (p) => p.accountKind === 'user',
+      });
+      const user = await accounts.users.findById(passkey.accountId);
+      if (!user || user.disabled) return ctx.throw(403, 'This account is disabled.');
+      await signIn(ctx, user, [method, 'user']);
+      ctx.body = { redirectTo: '/account' };
+    } catch (err) {
+      await refusePasskey(services, ctx, err);
+    }
+  });
+
+  router.post('/logout', parseForm, async (ctx) => {
+    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) ctx.throw(403, 'Your session expired. Reload the page and try again.');
+    await sessions.end(ctx);
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  const manage = passkeyPages(services, {
+    base: '/account/passkeys',
+    home: '/account',
+    async account(ctx) {
+      const signedIn = await sessions.current(ctx);
+      return signedIn && { kind: 'user', id: signedIn.user.id, email: signedIn.user.email, name: signedIn.user.name };
+    },
+  });
+
+  return [router, manage] as const;
+}

@@ -1,0 +1,29 @@
+/** The /account session: which user is signed in, and how (RFC 8176 amr). */
+import type { Context } from 'koa';
+import type { User } from '../accounts/types.js';
+import { cookieSessions } from '../http/cookie-session.js';
+import type { Services } from '../services.js';
+import { keys } from '../store/keys.js';
+
+export const ACCOUNT_COOKIE = 'gh_account';
+export const ACCOUNT_SESSION_TTL = 3600;
+
+export interface AccountSession {
+  userId: string;
+  amr: string[];
+  /** Milliseconds since the epoch. */
+  signedInAt: number;
+}
+
+export function accountSessions(services: Services) {
+  const sessions = cookieSessions<AccountSession>(services.store, { cookie: ACCOUNT_COOKIE, key: keys.accountSession, ttl: ACCOUNT_SESSION_TTL });
+
+  /** The signed-in user, or null (also when the account was disabled since). */
+  async function current(ctx: Context): Promise<{ session: AccountSession; user: User } | null> {
+    const session = await sessions.load(ctx);
+    const user = session ? await services.accounts.users.findById(session.userId) : null;
+    return session && user && !user.disabled ? { session, user } : null;
+  }
+
+  return { ...sessions, current };
+}
