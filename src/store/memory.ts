@@ -11,9 +11,10 @@ type Value =
   | { type: 'hash'; value: Map<string, string> }
   | { type: 'set'; value: Set<string> }
   | { type: 'zset'; value: Map<string, number> }
-  | { type: 'stream'; value: { entries: StreamEntry[]; last: StreamId } };
+  | { type: 'stream'; value: StreamValue };
 type Entry = Value & { expiresAt?: number };
 type StreamId = readonly [ms: number, seq: number];
+type StreamValue = { entries: StreamEntry[]; last: StreamId };
 
 /** Same text as Redis, so callers and tests see one error whichever store runs. */
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -198,10 +199,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       if (pairs.length === 0) throw new Error('appendChained needs at least one field');
       const head = typed(k(headKey), 'string')?.value ?? '';
       if (head !== (expectedHead ?? '')) return { ok: false, head: head === '' ? null : head };
-      const stream = upsert(k(streamKey), 'stream', () => ({ entries: [], last: [0, 0] as StreamId })) as {
-        entries: StreamEntry[];
-        last: StreamId;
-      };
+      const stream = upsert(k(streamKey), 'stream', (): StreamValue => ({ entries: [], last: [0, 0] })) as StreamValue;
       // XADD `*`: milliseconds time, with a sequence that keeps ids increasing within
       // one millisecond or if the clock steps back.
       const now = Date.now();

@@ -104,10 +104,9 @@ export async function waitForReady(client: RedisClient, timeoutMs: number): Prom
 
 /** Server replies that mean "not now" rather than "wrong request". */
 const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|NOREPLICAS|MISCONF)\b/;
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED',
-]);
+const NETWORK_CODES = new Set(
+  'ECONNREFUSED ECONNRESET ETIMEDOUT EPIPE ENOTFOUND EAI_AGAIN EHOSTUNREACH ENETUNREACH ECONNABORTED'.split(' '),
+);
 /** ioredis raises these as plain Errors; the message is all there is to go on. */
 const CLIENT_MESSAGES =
   /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|Command aborted|Socket timeout|connect ETIMEDOUT|None of startup nodes|Cluster is disconnect|Node is disconnected|Too many Cluster redirections|sentinels are unreachable/;
@@ -190,17 +189,12 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
   return {
     kind: 'redis',
     get: (key) => run(() => client.get(k(key))),
-    set: (key, value, opts: SetOptions = {}) =>
+    set: (key, value, { ttl, nx }: SetOptions = {}) =>
       run(async () => {
-        const reply =
-          opts.ttl === undefined
-            ? opts.nx
-              ? await client.set(k(key), value, 'NX')
-              : await client.set(k(key), value)
-            : opts.nx
-              ? await client.set(k(key), value, 'EX', opts.ttl, 'NX')
-              : await client.set(k(key), value, 'EX', opts.ttl);
-        return reply === 'OK';
+        const K = k(key);
+        // SET answers null instead of OK when NX finds the key.
+        if (ttl === undefined) return (nx ? await client.set(K, value, 'NX') : await client.set(K, value)) === 'OK';
+        return (nx ? await client.set(K, value, 'EX', ttl, 'NX') : await client.set(K, value, 'EX', ttl)) === 'OK';
       }),
     getdel: (key) => run(() => client.getdel(k(key))),
     del: (key) => run(() => client.del(k(key))),
@@ -209,6 +203,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
     incr: (key, ttl) =>
       run(() => (ttl === undefined ? client.incr(k(key)) : scripts.gatehouseIncrWithTtl(k(key), ttl))),
 
+    // HSET and EXPIRE in one MULTI, so the hash never exists without its TTL.
     hset: (key, fields, ttl) =>
       run(() =>
         transaction((multi) => {
@@ -255,7 +250,8 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
       run(async () => {
         // `(` makes the start exclusive (Redis 6.2+), so paging resumes after the last id.
         const entries = await client.xrange(k(streamKey), `(${afterId}`, '+', 'COUNT', count);
-        return entries.map(([id, flat]) => ({ id, fields: pairsToRecord(flat) }));
+        // COUNT 0 answers a null array (RESP3 null), despite the typings.
+        return (entries ?? []).map(([id, flat]) => ({ id, fields: pairsToRecord(flat) }));
       }),
 
     ping: () => run(async () => void (await client.ping())),

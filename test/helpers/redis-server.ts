@@ -5,7 +5,10 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RedisServer {
@@ -22,7 +25,9 @@ const READY_TIMEOUT_MS = 10_000;
 export async function startRedisServer(): Promise<RedisServer> {
   assertInstalled();
   const port = await freePort();
-  let child = await launch(port);
+  // Server output goes to a file: pipes to this process would keep its event loop alive.
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'));
+  let child = await launch(port, dir);
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -31,12 +36,40 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     async restart() {
       await kill(child);
-      child = await launch(port);
+      child = await launch(port, dir);
     },
   };
-  // A crashed or interrupted test run must not leave redis-server processes behind.
-  process.once('exit', () => child.kill('SIGKILL'));
+  onProcessEnd(() => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
   return server;
+}
+
+const cleanups: (() => void)[] = [];
+let hooked = false;
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * A crashed, finished or interrupted test run (the runner sends SIGTERM on a timeout) must
+ * not leave redis-server processes behind. When nobody else handles the signal (the test
+ * runner does, in-process), exit as the default handler would.
+ */
+function onProcessEnd(cleanup: () => void): void {
+  if (!hooked) {
+    hooked = true;
+    const runAll = () => {
+      for (const fn of cleanups.splice(0)) fn();
+    };
+    process.on('exit', runAll);
+    for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+      process.on(signal, () => {
+        runAll();
+        if (process.listenerCount(signal) === 1) process.exit(code);
+      });
+    }
+  }
+  cleanups.push(cleanup);
 }
 
 let shared: Promise<RedisServer> | undefined;
@@ -57,8 +90,8 @@ function assertInstalled(): void {
   // Never skip: a missing server must fail CI rather than hide the Redis half of the suite.
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      'redis-server is not installed (or not on PATH); install it (Debian: apt-get install redis-server) ' +
-        'or set REDIS_URL. Integration tests need a real Redis and are never skipped.',
+      'redis-server is not installed or not on PATH (Debian: apt-get install redis-server). ' +
+        'Integration and fault tests run a real Redis and are never skipped.',
     );
   }
 }
@@ -73,15 +106,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+async function launch(port: number, dir: string): Promise<ChildProcess> {
+  const logfile = join(dir, 'redis.log');
   const args = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
-  const child = spawn('redis-server', [...args, '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
+  const child = spawn('redis-server', [...args, '--dir', dir, '--logfile', logfile, '--loglevel', 'warning'], {
+    stdio: 'ignore',
   });
   // Let the test process exit while the server runs; the exit hook kills it.
   child.unref();
@@ -92,12 +121,18 @@ async function launch(port: number): Promise<ChildProcess> {
     await sleep(50);
   }
   child.kill('SIGKILL');
-  throw new Error(`redis-server on port ${port} did not answer PING:\n${output}`);
+  let log = '';
+  try {
+    log = readFileSync(logfile, 'utf8');
+  } catch {}
+  throw new Error(`redis-server on port ${port} did not answer PING:\n${log}`);
 }
 
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
+  // An unref'd child would let the loop end before 'exit' arrives.
+  child.ref();
   child.kill('SIGTERM');
   await exited;
 }
