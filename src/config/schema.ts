@@ -3,6 +3,7 @@
  * reference mirrors this file; change both together.
  */
 import { z } from 'zod';
+import { auditEventTypes } from '../audit/events.js';
 
 const origin = z
   .string()
@@ -84,7 +85,9 @@ export const roleSchema = z.object({
 export const webhookSchema = z.object({
   url: z.string().url(),
   /** Event types to send, or `*`. */
-  events: z.array(z.string()).default(['impersonation.started', 'impersonation.ended']),
+  events: z
+    .array(z.union([z.literal('*'), z.enum(auditEventTypes)]))
+    .default(['impersonation.started', 'impersonation.ended']),
   format: z.enum(['slack', 'json']).default('json'),
   secret: secret.optional(),
 });

@@ -6,13 +6,13 @@
  */
 import { findTenant } from '../config/index.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
+import { endAndAudit } from '../impersonation/end.js';
 import { endSession, startSession } from '../impersonation/sessions.js';
 import { linkSession, presentTicket, type TicketRecord } from '../impersonation/tickets.js';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '../impersonation/token-types.js';
 import { type KoaContextWithOIDC, mintJwtAccessToken } from '../oidc/tokens.js';
 import type { Services } from '../services.js';
 import { type AuditFacts, param } from './context.js';
-import { auditSessionEnd } from './session-end.js';
 
 const ticketShape = /^[A-Za-z0-9_-]{43}$/;
 
@@ -35,8 +35,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
       await services.audit.append({ type: 'impersonation.ticket_replayed', outcome: 'failure', code: 'ticket_replayed', ...facts, sid: presentation.sid });
     }
     if (presentation.sid && tenant?.onReplay === 'revoke') {
-      const ended = await endSession(store, presentation.sid, 'ticket_replayed');
-      if (ended) await auditSessionEnd(services, ended, facts);
+      await endAndAudit(store, services.audit, presentation.sid, 'ticket_replayed', 'system', facts);
     }
     throw new ImpersonationError('ticket_replayed');
   }
@@ -69,12 +68,21 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
     gty: GRANT_TYPE_TOKEN_EXCHANGE,
     claims: { act: { sub: record.actor }, impersonation: { sid: session.sid, reason: record.reason } },
   });
+  const [admin, user] = await Promise.all([
+    services.accounts.admins.findById(record.actor),
+    services.accounts.users.findById(record.subject),
+  ]);
   try {
     await services.audit.append({
       type: 'impersonation.started',
       outcome: 'success',
       ...facts,
-      details: { audience: record.audience, expiresAt: new Date(session.expiresAt).toISOString() },
+      details: {
+        audience: record.audience,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+        ...(admin ? { adminEmail: admin.email } : {}),
+        ...(user ? { userEmail: user.email } : {}),
+      },
     });
   } catch (err) {
     // Not audited, not issued: the token is dead before anyone sees it.
@@ -83,8 +91,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
   }
   const { replayed } = await linkSession(store, presentation.ticketHash, session.sid);
   if (replayed && tenant.onReplay === 'revoke') {
-    const ended = await endSession(store, session.sid, 'ticket_replayed');
-    if (ended) await auditSessionEnd(services, ended, facts);
+    await endAndAudit(store, services.audit, session.sid, 'ticket_replayed', 'system', facts);
   }
   ctx.body = {
     access_token: accessToken,

@@ -7,9 +7,9 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { JWTPayload } from 'jose';
-import { endSession, findSession, isActive, type ImpersonationSession } from '../impersonation/sessions.js';
+import { findSession, isActive, type ImpersonationSession } from '../impersonation/sessions.js';
 import type { Services } from '../services.js';
-import { auditSessionEnd } from './session-end.js';
+import { endAndAudit } from '../impersonation/end.js';
 
 interface ImpersonationClaims extends JWTPayload {
   client_id?: string;
@@ -30,8 +30,7 @@ export async function liveSession(services: Services, sid: string | undefined): 
   if (!session) return null;
   if (isActive(session)) return session;
   if (!session.endedAt) {
-    const ended = await endSession(services.store, sid, 'expired');
-    if (ended) await auditSessionEnd(services, ended);
+    await endAndAudit(services.store, services.audit, sid, 'expired', 'system');
   }
   return null;
 }
@@ -85,10 +84,11 @@ export function impersonationTokenMiddleware(services: Services) {
     // RFC 7009 §2.2: invalid or unknown tokens get 200 too; only the client the token was
     // issued to may end its session.
     if (claims?.impersonation && claims.client_id === client.clientId) {
-      const ended = await endSession(services.store, claims.impersonation.sid, 'revoked', client.clientId);
-      if (ended) {
-        await auditSessionEnd(services, ended, { client: client.clientId, requestId: ctx.state.requestId, ip: ctx.ip });
-      }
+      await endAndAudit(services.store, services.audit, claims.impersonation.sid, 'revoked', client.clientId, {
+        client: client.clientId,
+        requestId: ctx.state.requestId,
+        ip: ctx.ip,
+      });
     } else if (claims && claims.client_id !== client.clientId) {
       ctx.status = 400;
       ctx.body = { error: 'unauthorized_client', error_description: 'this token was not issued to you' };

@@ -4,8 +4,10 @@
  */
 import type { CommandGroup } from '../command.js';
 import { admin } from './admin.js';
+import { audit } from './audit.js';
 import { keys } from './keys.js';
 import { password } from './password.js';
+import { sessions } from './sessions.js';
 import { user } from './user.js';
 
-export const commands: CommandGroup[] = [admin, user, password, keys];
+export const commands: CommandGroup[] = [admin, user, password, keys, audit, sessions];

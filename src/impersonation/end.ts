@@ -1,0 +1,44 @@
+/**
+ * Ending a session and auditing the end, in one place for every way a session ends
+ * (PROTOCOL §3.6): the tenant's revocation, the admin, the user, a replay, expiry.
+ */
+import type { AuditEventInput } from '../audit/events.js';
+import type { Store } from '../store/types.js';
+import { type EndReason, endSession, type ImpersonationSession } from './sessions.js';
+
+export interface AuditSink {
+  append(input: AuditEventInput): Promise<unknown>;
+}
+
+type Facts = Partial<Pick<AuditEventInput, 'client' | 'requestId' | 'ip' | 'userAgent'>>;
+
+/** Audits an end that `endSession` reported (it reports each end exactly once). */
+export async function auditEnd(audit: AuditSink, session: ImpersonationSession, facts: Facts = {}, via?: string) {
+  await audit.append({
+    ...facts,
+    type: 'impersonation.ended',
+    outcome: 'success',
+    admin: session.admin,
+    user: session.user,
+    tenant: session.tenant,
+    sid: session.sid,
+    reason: session.reason,
+    code: session.endReason,
+    details: { endedBy: session.endedBy ?? 'system', audience: session.audience, ...(via ? { via } : {}) },
+  });
+}
+
+/** Ends the session if it is still on; returns it when this call ended it. */
+export async function endAndAudit(
+  store: Store,
+  audit: AuditSink,
+  sid: string,
+  reason: EndReason,
+  endedBy?: string,
+  facts: Facts = {},
+  via?: string,
+): Promise<ImpersonationSession | null> {
+  const ended = await endSession(store, sid, reason, endedBy);
+  if (ended) await auditEnd(audit, ended, facts, via);
+  return ended;
+}
