@@ -16,8 +16,8 @@ export function renderHelp(commands: CommandGroup[], only?: CommandGroup): strin
     Object.entries(g.actions).map(([name, a]) => [`gatehouse ${g.name} ${name} ${a.usage}`.trimEnd(), a.summary] as const),
   );
   if (!only) lines.push(['gatehouse help [command]', 'show this help, or one command\'s']);
-  const width = Math.max(...lines.map(([usage]) => usage.length));
-  const body = lines.map(([usage, summary]) => `  ${usage.padEnd(width)}  ${summary}`);
+  // Usage and summary on separate lines, so the help fits 80 columns whatever the usage length.
+  const body = lines.flatMap(([usage, summary]) => [`  ${usage}`, `      ${summary}`]);
   const title = only ? `gatehouse ${only.name}: ${only.summary}` : 'gatehouse: manage a Gatehouse deployment';
   return [title, '', ...body, ...(only ? [] : FOOTER)].join('\n');
 }
