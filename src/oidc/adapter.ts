@@ -70,8 +70,18 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
 
     async consume(id: string): Promise<void> {
       const key = this.key(id);
-      const won = await store.hsetnx(key, 'consumed', String(Math.floor(Date.now() / 1000)));
-      if (won) return;
+      const now = String(Math.floor(Date.now() / 1000));
+      // The winner is decided by SET NX on a marker that a revocation never deletes. An
+      // HSETNX on the record alone let a late consumer win on a record the first loser's
+      // revocation had just deleted (HSETNX recreates it): two redemptions of one code.
+      const left = await store.ttl(key);
+      const won = left !== -2 && (await store.set(keys.oidcConsumed(this.name, id), now, { nx: true, ttl: left > 0 ? left : 86400 }));
+      if (won) {
+        // `find()` reports it, for oidc-provider's own reuse detection. The TTL again, in
+        // case a revocation deleted the record meanwhile and this write recreated it.
+        await store.hset(key, { consumed: now }, left > 0 ? left : undefined);
+        return;
+      }
       // A second consumer: a replayed code or refresh token. Revoke everything the grant
       // issued (including the Grant itself, which stops tokens the winner saves later).
       const record = await store.hgetall(key);

@@ -9,6 +9,8 @@ export const keys = {
   oidcGrant: (grantId: string) => `oidc:grant:${grantId}`,
   oidcUserCode: (userCode: string) => `oidc:userCode:${userCode}`,
   oidcUid: (uid: string) => `oidc:uid:${uid}`,
+  /** Single-use marker of a code or refresh token; outlives a revocation of its record. */
+  oidcConsumed: (model: string, id: string) => `oidc:consumed:${model}:${id}`,
 
   /** Accounts. Users are per tenant; admins are a separate model. */
   user: (id: string) => `user:${id}`,
