@@ -65,7 +65,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     cookies: { keys: config.cookieKeys },
     acrValues: [...ACR_VALUES],
     claims: {
-      openid: ['sub'],
+      // How the subject authenticated rides on every ID token (OIDC Core §2), not only when
+      // acr_values or max_age asked for it: relying parties checking a step-up read amr too.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'tenant'],
       email: ['email', 'email_verified'],
     },

@@ -80,8 +80,10 @@ describe('passkey step-up (acr phr) in the authorization request', () => {
     await redis?.stop();
   });
 
-  it('a password login gives acr pwd and amr [pwd] on the access token', async () => {
-    const { introspected } = await consoleAuthorization({}, undefined, new HttpAgent());
+  it('a password login gives acr pwd and amr [pwd] on the access and ID tokens', async () => {
+    const { introspected, claims } = await consoleAuthorization({}, undefined, new HttpAgent());
+    assert.equal(claims.acr, 'pwd');
+    assert.deepEqual(claims.amr, ['pwd']);
     assert.equal(introspected.acr, 'pwd');
     assert.deepEqual(introspected.amr, ['pwd']);
     assert.equal(typeof introspected.auth_time, 'number');
@@ -93,7 +95,9 @@ describe('passkey step-up (acr phr) in the authorization request', () => {
     const { claims, introspected, pages } = await consoleAuthorization({ acr_values: 'phr' }, answered(fresh), fresh);
     assert.equal(pages.length, 1, 'one passkey page after the password');
     assert.match(pages[0]!.html, /Confirm it/);
-    assert.equal(claims.acr, 'phr', 'the ID token carries the acr it was asked for');
+    assert.equal(claims.acr, 'phr', 'the ID token says how the admin authenticated');
+    assert.deepEqual(claims.amr, ['pwd', 'hwk', 'user', 'mfa']);
+    assert.ok(Number(claims.auth_time) >= started);
     assert.equal(introspected.acr, 'phr');
     assert.deepEqual(introspected.amr, ['pwd', 'hwk', 'user', 'mfa']);
     assert.ok(Number(introspected.auth_time) >= started);
