@@ -27,7 +27,24 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, port, store: gatehouse.services.store.kind }, 'gatehouse listening');
-  if (!config.production) printDemo(config, port, gatehouse.services.store.kind);
+  // The demo tenant apps (acme and globex on *.localhost:4000) run beside Gatehouse in dev.
+  let demo: { close(): Promise<void> } | undefined;
+  if (!config.production && config.seed && process.env.GATEHOUSE_DEMO_APP !== 'off') {
+    const { startTenantApp, tenantsFromConfig } = await import('../examples/tenant-app/index.js');
+    const tenants = tenantsFromConfig(config);
+    const demoPort = tenants[0] ? Number(new URL(tenants[0].origin).port || 80) : 4000;
+    demo = await startTenantApp({
+      issuer: config.issuer,
+      port: demoPort,
+      tenants,
+      consoleUrl: `${config.issuer}/admin`,
+      logger: logger.child({ name: 'tenant-app' }),
+    }).catch((err: Error) => {
+      logger.warn({ err: err.message }, 'demo tenant app not started');
+      return undefined;
+    });
+  }
+  if (!config.production) printDemo(config, port, gatehouse.services.store.kind, Boolean(demo));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -38,6 +55,7 @@ async function main() {
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
     server.close();
     server.closeIdleConnections();
+    await demo?.close();
     await gatehouse.close();
     clearTimeout(timer);
     process.exit(0);
@@ -46,7 +64,7 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-function printDemo(config: ReturnType<typeof loadConfig>, port: number, storeKind: string) {
+function printDemo(config: ReturnType<typeof loadConfig>, port: number, storeKind: string, demoApp: boolean) {
   const lines = [
     '',
     `Gatehouse is running at ${config.issuer} (store: ${storeKind}${storeKind === 'memory' ? ', data is lost on exit' : ''})`,
@@ -56,6 +74,9 @@ function printDemo(config: ReturnType<typeof loadConfig>, port: number, storeKin
     lines.push('  demo accounts (from the seed in the config file):');
     for (const a of config.seed.admins) lines.push(`    admin  ${a.email} / ${a.password}  -> ${config.issuer}/admin`);
     for (const u of config.seed.users) lines.push(`    user   ${u.email} / ${u.password}  (tenant ${u.tenant})`);
+  }
+  if (demoApp) {
+    for (const t of config.tenants) lines.push(`  demo tenant app "${t.name}": ${t.domains[0]}`);
   }
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -9,10 +9,13 @@ import type { Context } from 'koa';
 const COOKIE = 'gh_csrf';
 
 export function csrfToken(ctx: Context): string {
-  let token = ctx.cookies.get(COOKIE, { signed: true });
+  // One token per request even when a page asks twice before the cookie round-trips.
+  let token: string | undefined = ctx.state.csrfToken ?? ctx.cookies.get(COOKIE, { signed: true });
+  ctx.state.csrfToken = token;
   if (!token) {
     token = randomBytes(32).toString('base64url');
     ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, overwrite: true });
+    ctx.state.csrfToken = token;
   }
   return token;
 }
