@@ -12,7 +12,7 @@ import { passkeyPages } from '../http/passkey-pages.js';
 import { render } from '../http/render.js';
 import type { Services } from '../services.js';
 import type { StoredPasskey } from '../webauthn/index.js';
-import { AuthorizationFailed, authorizationRequest, redeemCode } from './oidc-client.js';
+import { AuthorizationFailed, authorizationRequest, consoleClient, redeemCode } from './oidc-client.js';
 import { holdsImpersonationRight } from './rights.js';
 import { type ConsoleSession, consoleSessions } from './session.js';
 
@@ -113,7 +113,7 @@ export function consoleRoutes(services: Services) {
     if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) ctx.throw(403, 'Your session expired. Reload the page and try again.');
     await sessions.end(ctx);
     // Also end the Gatehouse session (RP-initiated logout), which confirms and comes back here.
-    const { clientId } = config.clients.find((c) => c.role === 'support-console')!;
+    const { clientId } = consoleClient(config);
     const url = new URL(`${config.issuer}/session/end`);
     url.search = new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: `${config.issuer}/admin` }).toString();
     ctx.status = 303;

@@ -51,5 +51,3 @@ export function consoleSessions(services: Services) {
 
   return { ...sessions, current };
 }
-
-export type ConsoleSessions = ReturnType<typeof consoleSessions>;

@@ -34,29 +34,32 @@ export function cookieSessions<T>(store: Store, options: CookieSessionOptions): 
   const setCookie = (ctx: Context, id: string | null) =>
     ctx.cookies.set(options.cookie, id, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, overwrite: true });
 
-  return {
-    async load(ctx) {
-      const id = idOf(ctx);
-      const raw = id ? await store.get(options.key(id)) : null;
-      return raw ? (JSON.parse(raw) as T) : null;
-    },
-    async start(ctx, data) {
-      const old = idOf(ctx);
-      if (old) await store.del(options.key(old));
-      const id = randomBytes(32).toString('base64url');
-      await store.set(options.key(id), JSON.stringify(data), { ttl: options.ttl });
-      setCookie(ctx, id);
-    },
-    async update(ctx, data) {
-      const id = idOf(ctx);
-      if (!id) return this.start(ctx, data);
-      const left = await store.ttl(options.key(id));
-      await store.set(options.key(id), JSON.stringify(data), { ttl: left > 0 ? left : options.ttl });
-    },
-    async end(ctx) {
-      const id = idOf(ctx);
-      if (id) await store.del(options.key(id));
-      setCookie(ctx, null);
-    },
-  };
+  async function load(ctx: Context): Promise<T | null> {
+    const id = idOf(ctx);
+    const raw = id ? await store.get(options.key(id)) : null;
+    return raw ? (JSON.parse(raw) as T) : null;
+  }
+
+  async function start(ctx: Context, data: T): Promise<void> {
+    const old = idOf(ctx);
+    if (old) await store.del(options.key(old));
+    const id = randomBytes(32).toString('base64url');
+    await store.set(options.key(id), JSON.stringify(data), { ttl: options.ttl });
+    setCookie(ctx, id);
+  }
+
+  async function update(ctx: Context, data: T): Promise<void> {
+    const id = idOf(ctx);
+    if (!id) return start(ctx, data);
+    const left = await store.ttl(options.key(id));
+    await store.set(options.key(id), JSON.stringify(data), { ttl: left > 0 ? left : options.ttl });
+  }
+
+  async function end(ctx: Context): Promise<void> {
+    const id = idOf(ctx);
+    if (id) await store.del(options.key(id));
+    setCookie(ctx, null);
+  }
+
+  return { load, start, update, end };
 }
