@@ -11,6 +11,7 @@ import { consoleRoutes } from './console/routes.js';
 import { createAuditLog, createNotifier } from './audit/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, requestContext } from './http/middleware.js';
+import { methodNotAllowed, validHost } from './http/guards.js';
 import { serveStatic } from './http/static.js';
 import { passkeyInteractionRoutes } from './interactions/passkey.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -40,8 +41,8 @@ export interface GatehouseApp {
 /** Origins our pages may post forms to or be redirected to from a form (CSP form-action). */
 function formTargets(config: GatehouseConfig): string[] {
   const origins = new Set<string>();
-  for (const t of config.tenants) t.domains.forEach((d) => origins.add(d));
-  for (const c of config.clients) [...c.redirectUris, ...c.postLogoutRedirectUris].forEach((u) => origins.add(new URL(u).origin));
+  for (const t of config.tenants) for (const d of t.domains) origins.add(d);
+  for (const c of config.clients) for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) origins.add(new URL(u).origin);
   return [...origins];
 }
 
@@ -150,6 +151,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     }
   });
   app.use(health.routes());
+  app.use(validHost());
+  app.use(methodNotAllowed());
   const userinfo = impersonationUserinfo(services);
   app.use(userinfo.routes());
   const routers = [interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];

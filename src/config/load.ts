@@ -3,12 +3,13 @@
  * file (PROTOCOL §9). Invalid configuration stops startup with a message naming the field.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { configSchema, type GatehouseFileConfig } from './schema.js';
 
-export const DEFAULT_CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../config/gatehouse.dev.json');
+/** The dev config shipped in the package's config/ (from src/ under tsx and from dist/src/ alike). */
+export const DEFAULT_CONFIG_PATH = join(PACKAGE_ROOT, 'config', 'gatehouse.dev.json');
 
 export interface RedisConnection {
   url?: string;
@@ -124,7 +125,9 @@ function assertProductionSafe(config: GatehouseConfig) {
   if (!config.keysSource) problems.push('GATEHOUSE_KEYS is not set; generated keys are for development only');
   if (config.seed) problems.push('seed: demo accounts are refused in production');
   if (!config.issuer.startsWith('https://')) problems.push('GATEHOUSE_ISSUER: must be https in production');
-  config.cookieKeys.forEach((k, i) => isDevSecret(k) && problems.push(`cookieKeys[${i}]: a development or short secret`));
+  config.cookieKeys.forEach((k, i) => {
+    if (isDevSecret(k)) problems.push(`cookieKeys[${i}]: a development or short secret`);
+  });
   config.clients.forEach((c, i) => {
     if (c.clientSecret && isDevSecret(c.clientSecret)) problems.push(`clients[${i}].clientSecret: a development or short secret`);
   });

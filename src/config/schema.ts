@@ -8,7 +8,8 @@ import { auditEventTypes } from '../audit/events.js';
 const origin = z
   .string()
   .url()
-  .refine((v) => new URL(v).origin === v, 'must be an origin: scheme://host[:port] with no path or trailing slash');
+  // canParse first: zod 4 runs this refinement even when .url() has already failed.
+  .refine((v) => URL.canParse(v) && new URL(v).origin === v, 'must be an origin: scheme://host[:port] with no path or trailing slash');
 
 /** A secret given inline or as `env:NAME` (resolved at load time, so the file can be committed). */
 const secret = z.string().min(1);
@@ -41,7 +42,7 @@ export const tenantSchema = z.object({
       scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
     })
     .default({ maxSeconds: 3600, defaultSeconds: 1800, scopes: ['openid', 'profile', 'email'] })
-    .refine((v) => v.defaultSeconds <= v.maxSeconds, 'defaultSeconds must not exceed maxSeconds'),
+    .refine((v) => v.defaultSeconds <= v.maxSeconds, { message: 'must not exceed maxSeconds', path: ['defaultSeconds'] }),
   /** What a replayed ticket does to the session the first presentation started. */
   onReplay: z.enum(['revoke', 'audit']).default('revoke'),
 });

@@ -2,11 +2,11 @@
  * Templates (the only place that imports eta). Auto-escaping is on: `<%= %>` escapes,
  * and `<%~ %>` is used only for HTML we built ourselves (the layout body).
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Eta } from 'eta';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-const viewsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../views');
+const viewsDir = join(PACKAGE_ROOT, 'views');
 const eta = new Eta({ views: viewsDir, autoEscape: true, cache: process.env.NODE_ENV === 'production' });
 
 export interface PageData {

@@ -2,20 +2,32 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Context, Next } from 'koa';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = PACKAGE_ROOT;
 const require = createRequire(import.meta.url);
 
+/**
+ * @simplewebauthn/browser's UMD bundle. The package exports only its modules; the bundle
+ * sits beside them (../dist/bundle). It is a devDependency, so a production install
+ * (`npm ci --omit=dev`, the Docker image) has no node_modules copy: the image build puts
+ * the bundle in static/vendor/ instead.
+ */
+function browserBundle(): string {
+  try {
+    return resolve(dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
+  } catch {
+    return resolve(root, 'static/vendor/simplewebauthn-browser.js');
+  }
+}
+
 function files(): Map<string, { type: string; body: Buffer }> {
-  // The package exports only its modules; its UMD bundle sits beside them (../dist/bundle).
-  const browserBundle = resolve(dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
   const entries: [string, string, string][] = [
     ['/static/gatehouse.css', resolve(root, 'static/gatehouse.css'), 'text/css; charset=utf-8'],
     ['/static/passkey.js', resolve(root, 'static/passkey.js'), 'text/javascript; charset=utf-8'],
     ['/static/console.js', resolve(root, 'static/console.js'), 'text/javascript; charset=utf-8'],
-    ['/static/simplewebauthn-browser.js', browserBundle, 'text/javascript; charset=utf-8'],
+    ['/static/simplewebauthn-browser.js', browserBundle(), 'text/javascript; charset=utf-8'],
   ];
   const map = new Map<string, { type: string; body: Buffer }>();
   for (const [path, file, type] of entries) {

@@ -2,8 +2,19 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { render } from '../http/render.js';
 
+/**
+ * Endpoints only programs call. RFC 6749 §5.2 (and RFC 7662, RFC 7009, RFC 6750 §3) make
+ * their errors JSON, so they stay JSON even when a caller's Accept prefers HTML.
+ */
+const MACHINE_ROUTES = new Set(['token', 'introspection', 'revocation', 'userinfo', 'jwks', 'discovery']);
+
 /** Error descriptions the engine produces are safe to show; 5xx details never are. */
 async function error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, err: Error) {
+  if (MACHINE_ROUTES.has(String(ctx.oidc?.route))) {
+    ctx.type = 'json';
+    ctx.body = out;
+    return;
+  }
   const status = (err as { status?: number }).status ?? 500;
   ctx.type = 'html';
   ctx.body = render('error', {

@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1
+#
+# Gatehouse: compile the TypeScript in a build stage, then run the compiled server on a
+# slim image with production dependencies only, as the unprivileged `node` user.
+#
+#   docker build -t gatehouse .
+#   docker compose up -d          # with Redis; see docker-compose.yml for what to provide
+#
+# The image holds no configuration of its own: give it GATEHOUSE_CONFIG (a mounted
+# production config; config/gatehouse.example.json is the template), GATEHOUSE_KEYS
+# (a mounted private JWKS), GATEHOUSE_ISSUER and REDIS_URL. NODE_ENV=production makes it
+# refuse the memory store, generated keys, dev secrets, a seed and an http issuer.
+
+# ---- build ------------------------------------------------------------------------------
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+
+# Dependencies first: this layer is reused until the lockfile changes.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY examples ./examples
+# tsc -p tsconfig.build.json -> dist/src (the server, the CLI, the RP kit)
+RUN npm run build
+
+# The passkey pages load @simplewebauthn/browser's bundle from /static. That package is a
+# devDependency, absent from the runtime stage; src/http/static.ts then serves this copy.
+RUN mkdir -p vendor \
+ && cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js vendor/simplewebauthn-browser.js
+
+# ---- runtime ----------------------------------------------------------------------------
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=3000
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Templates, stylesheets and scripts are found next to package.json (src/package-root.ts).
+COPY --from=build /app/dist ./dist
+COPY views ./views
+COPY static ./static
+COPY --from=build /app/vendor ./static/vendor
+# The CLI: `docker compose exec gatehouse node bin/gatehouse.js help` runs dist/src/cli.
+COPY bin ./bin
+# Only the example: the real config is mounted at run time (GATEHOUSE_CONFIG).
+COPY config/gatehouse.example.json ./config/
+
+# Everything above is owned by root and only readable by the server: it writes nothing.
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# node as PID 1 gets SIGTERM itself: src/server.ts stops accepting, drains, closes the store.
+CMD ["node", "dist/src/server.js"]
