@@ -22,6 +22,7 @@ import { createProvider, registerGrants, type AccountClaims } from './oidc/provi
 import { tokenExchangeGrant } from './exchange/index.js';
 import { impersonationTokenMiddleware, impersonationUserinfo } from './exchange/token-endpoints.js';
 import { observeProvider } from './oidc/events.js';
+import { rfc6749Errors } from './oidc/wire-errors.js';
 import type { Services } from './services.js';
 import { createStore, waitForReady } from './store/index.js';
 import { createLimiter } from './store/rate-limit.js';
@@ -105,6 +106,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
 
   registerGrants(provider, [tokenExchangeGrant(services)]);
   provider.use(impersonationTokenMiddleware(services));
+  provider.use(rfc6749Errors());
 
   const app = new Koa();
   // Under koa-mount the outer app's keys and proxy are the ones that count (OIDC-PROVIDER-NOTES "Hosting").

@@ -4,11 +4,11 @@
 import type { Server } from 'node:http';
 import { seedAccounts } from './accounts/seed.js';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, type GatehouseConfig, loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
 
 async function main() {
-  let config;
+  let config: GatehouseConfig;
   try {
     config = loadConfig();
   } catch (err) {
