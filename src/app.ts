@@ -106,7 +106,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
 
   registerGrants(provider, [tokenExchangeGrant(services)]);
   provider.use(impersonationTokenMiddleware(services));
-  provider.use(rfc6749Errors());
+  provider.use(rfc6749Errors(provider));
 
   const app = new Koa();
   // Under koa-mount the outer app's keys and proxy are the ones that count (OIDC-PROVIDER-NOTES "Hosting").

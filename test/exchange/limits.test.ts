@@ -10,7 +10,7 @@ import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { GLOBEX, lastEvent, mintFields, redeemFields, startExchangeGatehouse, T, tokenRequest, userId } from './setup.js';
+import { basic, GLOBEX, lastEvent, mintFields, redeemFields, startExchangeGatehouse, T, tokenRequest, userId } from './setup.js';
 
 describe('token exchange limits (real Redis)', () => {
   let redis: RedisServer;
@@ -113,6 +113,14 @@ describe('store outage (real Redis stopped and restarted)', () => {
     assert.ok(Date.now() - started < 5000, 'fails fast, no hang');
     const ready = await fetch(`${gh.issuer}/readyz`);
     assert.equal(ready.status, 503);
+    // Every other endpoint that needs the store answers 503 too, never a 500.
+    const intro = await fetch(`${gh.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: basic('acme-app'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: 'some-opaque-token-value' }),
+    });
+    assert.equal(intro.status, 503);
+    assert.equal(((await intro.json()) as { error: string }).error, 'temporarily_unavailable');
 
     await redis.restart();
     const deadline = Date.now() + 15_000;
