@@ -14,9 +14,14 @@ import type { Services } from '../services.js';
 import type { StoredPasskey } from '../webauthn/index.js';
 import { AuthorizationFailed, authorizationRequest, consoleClient, redeemCode } from './oidc-client.js';
 import { holdsImpersonationRight } from './rights.js';
+import { auditRoutes } from './audit.js';
+import { impersonationRoutes, resumeAfterStepUp } from './impersonate.js';
+import { notificationRoutes } from './notifications.js';
+import { CONSOLE_NAV } from './page.js';
+import { sessionRoutes } from './sessions.js';
 import { type ConsoleSession, consoleSessions } from './session.js';
 
-const NAV = '<a href="/admin">Console</a><a href="/admin/passkeys">Passkeys</a>';
+const NAV = CONSOLE_NAV;
 
 export function consoleRoutes(services: Services) {
   const { config, provider, audit } = services;
@@ -68,7 +73,8 @@ export function consoleRoutes(services: Services) {
   });
 
   router.get('/callback', async (ctx) => {
-    const pending = (await sessions.load(ctx))?.pending;
+    const previous = await sessions.load(ctx);
+    const pending = previous?.pending;
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
     if (!pending || state !== pending.state) {
@@ -105,8 +111,11 @@ export function consoleRoutes(services: Services) {
     if (pending.purpose === 'signin') {
       await audit.append({ type: 'admin.login', admin: admin!.id, client: token!.clientId, outcome: 'success', ...requestMeta(ctx), details: { acr: extra.acr ?? '', amr: (extra.amr ?? []).join(' ') } });
     }
+    // An impersonation that waited for this step-up continues (impersonate.ts).
+    const resumed = pending.purpose === 'stepup' ? resumeAfterStepUp(previous, admin!.id) : null;
+    if (resumed) session.impersonation = resumed.pending;
     await sessions.start(ctx, session);
-    ctx.redirect('/admin');
+    ctx.redirect(resumed?.url ?? '/admin');
   });
 
   router.post('/logout', parseForm, async (ctx) => {
@@ -142,5 +151,12 @@ export function consoleRoutes(services: Services) {
     await audit.append({ type, admin: adminId, outcome: 'success', ...requestMeta(ctx), details });
   }
 
-  return [router, manage] as const;
+  return [
+    router,
+    manage,
+    impersonationRoutes(services, sessions),
+    sessionRoutes(services, sessions),
+    auditRoutes(services, sessions),
+    notificationRoutes(services, sessions),
+  ] as const;
 }

@@ -8,6 +8,7 @@ import type { Admin } from '../accounts/types.js';
 import { cookieSessions } from '../http/cookie-session.js';
 import type { Services } from '../services.js';
 import { keys } from '../store/keys.js';
+import type { PendingImpersonation } from './impersonate.js';
 
 export const CONSOLE_COOKIE = 'gh_console';
 /** A working day; the access token inside expires much sooner (policy.accessTokenTtl). */
@@ -32,6 +33,8 @@ export interface ConsoleSession {
   authTime?: number;
   /** Milliseconds since the epoch: when the access token expires. */
   expiresAt?: number;
+  /** An impersonation request waiting for its step-up and mint (impersonate.ts). */
+  impersonation?: PendingImpersonation;
 }
 
 export function consoleSessions(services: Services) {

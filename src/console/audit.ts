@@ -1,0 +1,120 @@
+/**
+ * The audit log in the console (PROTOCOL §6, §7): every decision, newest first, filtered
+ * by tenant, admin, user, event type and time, one page at a time.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { type AuditFilter, auditEventTypes, isAuditEventType } from '../audit/index.js';
+import type { Services } from '../services.js';
+import { consolePage, queryValue, signedInAdmin, type ConsoleSessions } from './page.js';
+
+export const AUDIT_PAGE_SIZE = 50;
+
+/** `2026-05-01T10:00` (a datetime-local field, read as UTC) or a full ISO date. */
+function parseTime(value: string | undefined, endOfMinute: boolean): Date | undefined | null {
+  if (!value) return undefined;
+  const local = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value);
+  const time = Date.parse(local ? `${value}Z` : value);
+  if (!Number.isFinite(time)) return null;
+  // A "to" minute includes the whole minute.
+  return new Date(local && endOfMinute && value.length === 16 ? time + 59_999 : time);
+}
+
+export function auditRoutes(services: Services, sessions: ConsoleSessions) {
+  const { accounts, config } = services;
+  const router = new Router({ prefix: '/admin/audit' });
+
+  /** The filter from the query string; an admin or user may be given by email. */
+  async function filterOf(ctx: Context): Promise<{ filter: AuditFilter; form: Record<string, string>; error?: string }> {
+    const form = {
+      tenant: queryValue(ctx, 'tenant', 64) ?? '',
+      admin: queryValue(ctx, 'admin', 320)?.trim() ?? '',
+      user: queryValue(ctx, 'user', 320)?.trim() ?? '',
+      type: queryValue(ctx, 'type', 64) ?? '',
+      from: queryValue(ctx, 'from', 40) ?? '',
+      to: queryValue(ctx, 'to', 40) ?? '',
+    };
+    const filter: AuditFilter = {};
+    const errors: string[] = [];
+    if (form.tenant) {
+      if (config.tenants.some((t) => t.id === form.tenant)) filter.tenant = form.tenant;
+      else errors.push('Unknown tenant.');
+    }
+    if (form.type) {
+      if (isAuditEventType(form.type)) filter.type = form.type;
+      else errors.push('Unknown event type.');
+    }
+    if (form.admin) {
+      const admin = form.admin.includes('@') ? await accounts.admins.findByEmail(form.admin) : null;
+      filter.admin = admin?.id ?? form.admin;
+    }
+    if (form.user) {
+      if (form.user.includes('@')) {
+        const user = form.tenant ? await accounts.users.findByEmail(form.tenant, form.user) : null;
+        if (!form.tenant) errors.push('Choose the tenant to look a user up by email (or give the user id).');
+        filter.user = user?.id ?? form.user;
+      } else {
+        filter.user = form.user;
+      }
+    }
+    const from = parseTime(form.from, false);
+    const to = parseTime(form.to, true);
+    if (from === null || to === null) errors.push('Give times as YYYY-MM-DDTHH:MM (UTC).');
+    if (from) filter.from = from;
+    if (to) filter.to = to;
+    return { filter, form, ...(errors.length ? { error: errors.join(' ') } : {}) };
+  }
+
+  router.get('/', async (ctx) => {
+    const signedIn = await signedInAdmin(ctx, sessions);
+    if (!signedIn) return;
+    const { filter, form, error } = await filterOf(ctx);
+    const limit = Math.min(Math.max(Number.parseInt(queryValue(ctx, 'limit', 4) ?? '', 10) || AUDIT_PAGE_SIZE, 1), 200);
+    const before = queryValue(ctx, 'before', 64);
+    const base = {
+      title: 'Audit log',
+      form,
+      tenants: config.tenants.map((t) => ({ id: t.id, name: t.name })),
+      types: auditEventTypes,
+    };
+    if (error) return consolePage(ctx, 'console/audit', { ...base, error, events: [], next: null, newest: null }, 400);
+    const page = await services.audit.list(filter, { limit, ...(before ? { before } : {}) });
+    const names = new Map<string, string>();
+    const emailOf = async (id: string | undefined) => {
+      if (!id) return '';
+      if (!names.has(id)) {
+        const account = id.startsWith('adm_') ? await accounts.admins.findById(id) : await accounts.users.findById(id);
+        names.set(id, account?.email ?? id);
+      }
+      return names.get(id)!;
+    };
+    const events = [];
+    for (const e of page.events) {
+      events.push({
+        id: e.id,
+        time: e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        type: e.type,
+        outcome: e.outcome,
+        admin: await emailOf(e.admin),
+        user: await emailOf(e.user),
+        tenant: e.tenant ?? '',
+        client: e.client ?? '',
+        code: e.code ?? '',
+        reason: e.reason ?? '',
+        sid: e.sid ?? '',
+        requestId: e.requestId ?? '',
+      });
+    }
+    const query = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
+    if (limit !== AUDIT_PAGE_SIZE) query.limit = String(limit);
+    const link = (extra: Record<string, string>) => `/admin/audit?${new URLSearchParams({ ...query, ...extra })}`;
+    consolePage(ctx, 'console/audit', {
+      ...base,
+      events,
+      next: page.next ? link({ before: page.next }) : null,
+      newest: before ? link({}) : null,
+    });
+  });
+
+  return router;
+}

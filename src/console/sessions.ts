@@ -1,0 +1,117 @@
+/**
+ * Impersonation sessions in the console (PROTOCOL §3 step 6, §7): the admin's own, or a
+ * tenant's, with the time left, and an "End" button that ends one at once (introspection
+ * then answers `active: false`, and the tenant app drops it at its next re-check).
+ */
+import Router from '@koa/router';
+import { field, parseForm } from '../http/body.js';
+import { csrfValid } from '../http/csrf.js';
+import { requestMeta } from '../http/passkey-ceremony.js';
+import { endAndAudit } from '../impersonation/end.js';
+import { findSession, type ImpersonationSession, isActive, listSessions } from '../impersonation/sessions.js';
+import { liveSession } from '../exchange/token-endpoints.js';
+import type { Services } from '../services.js';
+import { consolePage, coveredTenants, humanDuration, queryValue, signedInAdmin, utc, type ConsoleSessions } from './page.js';
+
+const SESSIONS_SHOWN = 50;
+
+/** How a session ended, in words (EndReason of src/impersonation/sessions.ts). */
+const ENDED: Record<string, string> = {
+  revoked: 'stopped in the tenant app',
+  ended_by_admin: 'ended by an admin',
+  ended_by_user: 'ended by the user',
+  ticket_replayed: 'ended: its ticket was replayed',
+  expired: 'expired',
+};
+
+const NOTICES: Record<string, string> = {
+  ended: 'The session was ended. The tenant app drops it at its next check with Gatehouse.',
+  already: 'That session had already ended.',
+};
+
+export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
+  const { store, audit, accounts } = services;
+  const router = new Router({ prefix: '/admin/sessions' });
+
+  /** Rows for the table, settling sessions that ran out (audited once as `expired`). */
+  async function rows(list: ImpersonationSession[]) {
+    const now = Date.now();
+    const names = new Map<string, string>();
+    const nameOf = async (id: string) => {
+      if (!names.has(id)) {
+        const account = id.startsWith('adm_') ? await accounts.admins.findById(id) : await accounts.users.findById(id);
+        names.set(id, account ? `${account.name} (${account.email})` : id);
+      }
+      return names.get(id)!;
+    };
+    const out = [];
+    for (const listed of list) {
+      let s = listed;
+      if (!s.endedAt && !isActive(s, now)) {
+        await liveSession(services, s.sid);
+        s = (await findSession(store, s.sid)) ?? s;
+      }
+      const active = isActive(s, now);
+      out.push({
+        sid: s.sid,
+        admin: await nameOf(s.admin),
+        user: await nameOf(s.user),
+        tenant: s.tenant,
+        audience: s.audience,
+        reason: s.reason,
+        started: utc(s.startedAt),
+        active,
+        status: active
+          ? `active, ${humanDuration((s.expiresAt - now) / 1000)} left`
+          : `${ENDED[s.endReason ?? 'expired'] ?? s.endReason} ${utc(s.endedAt ?? s.expiresAt)}`,
+        endedBy: s.endedBy && s.endedBy !== 'system' ? await nameOf(s.endedBy).catch(() => s.endedBy) : '',
+      });
+    }
+    return out;
+  }
+
+  router.get('/', async (ctx) => {
+    const signedIn = await signedInAdmin(ctx, sessions);
+    if (!signedIn) return;
+    const tenants = coveredTenants(services, signedIn.admin);
+    const tenantId = queryValue(ctx, 'tenant', 64);
+    const tenant = tenantId ? tenants.find((t) => t.id === tenantId) : undefined;
+    const notice = NOTICES[queryValue(ctx, 'done', 16) ?? ''];
+    const base = { title: 'Impersonation sessions', tenants: tenants.map((t) => ({ id: t.id, name: t.name })), notice };
+    if (tenantId && !tenant) {
+      return consolePage(ctx, 'console/sessions', { ...base, error: 'Choose a tenant your roles cover.', sessions: [], heading: '' }, 403);
+    }
+    const list = await listSessions(store, tenant ? { tenant: tenant.id } : { admin: signedIn.admin.id }, SESSIONS_SHOWN);
+    consolePage(ctx, 'console/sessions', {
+      ...base,
+      selected: tenant?.id ?? '',
+      heading: tenant ? `Sessions at ${tenant.name}` : 'Your sessions',
+      sessions: await rows(list),
+      returnTo: tenant ? `/admin/sessions?tenant=${tenant.id}` : '/admin/sessions',
+    });
+  });
+
+  router.post('/:sid/end', parseForm, async (ctx) => {
+    const signedIn = await signedInAdmin(ctx, sessions);
+    if (!signedIn) return;
+    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) {
+      return consolePage(ctx, 'console/message', { title: 'End a session', error: 'Your session expired. Reload the page and try again.' }, 403);
+    }
+    const sid = ctx.params.sid ?? '';
+    const session = /^imp_[A-Za-z0-9_-]{1,64}$/.test(sid) ? await findSession(store, sid) : null;
+    const { admin } = signedIn;
+    // An admin ends their own sessions, or any session at a tenant their roles cover.
+    const allowed = session && (session.admin === admin.id || coveredTenants(services, admin).some((t) => t.id === session.tenant));
+    if (!session || !allowed) {
+      return consolePage(ctx, 'console/message', { title: 'End a session', error: 'There is no such session, or it is not yours to end.' }, 404);
+    }
+    const ended = await endAndAudit(store, audit, sid, 'ended_by_admin', admin.id, requestMeta(ctx), 'console');
+    const back = field(ctx.request.body, 'return', 300);
+    // Only back to the list it came from (no open redirect).
+    const target = back && /^\/admin\/sessions(\?tenant=[a-z0-9-]{1,63})?$/.test(back) ? back : '/admin/sessions';
+    ctx.status = 303;
+    ctx.redirect(`${target}${target.includes('?') ? '&' : '?'}done=${ended ? 'ended' : 'already'}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,66 @@
+/**
+ * Driving the console's own pages over HTTP as a browser would: follow redirects, answer
+ * the passkey step-up page when it comes (the console's /admin/stepup), read and change the
+ * server-side console session for the cases a browser cannot set up quickly.
+ */
+import { keys } from '../../src/store/keys.js';
+import type { SoftwareAuthenticator } from './authenticator.js';
+import { answerPasskeyPage, csrfOf } from './console.js';
+import type { TestGatehouse } from './gatehouse.js';
+import type { HttpAgent } from './http-agent.js';
+
+export interface Landed {
+  url: URL;
+  status: number;
+  html: string;
+  headers: Headers;
+}
+
+/** Follows `url` through redirects, answering a passkey step-up page with `key`, to the page served at the end. */
+export async function followThrough(agent: HttpAgent, url: string | URL, key?: SoftwareAuthenticator): Promise<Landed> {
+  let current = new URL(url);
+  for (let i = 0; i < 4; i++) {
+    const step = await agent.follow(current, () => false);
+    const html = step.html ?? '';
+    if (key && html.includes('id="passkey-stepup"')) {
+      const { res } = await answerPasskeyPage(agent, step.url, html, key, { mode: 'stepup' });
+      if (!res.ok) throw new Error(`step-up refused (${res.status}): ${await res.text()}`);
+      current = new URL(((await res.json()) as { redirectTo: string }).redirectTo, step.url);
+      continue;
+    }
+    return { url: step.url, status: step.res!.status, html, headers: step.res!.headers };
+  }
+  throw new Error('too many step-up pages');
+}
+
+/** POSTs a console form (with the page's CSRF token unless given) and follows where it leads. */
+export async function submit(agent: HttpAgent, url: string, fields: Record<string, string>, key?: SoftwareAuthenticator): Promise<Landed> {
+  const res = await agent.postForm(url, fields);
+  const location = res.headers.get('location');
+  if (res.status >= 300 && res.status < 400 && location) return followThrough(agent, new URL(location, url), key);
+  return { url: new URL(url), status: res.status, html: await res.text(), headers: res.headers };
+}
+
+/** The CSRF token of a console page. */
+export async function pageCsrf(agent: HttpAgent, url: string): Promise<string> {
+  return csrfOf(await (await agent.fetch(url)).text());
+}
+
+/** The console session record behind the agent's cookie (what the server keeps in the store). */
+export async function consoleSession(gh: TestGatehouse, agent: HttpAgent) {
+  const id = /(?:^|; )gh_console=([^;]*)/.exec(agent.cookieHeader())?.[1];
+  if (!id) throw new Error('no console cookie');
+  const key = keys.consoleSession(decodeURIComponent(id));
+  const store = gh.gatehouse.services.store;
+  return {
+    read: async () => JSON.parse((await store.get(key)) ?? 'null') as Record<string, unknown>,
+    write: async (data: Record<string, unknown>) => store.set(key, JSON.stringify(data), { ttl: 3600 }),
+  };
+}
+
+/** The ticket form of the console's delivery page. */
+export function ticketForm(html: string) {
+  const form = /<form method="(get|post)" action="([^"]+)" id="ticket-form"/.exec(html);
+  const input = /<input type="hidden" name="(ticket|token)" value="([^"]+)">/.exec(html);
+  return form && input ? { method: form[1]!, action: form[2]!.replace(/&amp;/g, '&'), field: input[1]!, ticket: input[2]! } : null;
+}
