@@ -12,6 +12,7 @@ import { passkeyPages } from '../http/passkey-pages.js';
 import { render } from '../http/render.js';
 import type { Services } from '../services.js';
 import { accountSessions } from './session.js';
+import { supportAccessRoutes, supportAccessSummary } from './support-access.js';
 
 const GENERIC_FAILURE = 'Email or password is incorrect.';
 /** Binds /account's passkey sign-in challenges to this page (interactions bind theirs to a uid). */
@@ -43,6 +44,7 @@ export function selfServiceRoutes(services: Services) {
       tenantName: tenant?.name ?? signedIn.user.tenant,
       amr: signedIn.session.amr.join(', '),
       passkeys: await passkeys.count('user', signedIn.user.id),
+      supportAccess: await supportAccessSummary(services, signedIn.user, ctx),
     });
   });
 
@@ -117,5 +119,5 @@ export function selfServiceRoutes(services: Services) {
     },
   });
 
-  return [router, manage] as const;
+  return [router, manage, supportAccessRoutes(services)] as const;
 }
