@@ -22,8 +22,8 @@ export function writeConfig(raw: Record<string, unknown>): string {
   return path;
 }
 
-export async function spawnGatehouse(options: { configPath: string; env: Record<string, string>; issuer?: string }): Promise<GatehouseProcess> {
-  const port = await freePort();
+export async function spawnGatehouse(options: { configPath: string; env: Record<string, string>; issuer?: string; port?: number }): Promise<GatehouseProcess> {
+  const port = options.port ?? (await freePort());
   const issuer = options.issuer ?? `http://localhost:${port}`;
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve('src/server.ts')], {
