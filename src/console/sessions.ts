@@ -58,12 +58,14 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
         user: await nameOf(s.user),
         tenant: s.tenant,
         audience: s.audience,
+        host: URL.canParse(s.audience) ? new URL(s.audience).host : s.audience,
         reason: s.reason,
         started: utc(s.startedAt),
         active,
         status: active
           ? `active, ${humanDuration((s.expiresAt - now) / 1000)} left`
-          : `${ENDED[s.endReason ?? 'expired'] ?? s.endReason} ${utc(s.endedAt ?? s.expiresAt)}`,
+          : // Sessions last at most 8 h: the time of day after the start date is clear enough.
+            `${ENDED[s.endReason ?? 'expired'] ?? s.endReason} at ${utc(s.endedAt ?? s.expiresAt).slice(11)}`,
         endedBy: s.endedBy && s.endedBy !== 'system' ? await nameOf(s.endedBy).catch(() => s.endedBy) : '',
       });
     }
@@ -84,6 +86,7 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
     const list = await listSessions(store, tenant ? { tenant: tenant.id } : { admin: signedIn.admin.id }, SESSIONS_SHOWN);
     consolePage(ctx, 'console/sessions', {
       ...base,
+      showAdmin: Boolean(tenant),
       selected: tenant?.id ?? '',
       heading: tenant ? `Sessions at ${tenant.name}` : 'Your sessions',
       sessions: await rows(list),

@@ -88,6 +88,8 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
       await new Promise((r) => setTimeout(r, 100));
     }
     browser = await launchBrowser();
+    // Small enough for the screenshots in docs/screenshots/ (copied from test-artifacts/).
+    await browser.page.setViewportSize({ width: 1100, height: 660 });
     // Before any ceremony, or navigator.credentials waits for a device that never comes.
     await addVirtualAuthenticator(browser.page);
   });
