@@ -13,9 +13,9 @@ import { createNotifier, type Notifier } from '../../src/audit/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { registerPasskey, signInConsole } from '../helpers/console.js';
 import { consoleSession, followThrough, pageCsrf, submit, ticketForm } from '../helpers/console-pages.js';
-import { HttpAgent } from '../helpers/http-agent.js';
+import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { ACME, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
+import { ACME, GLOBEX, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 
 const ALICE = { email: 'alice@gatehouse.test', password: 'alice-demo-pass' };
@@ -213,6 +213,32 @@ describe('support console (/admin) over HTTP', () => {
     const refused = await impersonate(alice, { user: ivy, tenant: 'initech', audience: 'http://initech.localhost:4000' });
     assert.match(refused.html, /the user has not allowed support access/);
     assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'consent_missing');
+  });
+
+  it('impersonates with a support access code the user created on /account', async () => {
+    const dave = new HttpAgent();
+    const signin = await (await dave.fetch(`${issuer}/account`)).text();
+    await dave.postForm(`${issuer}/account/login`, { csrf: formFields(signin).csrf ?? '', tenant: 'globex', email: 'dave@globex.test', password: 'dave-demo-pass' });
+    const home = await (await dave.fetch(`${issuer}/account`)).text();
+    const created = await (await dave.postForm(`${issuer}/account/support-access/code`, { csrf: formFields(home).csrf ?? '' })).text();
+    const code = /id="access-code">([^<]+)</.exec(created)?.[1];
+    assert.ok(code, 'a code');
+
+    // "Start with an access code": no user picked, the code names them.
+    const form = await get(alice, '/admin/impersonate?tenant=globex');
+    assert.equal(form.status, 200);
+    assert.match(form.html, /Impersonate with a support access code/);
+    const page = await impersonate(alice, { tenant: 'globex', audience: GLOBEX, access_code: code });
+    assert.equal(page.status, 200, page.html.slice(0, 500));
+    assert.match(page.html, /the user who created the access code/);
+    const ticket = ticketForm(page.html);
+    assert.equal(ticket?.action, `${GLOBEX}/impersonate`);
+    const redeemed = await tokenRequest(issuer, 'globex-app', redeemFields(ticket!.ticket));
+    assert.equal(JSON.parse(Buffer.from(redeemed.body.access_token.split('.')[1], 'base64url').toString()).sub, await userId(gh, 'globex', 'dave@globex.test'));
+
+    const again = await impersonate(alice, { tenant: 'globex', audience: GLOBEX, access_code: code });
+    assert.match(again.html, /the support access code is invalid or expired/, 'a code works once');
+    assert.equal((await get(alice, '/admin/impersonate?tenant=acme')).status, 404, 'acme uses no codes');
   });
 
   it('goes to step-up when the token endpoint asks for it (acr_values), then continues', async () => {
