@@ -1,5 +1,6 @@
 import type { Admin } from '../accounts/types.js';
 import type { GatehouseConfig } from '../config/index.js';
+import { holdsImpersonationRight as holds } from '../impersonation/policy.js';
 
 /**
  * Whether an admin may impersonate anyone: one of their roles covers at least one tenant
@@ -7,7 +8,5 @@ import type { GatehouseConfig } from '../config/index.js';
  * passkey step-up.
  */
 export function holdsImpersonationRight(config: GatehouseConfig, admin: Pick<Admin, 'roles'>): boolean {
-  return config.roles.some(
-    (role) => admin.roles.includes(role.name) && (role.tenants === '*' ? config.tenants.length > 0 : role.tenants.length > 0),
-  );
+  return holds(admin.roles, config.roles, config.tenants.length);
 }

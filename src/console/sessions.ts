@@ -9,7 +9,7 @@ import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { findSession, type ImpersonationSession, isActive, listSessions } from '../impersonation/sessions.js';
-import { liveSession } from '../exchange/token-endpoints.js';
+import { settleSession } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, signedInAdmin, utc, type ConsoleSessions } from './page.js';
 
@@ -48,7 +48,7 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
     for (const listed of list) {
       let s = listed;
       if (!s.endedAt && !isActive(s, now)) {
-        await liveSession(services, s.sid);
+        await settleSession(services.store, services.audit, s.sid);
         s = (await findSession(store, s.sid)) ?? s;
       }
       const active = isActive(s, now);

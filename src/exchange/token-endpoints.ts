@@ -7,9 +7,8 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { JWTPayload } from 'jose';
-import { findSession, isActive, type ImpersonationSession } from '../impersonation/sessions.js';
 import type { Services } from '../services.js';
-import { endAndAudit } from '../impersonation/end.js';
+import { endAndAudit, settleSession } from '../impersonation/end.js';
 
 interface ImpersonationClaims extends JWTPayload {
   client_id?: string;
@@ -21,18 +20,6 @@ interface ImpersonationClaims extends JWTPayload {
 async function verified(services: Services, token: unknown): Promise<ImpersonationClaims | null> {
   if (typeof token !== 'string') return null;
   return (await services.tokenVerifier.verify(token).catch(() => null)) as ImpersonationClaims | null;
-}
-
-/** The session behind a token, settling one that ran out (audited once as `expired`). */
-export async function liveSession(services: Services, sid: string | undefined): Promise<ImpersonationSession | null> {
-  if (!sid) return null;
-  const session = await findSession(services.store, sid);
-  if (!session) return null;
-  if (isActive(session)) return session;
-  if (!session.endedAt) {
-    await endAndAudit(services.store, services.audit, sid, 'expired', 'system');
-  }
-  return null;
 }
 
 export function impersonationTokenMiddleware(services: Services) {
@@ -60,7 +47,7 @@ export function impersonationTokenMiddleware(services: Services) {
     if (route === 'introspection') {
       ctx.status = 200;
       const mayKnow = claims && (claims.client_id === client.clientId || client.gatehouse_role === 'support-console');
-      const session = mayKnow && claims.impersonation ? await liveSession(services, claims.impersonation.sid) : null;
+      const session = mayKnow && claims.impersonation ? await settleSession(services.store, services.audit, claims.impersonation.sid) : null;
       if (!claims || !mayKnow || (claims.impersonation && !session)) {
         ctx.body = { active: false };
         return;
@@ -108,7 +95,7 @@ export function impersonationUserinfo(services: Services) {
     const claims = token ? await verified(services, token) : null;
     if (!claims?.impersonation || !claims.act) return next();
     ctx.set('Cache-Control', 'no-store');
-    const session = await liveSession(services, claims.impersonation.sid);
+    const session = await settleSession(services.store, services.audit, claims.impersonation.sid);
     const user = session ? await services.accounts.users.findById(String(claims.sub)) : null;
     if (!session || !user || user.disabled) {
       ctx.status = 401;

@@ -4,7 +4,7 @@
  */
 import type { AuditEventInput } from '../audit/events.js';
 import type { Store } from '../store/types.js';
-import { type EndReason, endSession, type ImpersonationSession } from './sessions.js';
+import { type EndReason, endSession, findSession, type ImpersonationSession, isActive } from './sessions.js';
 
 export interface AuditSink {
   append(input: AuditEventInput): Promise<unknown>;
@@ -41,4 +41,14 @@ export async function endAndAudit(
   const ended = await endSession(store, sid, reason, endedBy);
   if (ended) await auditEnd(audit, ended, facts, via);
   return ended;
+}
+
+/** The session if it is still on; one that ran out is settled now (audited once as `expired`). */
+export async function settleSession(store: Store, audit: AuditSink, sid: string | undefined): Promise<ImpersonationSession | null> {
+  if (!sid) return null;
+  const session = await findSession(store, sid);
+  if (!session) return null;
+  if (isActive(session)) return session;
+  if (!session.endedAt) await endAndAudit(store, audit, sid, 'expired', 'system');
+  return null;
 }

@@ -29,8 +29,8 @@ export function coversTenant(role: RoleConfig, tenantId: string): boolean {
 }
 
 /** An admin "holds the impersonation right" when any role covers any tenant. */
-export function holdsImpersonationRight(adminRoles: string[], roles: RoleConfig[]): boolean {
-  return rolesOf(adminRoles, roles).some((r) => r.tenants === '*' || r.tenants.length > 0);
+export function holdsImpersonationRight(adminRoles: string[], roles: RoleConfig[], tenantCount: number): boolean {
+  return rolesOf(adminRoles, roles).some((r) => (r.tenants === '*' ? tenantCount > 0 : r.tenants.length > 0));
 }
 
 /** Roles → tenant coverage and the `sensitive` rule (PROTOCOL §4 invalid_target rows). */

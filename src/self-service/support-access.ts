@@ -13,7 +13,7 @@ import { render } from '../http/render.js';
 import { createAccessCode, getConsent, setConsent, takeAccessCode } from '../impersonation/access-codes.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { findSession, isActive, listSessions } from '../impersonation/sessions.js';
-import { liveSession } from '../exchange/token-endpoints.js';
+import { settleSession } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import { accountSessions } from './session.js';
 
@@ -58,7 +58,7 @@ export async function supportAccessSummary(services: Services, user: User, ctx: 
     let s = listed;
     if (!s.endedAt && !isActive(s, now)) {
       // Ran out without anyone noticing: settle it (audited once as `expired`).
-      await liveSession(services, s.sid);
+      await settleSession(services.store, services.audit, s.sid);
       s = (await findSession(store, s.sid)) ?? s;
     }
     const row = { sid: s.sid, admin: await adminName(s.admin), reason: s.reason, started: utc(s.startedAt), audience: s.audience };
