@@ -11,7 +11,7 @@ export const newSessionId = () => `imp_${randomBytes(16).toString('base64url')}`
 
 /**
  * A support access code: easy to read aloud over the phone — 10 characters from an
- * alphabet without look-alikes (no 0/O, 1/I/L), shown as XXXXX-XXXXX (~49 bits; single
+ * alphabet without look-alikes (no 0/O, 1/I/L), shown as two groups of five like K7M2Q-9XH4P (~49 bits; single
  * use, short-lived and rate limited per admin).
  */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
