@@ -5,7 +5,7 @@
 import type { User } from '../accounts/index.js';
 import { findTenant } from '../config/index.js';
 import { looksLikeJwt } from '../keys/index.js';
-import { getConsent, takeAccessCode } from '../impersonation/access-codes.js';
+import { getConsent, peekAccessCode, takeAccessCode } from '../impersonation/access-codes.js';
 import { assertMayImpersonate, checkMintRequest } from '../impersonation/policy.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { discardTicket, mintTicket } from '../impersonation/tickets.js';
@@ -20,7 +20,7 @@ import type { Services } from '../services.js';
 import { resolveActor } from './actor.js';
 import { type AuditFacts, param, params } from './context.js';
 
-async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, adminId: string): Promise<{ user: User; viaCode: boolean }> {
+async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, adminId: string): Promise<{ user: User; accessCode?: string }> {
   const subjectToken = param(ctx, 'subject_token');
   const subjectTokenType = param(ctx, 'subject_token_type');
   if (!subjectToken || !subjectTokenType) throw new ImpersonationError('subject_token_missing');
@@ -30,7 +30,7 @@ async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, admin
     if (claims?.act) throw new ImpersonationError('subject_token_has_act');
   }
   let userId: string;
-  let viaCode = false;
+  let accessCode: string | undefined;
   if (subjectTokenType === TOKEN_TYPE_USER_ID) {
     if (subjectToken.startsWith('adm_')) throw new ImpersonationError('subject_is_admin');
     userId = subjectToken;
@@ -38,13 +38,13 @@ async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, admin
     const limiter = services.limiters.accessCodesPerAdmin;
     const gate = await limiter.check(adminId);
     if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
-    const code = await takeAccessCode(services.store, subjectToken.slice(0, 64));
+    const code = await peekAccessCode(services.store, subjectToken.slice(0, 64));
     if (!code) {
       await limiter.consume(adminId);
       throw new ImpersonationError('access_code_invalid');
     }
     userId = code.user;
-    viaCode = true;
+    accessCode = subjectToken.slice(0, 64);
   } else if (subjectTokenType === TOKEN_TYPE_ACCESS_TOKEN) {
     throw new ImpersonationError('subject_token_type_unsupported', { detail: 'an access token cannot be a subject; use a user id or a support access code' });
   } else {
@@ -52,7 +52,7 @@ async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, admin
   }
   const user = userId.length <= 128 ? await services.accounts.users.findById(userId) : null;
   if (!user || user.disabled) throw new ImpersonationError('subject_unavailable');
-  return { user, viaCode };
+  return { user, accessCode };
 }
 
 export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
@@ -65,7 +65,8 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   const gate = await services.limiters.ticketsPerAdmin.consume(admin.id);
   if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
 
-  const { user, viaCode } = await resolveSubject(ctx, services, admin.id);
+  const { user, accessCode } = await resolveSubject(ctx, services, admin.id);
+  const viaCode = accessCode !== undefined;
   facts.user = user.id;
   facts.tenant = user.tenant;
   const tenant = findTenant(config, user.tenant);
@@ -87,6 +88,9 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   );
   facts.reason = grant.reason;
 
+  // Every check passed: now use the code, once (a racing mint with the same code loses here).
+  if (accessCode !== undefined && !(await takeAccessCode(store, accessCode))) throw new ImpersonationError('access_code_invalid');
+
   const ticket = await mintTicket(
     store,
     {
@@ -100,6 +104,8 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
       consoleClient: ctx.oidc.client!.clientId,
       requestId: String(ctx.state.requestId ?? ''),
       issuedAt: Date.now(),
+      actorEmail: admin.email,
+      subjectEmail: user.email,
     },
     config.policy.ticketTtl,
   );

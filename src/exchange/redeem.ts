@@ -68,10 +68,6 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
     gty: GRANT_TYPE_TOKEN_EXCHANGE,
     claims: { act: { sub: record.actor }, impersonation: { sid: session.sid, reason: record.reason } },
   });
-  const [admin, user] = await Promise.all([
-    services.accounts.admins.findById(record.actor),
-    services.accounts.users.findById(record.subject),
-  ]);
   try {
     await services.audit.append({
       type: 'impersonation.started',
@@ -80,8 +76,8 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
       details: {
         audience: record.audience,
         expiresAt: new Date(session.expiresAt).toISOString(),
-        ...(admin ? { adminEmail: admin.email } : {}),
-        ...(user ? { userEmail: user.email } : {}),
+        ...(record.actorEmail ? { adminEmail: record.actorEmail } : {}),
+        ...(record.subjectEmail ? { userEmail: record.subjectEmail } : {}),
       },
     });
   } catch (err) {

@@ -21,11 +21,26 @@ export async function createAccessCode(store: Store, user: string, tenant: strin
   return { code, expiresAt: new Date(record.expiresAt) };
 }
 
-/** Takes a code: exactly one caller gets its record. */
-export async function takeAccessCode(store: Store, code: string): Promise<AccessCodeRecord | null> {
+function codeKey(code: string): string | null {
   const normalized = normalizeAccessCode(code);
-  if (!/^[2-9A-HJ-NP-Z]{10}$/.test(normalized)) return null;
-  const raw = await store.getdel(keys.accessCode(sha256(normalized)));
+  return /^[2-9A-HJ-NP-Z]{10}$/.test(normalized) ? keys.accessCode(sha256(normalized)) : null;
+}
+
+/**
+ * Reads a code without using it, so a request refused for another reason (a reason too
+ * short, a duration too long) does not waste the customer's code. Never grants anything
+ * by itself: `takeAccessCode` is the single use.
+ */
+export async function peekAccessCode(store: Store, code: string): Promise<AccessCodeRecord | null> {
+  const key = codeKey(code);
+  const raw = key ? await store.get(key) : null;
+  return raw ? (JSON.parse(raw) as AccessCodeRecord) : null;
+}
+
+/** Takes a code: exactly one caller gets its record (GETDEL). */
+export async function takeAccessCode(store: Store, code: string): Promise<AccessCodeRecord | null> {
+  const key = codeKey(code);
+  const raw = key ? await store.getdel(key) : null;
   return raw ? (JSON.parse(raw) as AccessCodeRecord) : null;
 }
 

@@ -18,6 +18,9 @@ export interface TicketRecord {
   consoleClient: string;
   requestId: string;
   issuedAt: number;
+  /** For people reading audit events and notifications (ids stay the reference). */
+  actorEmail?: string;
+  subjectEmail?: string;
 }
 
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {

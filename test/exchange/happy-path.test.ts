@@ -115,6 +115,8 @@ describe('impersonation happy path (real Redis, openid-client, software passkey)
     assert.ok(payload.jti);
     const started = await lastEvent(gh, 'impersonation.started');
     assert.equal(started?.sid, imp.sid);
+    assert.equal(started?.details?.adminEmail, 'alice@gatehouse.test', 'names carried by the ticket');
+    assert.equal(started?.details?.userEmail, 'bob@acme.test');
   });
 
   it('userinfo answers with the user\'s claims plus act', async () => {

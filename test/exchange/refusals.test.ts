@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createAccessCode } from '../../src/impersonation/access-codes.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
@@ -154,6 +155,17 @@ describe('token exchange refusals (PROTOCOL §4)', () => {
       'invalid_request',
       'access_code_invalid',
     );
+  });
+
+  it('a mint refused for another reason does not use up the access code; the code then works once', async () => {
+    const dave = await userId(gh, 'globex', 'dave@globex.test');
+    const { code } = await createAccessCode(gh.gatehouse.services.store, dave, 'globex', 600);
+    const withCode = (extra: Record<string, string>) => mint({ audience: GLOBEX, subject_token_type: T.accessCode, ...extra }, code);
+    await refused(await withCode({ reason: 'x' }), 400, 'invalid_request', 'reason_invalid');
+    await refused(await withCode({ duration: '99999' }), 400, 'invalid_request', 'duration_invalid');
+    const ok = await withCode({});
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    await refused(await withCode({}), 400, 'invalid_request', 'access_code_invalid');
   });
 
   it('a token carrying act, as subject or as actor → invalid_request', async () => {
