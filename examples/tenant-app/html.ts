@@ -32,9 +32,15 @@ export function postForm(ctx: Context, action: string, button: string, fields: R
   return `<form method="post" action="${escapeHtml(action)}"${classAttr}>${hidden}<button type="submit">${escapeHtml(button)}</button></form>`;
 }
 
+/** People's text (names, emails, reasons), escaped and isolated: nothing in it can reorder the text around it (PROTOCOL §10.7). */
+export function isolate(value: unknown): string {
+  return `<bdi>${escapeHtml(value)}</bdi>`;
+}
+
 /**
  * The impersonation banner (PROTOCOL.md §8, docs/rp.md "Security notes"): who the app acts as,
- * which admin is really at the keyboard, the time left, the reason, and the way out.
+ * which admin is really at the keyboard, the time left, the reason, and the way out. The
+ * user, the admin and the reason are isolated; the banner's own sentences stay outside.
  */
 export function banner(ctx: Context): string {
   // Divs, not paragraphs: a <form> inside <p> makes the parser close the paragraph early.
@@ -43,13 +49,16 @@ export function banner(ctx: Context): string {
   const who = currentUser?.email ?? impersonation.sub;
   const remaining = formatRemaining(impersonation.expiresAt);
   return `<div class="impersonation-banner" role="alert">
-  <div class="banner-line">You are signed in as <strong>${escapeHtml(who)}</strong> — impersonated by <strong>${escapeHtml(impersonation.actor)}</strong> — ends in <time data-countdown="${impersonation.expiresAt.getTime()}" datetime="${escapeHtml(impersonation.expiresAt.toISOString())}">${remaining}</time> — ${postForm(ctx, STOP_PATH, 'Stop', {}, 'inline')}</div>
-  <p class="reason">Reason: ${escapeHtml(impersonation.reason)}. Payments and notification emails are off during this support session.</p>
+  <div class="banner-line">You are signed in as <strong>${isolate(who)}</strong> — impersonated by <strong>${isolate(impersonation.actor)}</strong> — ends in <time data-countdown="${impersonation.expiresAt.getTime()}" datetime="${escapeHtml(impersonation.expiresAt.toISOString())}">${remaining}</time> — ${postForm(ctx, STOP_PATH, 'Stop', {}, 'inline')}</div>
+  <p class="reason">Reason: ${isolate(impersonation.reason)}</p>
+  <p class="safety">Payments and notification emails are off during this support session.</p>
 </div>`;
 }
 
 export interface PageOptions {
   title: string;
+  /** A person's name after the title, isolated in the heading (<bdi>). */
+  titleSubject?: string;
   /** Trusted markup, built from escaped parts. */
   body: string;
 }
@@ -67,7 +76,7 @@ export function layout(ctx: Context, site: TenantSite, page: PageOptions): strin
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(page.title)} · ${escapeHtml(site.name)}</title>
+<title>${escapeHtml(page.titleSubject ? `${page.title} ${page.titleSubject}` : page.title)} · ${escapeHtml(site.name)}</title>
 <link rel="stylesheet" href="/app.css">
 <link rel="stylesheet" href="/theme.css">
 <script src="/countdown.js" defer></script>${analytics}
@@ -76,7 +85,7 @@ export function layout(ctx: Context, site: TenantSite, page: PageOptions): strin
 ${banner(ctx)}
 <header><span class="brand">${escapeHtml(site.name)}</span><nav>${nav}</nav></header>
 <main>
-<h1>${escapeHtml(page.title)}</h1>
+<h1>${escapeHtml(page.title)}${page.titleSubject ? ` ${isolate(page.titleSubject)}` : ''}</h1>
 ${page.body}
 </main>
 <footer>Demo tenant app for <code>${escapeHtml(site.id)}</code> at ${escapeHtml(site.origin)}, signed in through Gatehouse.</footer>

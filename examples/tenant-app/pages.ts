@@ -6,7 +6,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { refuseWhileImpersonating } from './guard.js';
-import { escapeHtml, postForm, type SiteState, sendHtml } from './html.js';
+import { escapeHtml, isolate, postForm, type SiteState, sendHtml } from './html.js';
 import type { SendEmail } from './notifications.js';
 import type { TenantSite } from './options.js';
 
@@ -35,10 +35,11 @@ function home(ctx: Context, site: TenantSite): void {
     });
     return;
   }
-  const email = currentUser.email ? ` (${escapeHtml(currentUser.email)})` : '';
+  const email = currentUser.email ? ` (${isolate(currentUser.email)})` : '';
   sendHtml(ctx, site, 200, {
-    title: `Hello, ${currentUser.name ?? currentUser.sub}`,
-    body: `<p class="whoami">You are signed in as <strong>${escapeHtml(currentUser.name ?? currentUser.sub)}</strong>${email}.</p>
+    title: 'Hello,',
+    titleSubject: currentUser.name ?? currentUser.sub,
+    body: `<p class="whoami">You are signed in as <strong>${isolate(currentUser.name ?? currentUser.sub)}</strong>${email}.</p>
 <section class="invoice">
 <h2>Invoice ${escapeHtml(INVOICE.id)}</h2>
 <p>Amount due: ${escapeHtml(INVOICE.amount)}</p>
@@ -50,16 +51,18 @@ ${postForm(ctx, '/invoices/email', 'Email me this invoice', { invoice: INVOICE.i
 
 function profile(ctx: Context, site: TenantSite): void {
   const { currentUser, impersonation } = ctx.state as SiteState;
-  const rows: [string, unknown][] = [
-    ['User id', currentUser?.sub],
-    ['Name', currentUser?.name],
-    ['Email', currentUser?.email],
-    ['Organisation', currentUser?.tenant ?? site.id],
+  // [label, value, whether it is people's text (isolated)]
+  const rows: [string, unknown, boolean][] = [
+    ['User id', currentUser?.sub, false],
+    ['Name', currentUser?.name, true],
+    ['Email', currentUser?.email, true],
+    ['Organisation', currentUser?.tenant ?? site.id, false],
   ];
   if (impersonation) {
-    rows.push(['Support agent', impersonation.actor], ['Reason', impersonation.reason], ['Support session', impersonation.sid]);
+    rows.push(['Support agent', impersonation.actor, true], ['Reason', impersonation.reason, true], ['Support session', impersonation.sid, false]);
   }
-  const table = rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v ?? '—')}</td></tr>`).join('\n');
+  const cell = (v: unknown, people: boolean) => (v == null ? '—' : people ? isolate(v) : escapeHtml(v));
+  const table = rows.map(([k, v, people]) => `<tr><th>${escapeHtml(k)}</th><td>${cell(v, people)}</td></tr>`).join('\n');
   sendHtml(ctx, site, 200, { title: 'Your profile', body: `<table class="profile">\n${table}\n</table>` });
 }
 

@@ -6,7 +6,7 @@ export const accountErrorMessages = {
   email_taken: 'an account with this email already exists',
   not_found: 'no such account',
   invalid_email: 'not a valid email address',
-  invalid_name: 'a name must be 1 to 200 characters',
+  invalid_name: 'a name must be 1 to 200 characters of plain text on one line',
   invalid_tenant: 'not a valid tenant id',
   invalid_role: 'a role name must be a non-empty string',
   invalid_password: 'a password must be 8 to 1024 characters',

@@ -36,6 +36,7 @@ export {
   verifyPassword,
   warmUpPasswords,
 } from './passwords.js';
+export { checkName as assertAcceptableName } from './records.js';
 export { type SeedConfig, type SeedResult, seedAccounts } from './seed.js';
 export * from './types.js';
 export type { Users } from './users.js';

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Store } from '../store/types.js';
+import { checkFreeText, NAME_RULE } from '../text/free-text.js';
 import { AccountError } from './errors.js';
 import type { ListOptions, Page } from './types.js';
 
@@ -37,10 +38,11 @@ export function lookupEmail(email: string): string | null {
   }
 }
 
+/** A display name: 1 to 200 characters of one line, no bidi controls (PROTOCOL §10.7). */
 export function checkName(name: string): string {
-  const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (trimmed.length < 1 || trimmed.length > 200) throw new AccountError('invalid_name');
-  return trimmed;
+  const checked = checkFreeText(name, NAME_RULE);
+  if (!checked.ok) throw new AccountError('invalid_name', checked.message);
+  return checked.text;
 }
 
 export function checkTenant(tenant: string): string {

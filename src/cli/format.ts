@@ -13,8 +13,9 @@ export const formatDate = (ms: number) => new Date(ms).toISOString().replace(/\.
 
 /**
  * Control characters in a stored name would let whoever set it move the cursor or rewrite
- * the operator's terminal; they are shown escaped.
+ * the operator's terminal, and bidi controls would reorder the row; both are shown escaped
+ * (names made before PROTOCOL §10.7 may still hold them).
  */
 export const printable = (text: string) =>
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

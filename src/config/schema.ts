@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { auditEventTypes } from '../audit/events.js';
+import { checkFreeText, NAME_RULE } from '../text/free-text.js';
 
 const origin = z
   .string()
@@ -93,12 +94,18 @@ export const webhookSchema = z.object({
   secret: secret.optional(),
 });
 
+/** A seed account's display name, under the rule the accounts apply (PROTOCOL §10.7). */
+const displayName = z.string().superRefine((value, ctx) => {
+  const checked = checkFreeText(value, NAME_RULE);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
+});
+
 const seedSchema = z.object({
   admins: z
     .array(
       z.object({
         email: z.string().email(),
-        name: z.string(),
+        name: displayName,
         password: z.string().min(8),
         roles: z.array(z.string()).default([]),
       }),
@@ -109,7 +116,7 @@ const seedSchema = z.object({
       z.object({
         tenant: z.string(),
         email: z.string().email(),
-        name: z.string(),
+        name: displayName,
         password: z.string().min(8),
         sensitive: z.boolean().default(false),
       }),

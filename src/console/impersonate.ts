@@ -17,6 +17,7 @@ import { field, parseForm } from '../http/body.js';
 import { csrfValid } from '../http/csrf.js';
 import { getConsent } from '../impersonation/access-codes.js';
 import type { Services } from '../services.js';
+import { checkFreeText, REASON_RULE } from '../text/free-text.js';
 import { describeRefusal, mintTicket } from './mint-ticket.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, type ConsoleSessions, type SignedInAdmin, signedInAdmin } from './page.js';
 import type { ConsoleSession } from './session.js';
@@ -120,7 +121,8 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
       ctx,
       'console/impersonate',
       {
-        title: user ? `Impersonate ${user.name}` : `Impersonate with a support access code`,
+        // A person's name goes in titleSubject, which the layout isolates (<bdi>, PROTOCOL §10.7).
+        ...(user ? { title: 'Impersonate', titleSubject: user.name } : { title: 'Impersonate with a support access code' }),
         tenant: { id: tenant.id, name: tenant.name, consent: tenant.consent, domains: tenant.domains },
         user: user && { id: user.id, name: user.name, email: user.email, sensitive: user.sensitive },
         consent,
@@ -180,15 +182,18 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
     }
     const t = await target(signedIn, field(body, 'user', 128) || undefined, field(body, 'tenant', 64));
     if (typeof t === 'string') return consolePage(ctx, 'console/message', { title: 'Impersonate a user', error: t }, 404);
-    const reason = field(body, 'reason', 2000)?.trim() ?? '';
+    // The form's textarea wraps long reasons; line breaks typed into it become spaces (a reason is one line).
+    const reason = field(body, 'reason', 2000)?.replace(/[\r\n\t]+/g, ' ').trim() ?? '';
     const accessCode = field(body, 'access_code', 64)?.trim() || undefined;
     const durationText = field(body, 'duration', 6);
     const duration = durationText && /^\d+$/.test(durationText) ? Number(durationText) : t.tenant.impersonation.defaultSeconds;
     const audience = field(body, 'audience', 2048) ?? t.tenant.domains[0]!;
     const values = { reason, duration, audience };
     // Checks the admin can fix before a step-up; Gatehouse decides everything else at the mint.
-    if (reason.length < 3 || reason.length > 500) {
-      return renderForm(ctx, signedIn, t, values, 'Give a reason of 3 to 500 characters: a ticket number and what you are looking into.', 400);
+    const checked = checkFreeText(reason, REASON_RULE);
+    if (!checked.ok) {
+      const why = checked.problem === 'too_short' || checked.problem === 'too_long' ? 'Give a reason of 3 to 500 characters' : `Retype the reason: ${checked.message}`;
+      return renderForm(ctx, signedIn, t, values, `${why}: a ticket number and what you are looking into.`, 400);
     }
     if (!t.tenant.domains.includes(audience)) return renderForm(ctx, signedIn, t, values, `Choose one of ${t.tenant.name}'s domains.`, 400);
     if (duration < 60 || duration > t.tenant.impersonation.maxSeconds) {

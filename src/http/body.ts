@@ -6,7 +6,7 @@ import { bodyParser } from '@koa/bodyparser';
 
 export const parseForm = bodyParser({
   enableTypes: ['form', 'json'],
-  formLimit: '16kb',
+  formLimit: '32kb',
   jsonLimit: '64kb',
   onError: (_err, ctx) => ctx.throw(400, 'the request body could not be read'),
 });

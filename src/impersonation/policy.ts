@@ -3,6 +3,7 @@
  * configuration and accounts: no framework, no I/O.
  */
 import type { RoleConfig, TenantConfig } from '../config/schema.js';
+import { checkFreeText, REASON_RULE } from '../text/free-text.js';
 import { ImpersonationError } from './reasons.js';
 
 export interface MintRequestInput {
@@ -40,19 +41,11 @@ export function assertMayImpersonate(adminRoles: string[], roles: RoleConfig[], 
   if (sensitive && !covering.some((r) => r.sensitive)) throw new ImpersonationError('sensitive_user');
 }
 
-/** Control characters other than tab and newlines would garble logs, pages and Slack text. */
-const hasControlChars = (s: string) =>
-  [...s].some((ch) => {
-    const c = ch.charCodeAt(0);
-    return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
-  });
-
 /** Reason, duration, scope and audience, checked against the tenant's policy. */
 export function checkMintRequest(input: MintRequestInput, tenant: TenantConfig): Grantable {
-  const reason = input.reason?.trim();
-  if (!reason || reason.length < 3 || reason.length > 500 || hasControlChars(reason)) {
-    throw new ImpersonationError('reason_invalid');
-  }
+  const checked = checkFreeText(input.reason, REASON_RULE);
+  if (!checked.ok) throw new ImpersonationError('reason_invalid', { detail: checked.message });
+  const reason = checked.text;
 
   let duration = tenant.impersonation.defaultSeconds;
   if (input.duration !== undefined) {

@@ -26,7 +26,7 @@ export const reasons = {
   audience_invalid: { error: 'invalid_target', status: 400, description: "audience is not a domain of the user's tenant" },
   redeem_wrong_tenant: { error: 'invalid_target', status: 400, description: "the ticket is not for this client's tenant" },
   scope_invalid: { error: 'invalid_scope', status: 400, description: "scope is outside the tenant's impersonation scopes" },
-  reason_invalid: { error: 'invalid_request', status: 400, description: 'reason is required: 3 to 500 characters' },
+  reason_invalid: { error: 'invalid_request', status: 400, description: 'a reason must be 3 to 500 characters' },
   duration_invalid: { error: 'invalid_request', status: 400, description: "duration is out of the tenant's bounds" },
   requested_token_type_unsupported: { error: 'invalid_request', status: 400, description: 'unsupported requested_token_type' },
   ticket_invalid: { error: 'invalid_request', status: 400, description: 'the ticket is unknown, expired or already used' },

@@ -11,6 +11,7 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { accountKindOf, type AccountKind } from '../accounts/types.js';
 import type { Store } from '../store/types.js';
+import { checkFreeText, PASSKEY_NAME_RULE } from '../text/free-text.js';
 import { generateAuthenticationOptions } from './authentication/generateAuthenticationOptions.js';
 import { verifyAuthentication } from './authentication/verifyAuthentication.js';
 import { type ChallengePurpose, createChallenges } from './challenges.js';
@@ -58,7 +59,6 @@ export interface Passkeys {
   remove(kind: AccountKind, accountId: string, id: string): Promise<StoredPasskey>;
 }
 
-const NAME = /^[^\p{Cc}]{1,64}$/u;
 
 export function createPasskeys(store: Store, rp: RelyingParty, options: { challengeTtl?: number } = {}): Passkeys {
   const challenges = createChallenges(store, options.challengeTtl);
@@ -81,8 +81,9 @@ export function createPasskeys(store: Store, rp: RelyingParty, options: { challe
     },
 
     async finishRegistration({ account, handle, response, name }) {
-      const trimmed = typeof name === 'string' ? name.trim() : '';
-      if (!NAME.test(trimmed)) throw new PasskeyError('invalid_name');
+      const checked = checkFreeText(name, PASSKEY_NAME_RULE);
+      if (!checked.ok) throw new PasskeyError('invalid_name');
+      const trimmed = checked.text;
       const record = await takeChallenge(handle, 'registration');
       if (record.accountId !== account.id) throw new PasskeyError('challenge_mismatch');
       const passkey = await verifyRegistration(rp, {

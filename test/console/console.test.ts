@@ -116,7 +116,7 @@ describe('support console (/admin) over HTTP', () => {
   it('starts an impersonation: step-up first, then an auto-submitting form with the ticket, no referrer', async () => {
     const form = await get(alice, `/admin/impersonate?user=${bob}`);
     assert.equal(form.status, 200);
-    assert.match(form.html, /<textarea name="reason" required minlength="3" maxlength="500"/);
+    assert.match(form.html, /<textarea name="reason" required minlength="3" maxlength="2000"/);
     assert.doesNotMatch(form.html, /name="access_code"/, 'acme needs no code');
     const durations = [...form.html.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1]));
     assert.ok(durations.length > 1 && durations.every((d) => d >= 60 && d <= 3600), `bounded by maxSeconds: ${durations}`);

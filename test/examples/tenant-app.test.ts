@@ -54,7 +54,7 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
 
       const landed = await signIn(bob, acme, 'bob@acme.test', 'bob-demo-pass');
       assert.equal(landed.url.href, `${acme}/`);
-      assert.match(landed.html, /Hello, Bob Acme/);
+      assert.match(landed.html, /Hello, <bdi>Bob Acme<\/bdi>/);
       assert.match(landed.html, /bob@acme\.test/);
       assert.match(landed.html, /<script src="\/analytics\.js"/);
       assert.doesNotMatch(landed.html, /impersonation-banner|impersonated by/);
@@ -84,13 +84,13 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
       assert.doesNotMatch(html, /Bob/);
       const profile = await fetch(`${globex}/profile`, { headers, redirect: 'manual' });
       assert.equal(profile.status, 302, 'globex sends them to sign in');
-      assert.match(await (await bob.fetch(`${acme}/`)).text(), /Hello, Bob Acme/, 'still signed in at acme');
+      assert.match(await (await bob.fetch(`${acme}/`)).text(), /Hello, <bdi>Bob Acme<\/bdi>/, 'still signed in at acme');
     });
 
     it('escapes what Gatehouse says about the user', async () => {
       const mallory = new HttpAgent();
       const landed = await signIn(mallory, acme, 'mallory@acme.test', 'mallory-demo-pass');
-      assert.match(landed.html, /Hello, &lt;img src=x onerror=alert\(1\)&gt;/);
+      assert.match(landed.html, /Hello, <bdi>&lt;img src=x onerror=alert\(1\)&gt;<\/bdi>/);
       assert.doesNotMatch(landed.html, /<img/);
     });
 
@@ -156,13 +156,13 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
 
     it('every page shows the banner with the user, the admin, mm:ss and Stop; analytics are off', async () => {
       page = await (await admin.fetch(`${acme}/`)).text();
-      const shown = /You are signed in as <strong>bob@acme\.test<\/strong> — impersonated by <strong>([^<]+)<\/strong> — ends in <time[^>]*>(\d\d):(\d\d)<\/time>/.exec(page);
+      const shown = /You are signed in as <strong><bdi>bob@acme\.test<\/bdi><\/strong> — impersonated by <strong><bdi>([^<]+)<\/bdi><\/strong> — ends in <time[^>]*>(\d\d):(\d\d)<\/time>/.exec(page);
       assert.ok(shown, page);
       assert.equal(shown[1], adminId);
       const minutes = Number(shown[2]);
       assert.ok(minutes >= 29 && minutes <= 30, `the default 30 min session, got ${shown[2]}:${shown[3]}`);
-      assert.match(page, /Reason: ticket #123/);
-      assert.match(page, /Hello, Bob Acme/, 'the profile comes from Gatehouse\'s userinfo for the impersonation token');
+      assert.match(page, /Reason: <bdi>ticket #123<\/bdi>/);
+      assert.match(page, /Hello, <bdi>Bob Acme<\/bdi>/, 'the profile comes from Gatehouse\'s userinfo for the impersonation token');
       assert.match(page, /<form method="post" action="\/impersonate\/stop"[^>]*><input type="hidden" name="csrf"/);
       assert.doesNotMatch(page, /analytics\.js/);
       assert.match(page, /<script src="\/countdown\.js"/);

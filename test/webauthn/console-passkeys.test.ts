@@ -51,8 +51,8 @@ describe('console passkeys (/admin/passkeys)', () => {
     const synced = await registerPasskey(agent, gh.issuer, phone, 'Phone <synced>');
     assert.equal(synced.body.passkey.deviceType, 'multiDevice');
     const html = await page();
-    assert.match(html, /<td>Work laptop<\/td>/);
-    assert.match(html, /<td>Phone &lt;synced&gt;<\/td>/, 'names are escaped');
+    assert.match(html, /<td><bdi>Work laptop<\/bdi><\/td>/);
+    assert.match(html, /<td><bdi>Phone &lt;synced&gt;<\/bdi><\/td>/, 'names are escaped and isolated');
     assert.match(html, /Device-bound \(this authenticator only\)/);
     assert.match(html, /Synced \(copies on your other devices\)/);
     assert.match(html, /<td>never<\/td>/, 'not used yet');
@@ -63,7 +63,7 @@ describe('console passkeys (/admin/passkeys)', () => {
     // A synced passkey reads as a software key in amr; its last use shows in the list.
     const stepped = await stepUp(gh.issuer, agent, phone);
     assert.deepEqual(stepped.amr, ['pwd', 'swk', 'user', 'mfa']);
-    assert.doesNotMatch(await page(), /<td>Phone &lt;synced&gt;<\/td><td>[^<]+<\/td><td>never<\/td>/);
+    assert.doesNotMatch(await page(), /<td><bdi>Phone &lt;synced&gt;<\/bdi><\/td><td>[^<]+<\/td><td>never<\/td>/);
   });
 
   it('refuses a registration from a wrong origin, without user verification, replayed, without CSRF or signed out', async () => {

@@ -1,4 +1,4 @@
-import { type Admin, AccountError } from '../../accounts/index.js';
+import { type Admin, AccountError, assertAcceptableName } from '../../accounts/index.js';
 import { adminByEmail, collectAll, parseRoles } from '../checks.js';
 import { type CliContext, CliError, type CommandGroup, optionalString, requireString } from '../command.js';
 import { formatDate, formatTable, printable } from '../format.js';
@@ -23,7 +23,7 @@ export const admin: CommandGroup = {
       options: { email: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' } },
       async run(ctx, values) {
         const email = requireString(values, 'email');
-        const name = requireString(values, 'name');
+        const name = assertAcceptableName(requireString(values, 'name'));
         const roles = parseRoles(ctx.config(), optionalString(values, 'roles'));
         const { admins } = await ctx.accounts();
         // Refuse before asking for a password the operator would type for nothing.

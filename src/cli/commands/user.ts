@@ -1,4 +1,4 @@
-import { AccountError, type User } from '../../accounts/index.js';
+import { AccountError, assertAcceptableName, type User } from '../../accounts/index.js';
 import { assertTenant, collectAll, userByEmail } from '../checks.js';
 import { type CliContext, CliError, type CommandGroup, optionalString, requireString } from '../command.js';
 import { formatDate, formatTable, printable } from '../format.js';
@@ -27,7 +27,7 @@ export const user: CommandGroup = {
       async run(ctx, values) {
         const tenant = assertTenant(ctx.config(), requireString(values, 'tenant'));
         const email = requireString(values, 'email');
-        const name = requireString(values, 'name');
+        const name = assertAcceptableName(requireString(values, 'name'));
         const { users } = await ctx.accounts();
         const taken = () => new CliError(`a user with email ${email.trim().toLowerCase()} already exists in tenant ${tenant}`);
         if (await users.findByEmail(tenant, email)) throw taken();
