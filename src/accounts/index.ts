@@ -33,6 +33,7 @@ export {
   type Argon2Params,
   assertAcceptablePassword,
   hashPassword,
+  passwordVerifications,
   verifyPassword,
   warmUpPasswords,
 } from './passwords.js';

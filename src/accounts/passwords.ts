@@ -57,6 +57,17 @@ function dummyHash(params: Argon2Params): Promise<string> {
   return hash;
 }
 
+let verifications = 0;
+
+/**
+ * How many argon2 verifications this process has run (the dummy ones included). What a
+ * guessing limit protects is this number: tests and metrics read it to check that N
+ * concurrent wrong passwords cost at most the limit's worth of verifications (PROTOCOL §10.3).
+ */
+export function passwordVerifications(): number {
+  return verifications;
+}
+
 /**
  * Verifies a password against a stored hash. With no hash (unknown account, or one
  * without a password) it still spends one argon2 verify on a dummy hash and answers false.
@@ -66,6 +77,7 @@ function dummyHash(params: Argon2Params): Promise<string> {
 export async function verifyPassword(hash: string | null | undefined, password: string, params: Argon2Params): Promise<boolean> {
   const digest = hash ?? (await dummyHash(params));
   let ok: boolean;
+  verifications++;
   try {
     ok = await argon2.verify(digest, typeof password === 'string' ? password : '');
   } catch {

@@ -35,14 +35,14 @@ async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, admin
     if (subjectToken.startsWith('adm_')) throw new ImpersonationError('subject_is_admin');
     userId = subjectToken;
   } else if (subjectTokenType === TOKEN_TYPE_SUPPORT_ACCESS_CODE) {
+    // PROTOCOL §10.3: a code is paid for before it is looked up, and refunded when it exists,
+    // so N concurrent guesses look up at most the limit's worth of codes.
     const limiter = services.limiters.accessCodesPerAdmin;
-    const gate = await limiter.check(adminId);
+    const gate = await limiter.consume(adminId);
     if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
     const code = await peekAccessCode(services.store, subjectToken.slice(0, 64));
-    if (!code) {
-      await limiter.consume(adminId);
-      throw new ImpersonationError('access_code_invalid');
-    }
+    if (!code) throw new ImpersonationError('access_code_invalid');
+    await limiter.refund(adminId);
     userId = code.user;
     accessCode = subjectToken.slice(0, 64);
   } else if (subjectTokenType === TOKEN_TYPE_ACCESS_TOKEN) {

@@ -9,6 +9,7 @@ import { parseForm, field } from '../http/body.js';
 import { csrfToken, csrfValid } from '../http/csrf.js';
 import { render } from '../http/render.js';
 import type { Services } from '../services.js';
+import { limitedSignIn, signInAccountKey } from '../accounts/sign-in-limits.js';
 import { ACR_PASSWORD } from '../oidc/policy.js';
 import { interactionDetails } from './details.js';
 import { renderStepUp, stepUpAccount } from './stepup.js';
@@ -72,13 +73,13 @@ export function interactionRoutes(services: Services) {
       return renderLogin(ctx, interaction.uid, clientName, { error: GENERIC_FAILURE, email });
     }
     const directory = directoryFor(client);
-    const accountKey = `${directory.kind}:${directory.tenant ?? ''}:${email}`;
-    const [byIp, byAccount] = await Promise.all([
-      limiters.loginPerIp.consume(ctx.ip),
-      limiters.loginPerAccount.check(accountKey),
-    ]);
-    if (!byIp.allowed || !byAccount.allowed) {
-      const retryAfter = Math.max(byIp.retryAfter, byAccount.retryAfter);
+    const accountKey = signInAccountKey(directory.kind, directory.tenant, email);
+    // PROTOCOL §10.3: the attempt is paid for before the argon2 verify, and refunded if right.
+    const attempt = await limitedSignIn<{ id: string }>(limiters, { ip: ctx.ip, accountKey }, () =>
+      directory.kind === 'admin' ? accounts.admins.authenticate(email, password) : accounts.users.authenticate(directory.tenant!, email, password),
+    );
+    if (attempt.outcome === 'limited') {
+      const { retryAfter } = attempt;
       ctx.status = 429;
       ctx.set('Retry-After', String(retryAfter));
       return renderLogin(ctx, interaction.uid, clientName, {
@@ -86,18 +87,12 @@ export function interactionRoutes(services: Services) {
         email,
       });
     }
-    const account =
-      directory.kind === 'admin'
-        ? await accounts.admins.authenticate(email, password)
-        : await accounts.users.authenticate(directory.tenant!, email, password);
-    if (!account) {
-      await limiters.loginPerAccount.consume(accountKey);
+    if (attempt.outcome === 'refused') {
       logger.info({ requestId: ctx.state.requestId, directory: directory.kind, tenant: directory.tenant }, 'login failed');
       ctx.status = 401;
       return renderLogin(ctx, interaction.uid, clientName, { error: GENERIC_FAILURE, email });
     }
-    await limiters.loginPerAccount.reset(accountKey);
-    const result = { login: { accountId: account.id, acr: ACR_PASSWORD, amr: ['pwd'], remember: true } };
+    const result = { login: { accountId: attempt.account.id, acr: ACR_PASSWORD, amr: ['pwd'], remember: true } };
     await provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
   });
 

@@ -4,6 +4,7 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { limitedSignIn, signInAccountKey } from '../accounts/sign-in-limits.js';
 import type { User } from '../accounts/types.js';
 import { field, parseForm } from '../http/body.js';
 import { csrfToken, csrfValid } from '../http/csrf.js';
@@ -60,20 +61,14 @@ export function selfServiceRoutes(services: Services) {
     if (!csrfValid(ctx, field(body, 'csrf'))) return again(403, 'Your session expired. Please try again.');
     if (!tenant || !email || !password) return again(400, GENERIC_FAILURE);
     // The same limits and keys as the interaction's login form: one budget per account.
-    const accountKey = `user:${tenant}:${email}`;
-    const [byIp, byAccount] = await Promise.all([limiters.loginPerIp.consume(ctx.ip), limiters.loginPerAccount.check(accountKey)]);
-    if (!byIp.allowed || !byAccount.allowed) {
-      const retryAfter = Math.max(byIp.retryAfter, byAccount.retryAfter);
-      ctx.set('Retry-After', String(retryAfter));
-      return again(429, `Too many sign-in attempts. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`);
+    const accountKey = signInAccountKey('user', tenant, email);
+    const attempt = await limitedSignIn(limiters, { ip: ctx.ip, accountKey }, () => accounts.users.authenticate(tenant, email, password));
+    if (attempt.outcome === 'limited') {
+      ctx.set('Retry-After', String(attempt.retryAfter));
+      return again(429, `Too many sign-in attempts. Try again in ${Math.ceil(attempt.retryAfter / 60)} minute(s).`);
     }
-    const user = await accounts.users.authenticate(tenant, email, password);
-    if (!user) {
-      await limiters.loginPerAccount.consume(accountKey);
-      return again(401, GENERIC_FAILURE);
-    }
-    await limiters.loginPerAccount.reset(accountKey);
-    await signIn(ctx, user, ['pwd']);
+    if (attempt.outcome === 'refused') return again(401, GENERIC_FAILURE);
+    await signIn(ctx, attempt.account, ['pwd']);
     ctx.status = 303;
     ctx.redirect('/account');
   });

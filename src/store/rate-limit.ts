@@ -1,6 +1,11 @@
 /**
  * Rate limiting (the only place that imports rate-limiter-flexible). Backed by the same
  * Redis as everything else, so limits hold across instances; in memory for dev.
+ *
+ * Limits hold under concurrency only when a guess spends its point *before* the secret is
+ * checked (PROTOCOL §10.3): `consume`, then do the work, then `refund` when the guess was
+ * right. Checking first and charging after a failure lets every request that arrives
+ * while the first ones are being verified through (60 concurrent guesses → 26 verified).
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { keys } from './keys.js';
@@ -19,9 +24,11 @@ export interface LimitResult {
 }
 
 export interface Limiter {
-  /** Spends one point; not allowed once the window's points are spent. */
+  /** Spends one point (atomically in the store); not allowed once the window's points are spent. */
   consume(key: string): Promise<LimitResult>;
-  /** Looks without spending. */
+  /** Gives back points a consumed attempt turned out not to owe (the guess was right). */
+  refund(key: string, points?: number): Promise<void>;
+  /** Looks without spending. Never a gate in front of a secret: see the note above. */
   check(key: string): Promise<LimitResult>;
   reset(key: string): Promise<void>;
 }
@@ -51,6 +58,13 @@ export function createLimiter(name: string, options: LimitOptions, redis: unknow
         return { allowed: true, retryAfter: 0 };
       } catch (err) {
         return fromError(err);
+      }
+    },
+    async refund(key, points = 1) {
+      try {
+        await limiter.reward(key, points);
+      } catch (err) {
+        throw new StoreUnavailableError(err);
       }
     },
     async check(key) {
