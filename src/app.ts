@@ -12,6 +12,7 @@ import { createAuditLog, createNotifier } from './audit/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, requestContext } from './http/middleware.js';
 import { methodNotAllowed, validHost } from './http/guards.js';
+import { publicOrigin } from './http/public-origin.js';
 import { serveStatic } from './http/static.js';
 import { passkeyInteractionRoutes } from './interactions/passkey.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -22,6 +23,7 @@ import { createProvider, registerGrants, type AccountClaims } from './oidc/provi
 import { tokenExchangeGrant } from './exchange/index.js';
 import { impersonationTokenMiddleware, impersonationUserinfo } from './exchange/token-endpoints.js';
 import { observeProvider } from './oidc/events.js';
+import { publicMetadataCaching } from './oidc/cache-control.js';
 import { rfc6749Errors } from './oidc/wire-errors.js';
 import type { Services } from './services.js';
 import { createStore, waitForReady } from './store/index.js';
@@ -107,11 +109,15 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   registerGrants(provider, [tokenExchangeGrant(services)]);
   provider.use(impersonationTokenMiddleware(services));
   provider.use(rfc6749Errors(provider));
+  provider.use(publicMetadataCaching());
 
   const app = new Koa();
   // Under koa-mount the outer app's keys and proxy are the ones that count (OIDC-PROVIDER-NOTES "Hosting").
   app.keys = config.cookieKeys;
-  app.proxy = config.trustProxy;
+  // PROTOCOL §10.4: believe exactly `trustProxy` hops of X-Forwarded-For (ctx.ip is the
+  // address the outermost trusted proxy saw); nothing else is taken from X-Forwarded-*.
+  app.proxy = config.trustProxy > 0;
+  app.maxIpsCount = config.trustProxy;
   app.silent = true;
 
   app.use(requestContext(logger));
@@ -154,6 +160,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   });
   app.use(health.routes());
   app.use(validHost());
+  app.use(publicOrigin(config));
   app.use(methodNotAllowed());
   const userinfo = impersonationUserinfo(services);
   app.use(userinfo.routes());

@@ -318,7 +318,7 @@ describe('config: documented defaults', () => {
     assert.deepEqual(config.policy.argon2, { memoryCost: 19456, timeCost: 2, parallelism: 1 });
     assert.deepEqual(config.policy.rateLimits.loginPerAccount, { points: 5, duration: 900 });
     assert.equal(config.storePrefix, 'gh');
-    assert.equal(config.trustProxy, false);
+    assert.equal(config.trustProxy, 0);
     assert.deepEqual([config.tenants, config.clients, config.roles, config.webhooks], [[], [], [], []]);
     assert.equal(config.port, 3000);
     assert.equal(config.issuer, 'http://localhost:3000');

@@ -15,6 +15,24 @@ const origin = z
 /** A secret given inline or as `env:NAME` (resolved at load time, so the file can be committed). */
 const secret = z.string().min(1);
 
+/**
+ * PROTOCOL §10.4: `true` used to trust every X-Forwarded-For entry, including the ones a
+ * client writes itself (a forged IP, a bypassed per-IP limit); it is refused with what to
+ * write instead. `false` still means 0.
+ */
+const proxyHops = z.unknown().default(0).transform((value, ctx): number => {
+  if (value === undefined || value === false) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 16) return value;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      value === true
+        ? 'trustProxy is the number of proxy hops in front of Gatehouse whose X-Forwarded-For entries are believed (e.g. 1 for one load balancer); true would believe entries a client writes itself'
+        : 'trustProxy must be a number of proxy hops from 0 to 16 (e.g. 1 for one load balancer)',
+  });
+  return z.NEVER;
+});
+
 const rateLimit = z.object({
   /** How many attempts are allowed in one window. */
   points: z.number().int().positive(),
@@ -164,13 +182,16 @@ export const policySchema = z
 
 export const configSchema = z
   .object({
+    /** Notes for people reading the file (JSON has no comments); ignored. */
+    $comment: z.union([z.string(), z.array(z.string())]).optional(),
     /** The issuer; GATEHOUSE_ISSUER overrides it. */
     issuer: z.string().url().optional(),
     /**
-     * Trust X-Forwarded-Proto/-For from a TLS-terminating load balancer (Koa `proxy`).
-     * Enable only when Gatehouse is reachable solely through that proxy.
+     * How many proxy hops in front of Gatehouse are believed (Koa `maxIpsCount`): the
+     * client IP is the X-Forwarded-For entry that many hops from the right, the one the
+     * outermost trusted proxy saw. 0 ignores X-Forwarded-For. Behind one load balancer: 1.
      */
-    trustProxy: z.boolean().default(false),
+    trustProxy: proxyHops,
     /** Redis key prefix, so several deployments can share one Redis. */
     storePrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('gh'),
     /** Keys that sign cookies; the first signs, all verify (rotation). */

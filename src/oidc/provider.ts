@@ -185,7 +185,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = config.trustProxy > 0;
+  provider.maxIpsCount = config.trustProxy;
   return provider;
 }
 
