@@ -2,11 +2,11 @@
  * Leg 1 (PROTOCOL §3.2): the support console exchanges the admin's stepped-up access
  * token and a subject (user id or support access code) for a one-time ticket.
  */
-import type { User } from '../accounts/index.js';
-import { findTenant } from '../config/index.js';
+import type { Admin, User } from '../accounts/index.js';
+import type { TenantConfig } from '../config/index.js';
 import { looksLikeJwt } from '../keys/index.js';
 import { getConsent, peekAccessCode, takeAccessCode } from '../impersonation/access-codes.js';
-import { assertMayImpersonate, checkMintRequest } from '../impersonation/policy.js';
+import { assertCoversTenant, assertMayImpersonate, checkMintRequest, coversTenant, rolesOf, tenantOfAudience } from '../impersonation/policy.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { discardTicket, mintTicket } from '../impersonation/tickets.js';
 import {
@@ -20,7 +20,10 @@ import type { Services } from '../services.js';
 import { resolveActor } from './actor.js';
 import { type AuditFacts, param, params } from './context.js';
 
-async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, adminId: string): Promise<{ user: User; accessCode?: string }> {
+/** A subject as presented: its shape is checked here, nothing about the user is looked up. */
+type SubjectToken = { kind: 'user-id'; userId: string } | { kind: 'access-code'; code: string };
+
+async function readSubjectToken(ctx: KoaContextWithOIDC, services: Services): Promise<SubjectToken> {
   const subjectToken = param(ctx, 'subject_token');
   const subjectTokenType = param(ctx, 'subject_token_type');
   if (!subjectToken || !subjectTokenType) throw new ImpersonationError('subject_token_missing');
@@ -29,30 +32,44 @@ async function resolveSubject(ctx: KoaContextWithOIDC, services: Services, admin
     const claims = await services.tokenVerifier.verify(subjectToken).catch(() => null);
     if (claims?.act) throw new ImpersonationError('subject_token_has_act');
   }
-  let userId: string;
-  let accessCode: string | undefined;
   if (subjectTokenType === TOKEN_TYPE_USER_ID) {
     if (subjectToken.startsWith('adm_')) throw new ImpersonationError('subject_is_admin');
-    userId = subjectToken;
-  } else if (subjectTokenType === TOKEN_TYPE_SUPPORT_ACCESS_CODE) {
-    // PROTOCOL §10.3: a code is paid for before it is looked up, and refunded when it exists,
-    // so N concurrent guesses look up at most the limit's worth of codes.
-    const limiter = services.limiters.accessCodesPerAdmin;
-    const gate = await limiter.consume(adminId);
-    if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
-    const code = await peekAccessCode(services.store, subjectToken.slice(0, 64));
-    if (!code) throw new ImpersonationError('access_code_invalid');
-    await limiter.refund(adminId);
-    userId = code.user;
-    accessCode = subjectToken.slice(0, 64);
-  } else if (subjectTokenType === TOKEN_TYPE_ACCESS_TOKEN) {
-    throw new ImpersonationError('subject_token_type_unsupported', { detail: 'an access token cannot be a subject; use a user id or a support access code' });
-  } else {
-    throw new ImpersonationError('subject_token_type_unsupported');
+    return { kind: 'user-id', userId: subjectToken };
   }
-  const user = userId.length <= 128 ? await services.accounts.users.findById(userId) : null;
+  if (subjectTokenType === TOKEN_TYPE_SUPPORT_ACCESS_CODE) return { kind: 'access-code', code: subjectToken.slice(0, 64) };
+  if (subjectTokenType === TOKEN_TYPE_ACCESS_TOKEN) {
+    throw new ImpersonationError('subject_token_type_unsupported', { detail: 'an access token cannot be a subject; use a user id or a support access code' });
+  }
+  throw new ImpersonationError('subject_token_type_unsupported');
+}
+
+/**
+ * The user behind the subject, at `tenant` (whose coverage is already decided). A user of
+ * another tenant is `audience_invalid` only to an admin who covers that tenant too; to
+ * anyone else it looks exactly like no user (or a wrong code) at all.
+ */
+async function resolveSubject(services: Services, subject: SubjectToken, admin: Admin, tenant: TenantConfig): Promise<{ user: User; accessCode?: string }> {
+  const { config } = services;
+  const elsewhere = (user: User, unknown: ImpersonationError) =>
+    rolesOf(admin.roles, config.roles).some((r) => coversTenant(r, user.tenant)) ? new ImpersonationError('audience_invalid') : unknown;
+  if (subject.kind === 'user-id') {
+    const user = subject.userId.length <= 128 ? await services.accounts.users.findById(subject.userId) : null;
+    if (user && user.tenant !== tenant.id) throw elsewhere(user, new ImpersonationError('subject_unavailable'));
+    if (!user || user.disabled) throw new ImpersonationError('subject_unavailable');
+    return { user };
+  }
+  // PROTOCOL §10.3: a code is paid for before it is looked up, and refunded only when it is
+  // usable here, so N concurrent guesses look up at most the limit's worth of codes.
+  const limiter = services.limiters.accessCodesPerAdmin;
+  const gate = await limiter.consume(admin.id);
+  if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
+  const code = await peekAccessCode(services.store, subject.code);
+  if (!code) throw new ImpersonationError('access_code_invalid');
+  const user = await services.accounts.users.findById(code.user);
+  if (user && user.tenant !== tenant.id) throw elsewhere(user, new ImpersonationError('access_code_invalid'));
   if (!user || user.disabled) throw new ImpersonationError('subject_unavailable');
-  return { user, accessCode };
+  await limiter.refund(admin.id);
+  return { user, accessCode: subject.code };
 }
 
 export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
@@ -65,27 +82,24 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   const gate = await services.limiters.ticketsPerAdmin.consume(admin.id);
   if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
 
-  const { user, accessCode } = await resolveSubject(ctx, services, admin.id);
+  // PROTOCOL §4: the tenant comes from the audience and the admin's coverage of it is decided
+  // before anything that depends on the user's existence, consent state or access code.
+  const subject = await readSubjectToken(ctx, services);
+  const audience = [...params(ctx, 'audience'), ...params(ctx, 'resource')];
+  const tenant = tenantOfAudience(audience, config.tenants);
+  facts.tenant = tenant.id;
+  assertCoversTenant(admin.roles, config.roles, tenant.id);
+
+  const { user, accessCode } = await resolveSubject(services, subject, admin, tenant);
   const viaCode = accessCode !== undefined;
   facts.user = user.id;
-  facts.tenant = user.tenant;
-  const tenant = findTenant(config, user.tenant);
-  if (!tenant) throw new ImpersonationError('subject_unavailable');
 
   if (tenant.consent === 'access-code' && !viaCode) throw new ImpersonationError('access_code_required');
   if (tenant.consent === 'opt-in' && !viaCode && (await getConsent(store, user.id)) !== 'granted') {
     throw new ImpersonationError('consent_missing');
   }
   assertMayImpersonate(admin.roles, config.roles, tenant.id, user.sensitive);
-  const grant = checkMintRequest(
-    {
-      reason: param(ctx, 'reason'),
-      duration: param(ctx, 'duration'),
-      scope: param(ctx, 'scope'),
-      audience: [...params(ctx, 'audience'), ...params(ctx, 'resource')],
-    },
-    tenant,
-  );
+  const grant = checkMintRequest({ reason: param(ctx, 'reason'), duration: param(ctx, 'duration'), scope: param(ctx, 'scope'), audience }, tenant);
   facts.reason = grant.reason;
 
   // Every check passed: now use the code, once (a racing mint with the same code loses here).

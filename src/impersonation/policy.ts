@@ -34,10 +34,26 @@ export function holdsImpersonationRight(adminRoles: string[], roles: RoleConfig[
   return rolesOf(adminRoles, roles).some((r) => (r.tenants === '*' ? tenantCount > 0 : r.tenants.length > 0));
 }
 
+/**
+ * The tenant a mint is for, from its audience alone (RFC 8693 §2.1: one target), so the
+ * admin's coverage can be decided before anything about the user (PROTOCOL §4).
+ */
+export function tenantOfAudience(audience: string[], tenants: TenantConfig[]): TenantConfig {
+  if (audience.length === 0) throw new ImpersonationError('audience_missing');
+  const tenant = audience.length === 1 ? tenants.find((t) => t.domains.includes(audience[0]!)) : undefined;
+  if (!tenant) throw new ImpersonationError('audience_invalid');
+  return tenant;
+}
+
+/** Roles → tenant coverage (PROTOCOL §4 invalid_target row). */
+export function assertCoversTenant(adminRoles: string[], roles: RoleConfig[], tenantId: string) {
+  if (!rolesOf(adminRoles, roles).some((r) => coversTenant(r, tenantId))) throw new ImpersonationError('tenant_not_covered');
+}
+
 /** Roles → tenant coverage and the `sensitive` rule (PROTOCOL §4 invalid_target rows). */
 export function assertMayImpersonate(adminRoles: string[], roles: RoleConfig[], tenantId: string, sensitive: boolean) {
+  assertCoversTenant(adminRoles, roles, tenantId);
   const covering = rolesOf(adminRoles, roles).filter((r) => coversTenant(r, tenantId));
-  if (covering.length === 0) throw new ImpersonationError('tenant_not_covered');
   if (sensitive && !covering.some((r) => r.sensitive)) throw new ImpersonationError('sensitive_user');
 }
 
