@@ -12,12 +12,20 @@ import { refusePasskey, requestMeta, requireCsrfHeader } from '../http/passkey-c
 import { passkeyPages } from '../http/passkey-pages.js';
 import { render } from '../http/render.js';
 import type { Services } from '../services.js';
+import { tenantForOrganisation } from './organisation.js';
 import { accountSessions } from './session.js';
 import { supportAccessRoutes, supportAccessSummary } from './support-access.js';
 
-const GENERIC_FAILURE = 'Email or password is incorrect.';
+/** One answer for a wrong organisation, email or password: none says which (no tenant enumeration). */
+const GENERIC_FAILURE = 'Organisation, email or password is incorrect.';
 /** Binds /account's passkey sign-in challenges to this page (interactions bind theirs to a uid). */
 const BINDING = 'account';
+
+/** A short query parameter, or undefined. */
+function queryText(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  return typeof value === 'string' && value.length <= 256 ? value.trim() : undefined;
+}
 
 export function selfServiceRoutes(services: Services) {
   const { config, accounts, limiters, passkeys, audit } = services;
@@ -27,7 +35,7 @@ export function selfServiceRoutes(services: Services) {
   function page(ctx: Context, view: string, data: Record<string, unknown> & { title: string }) {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.body = render(view, { csrf: csrfToken(ctx), tenants: config.tenants.map((t) => ({ id: t.id, name: t.name })), ...data });
+    ctx.body = render(view, { csrf: csrfToken(ctx), ...data });
   }
 
   async function signIn(ctx: Context, user: User, amr: string[]) {
@@ -37,7 +45,9 @@ export function selfServiceRoutes(services: Services) {
 
   router.get('/', async (ctx) => {
     const signedIn = await sessions.current(ctx);
-    if (!signedIn) return page(ctx, 'account/signin', { title: 'Your account' });
+    // A tenant's app may link here with its own host (`?organisation=app.acme.com`); it only
+    // fills the field in, and says nothing about whether such an organisation exists.
+    if (!signedIn) return page(ctx, 'account/signin', { title: 'Your account', organisation: queryText(ctx, 'organisation') });
     const tenant = config.tenants.find((t) => t.id === signedIn.user.tenant);
     page(ctx, 'account/home', {
       title: 'Your account',
@@ -51,17 +61,20 @@ export function selfServiceRoutes(services: Services) {
 
   router.post('/login', parseForm, async (ctx) => {
     const body = ctx.request.body;
-    const tenant = field(body, 'tenant', 64) ?? '';
+    const organisation = field(body, 'tenant', 256)?.trim() ?? '';
     const email = field(body, 'email', 320)?.trim().toLowerCase() ?? '';
     const password = field(body, 'password', 1024) ?? '';
     const again = (status: number, error: string) => {
       ctx.status = status;
-      page(ctx, 'account/signin', { title: 'Your account', error, email, tenant });
+      page(ctx, 'account/signin', { title: 'Your account', error, email, organisation });
     };
     if (!csrfValid(ctx, field(body, 'csrf'))) return again(403, 'Your session expired. Please try again.');
-    if (!tenant || !email || !password) return again(400, GENERIC_FAILURE);
+    if (!organisation || !email || !password) return again(400, GENERIC_FAILURE);
+    // An organisation that names no tenant costs and answers exactly what a wrong password
+    // does (one argon2 verification of a dummy hash, the same budgets, the same message).
+    const tenant = tenantForOrganisation(config.tenants, organisation)?.id ?? '';
     // The same limits and keys as the interaction's login form: one budget per account.
-    const accountKey = signInAccountKey('user', tenant, email);
+    const accountKey = signInAccountKey('user', tenant || `?${organisation.toLowerCase()}`, email);
     const attempt = await limitedSignIn(limiters, { ip: ctx.ip, accountKey }, () => accounts.users.authenticate(tenant, email, password));
     if (attempt.outcome === 'limited') {
       ctx.set('Retry-After', String(attempt.retryAfter));

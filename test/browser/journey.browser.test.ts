@@ -212,7 +212,7 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
 
     // 10. Bob sees both visits on his account page.
     await page.goto(`${issuer}/account`);
-    await page.selectOption('select[name=tenant]', 'acme');
+    await page.fill('input[name=tenant]', 'Acme Corp');
     await page.fill('input[name=email]', 'bob@acme.test');
     await page.fill('input[name=password]', 'bob-demo-pass');
     await page.click('form[action="/account/login"] button[type=submit]');
