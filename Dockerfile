@@ -17,12 +17,15 @@ WORKDIR /app
 
 # Dependencies first: this layer is reused until the lockfile changes.
 COPY package.json package-lock.json ./
+COPY packages/rp/package.json ./packages/rp/
 RUN npm ci --no-audit --no-fund
 
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/rp/tsconfig.json ./packages/rp/
+COPY packages/rp/src ./packages/rp/src
 COPY src ./src
 COPY examples ./examples
-# tsc -p tsconfig.build.json -> dist/src (the server, the CLI, the RP kit)
+# The RP kit (packages/rp -> packages/rp/dist), then the server and the CLI (-> dist/src)
 RUN npm run build
 
 # The passkey pages load @simplewebauthn/browser's bundle from /static. That package is a
@@ -36,10 +39,13 @@ ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 
 COPY package.json package-lock.json ./
+COPY packages/rp/package.json ./packages/rp/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Templates, stylesheets and scripts are found next to package.json (src/package-root.ts).
 COPY --from=build /app/dist ./dist
+# The workspace's RP kit: `gatehouse/rp` re-exports it (node_modules/@gatehouse/rp links here).
+COPY --from=build /app/packages/rp/dist ./packages/rp/dist
 COPY views ./views
 COPY static ./static
 COPY --from=build /app/vendor ./static/vendor

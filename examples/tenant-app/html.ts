@@ -4,7 +4,7 @@
  * is `script-src 'self'; style-src 'self'`.
  */
 import type { Context } from 'koa';
-import type { GatehouseRpState } from '../../src/rp/index.js';
+import type { GatehouseRpState } from '@gatehouse/rp';
 import { csrfToken } from './csrf.js';
 import { STOP_PATH, type TenantSite } from './options.js';
 import type { AppUser } from './session.js';
@@ -38,7 +38,7 @@ export function isolate(value: unknown): string {
 }
 
 /**
- * The impersonation banner (PROTOCOL.md §8, docs/rp.md "Security notes"): who the app acts as,
+ * The impersonation banner (PROTOCOL.md §8, packages/rp/README.md "Security notes"): who the app acts as,
  * which admin is really at the keyboard, the time left, the reason, and the way out. The
  * user, the admin and the reason are isolated; the banner's own sentences stay outside.
  */

@@ -10,7 +10,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa, { type Context, type Next } from 'koa';
 import helmet from 'koa-helmet';
-import { type GatehouseRpEvent, gatehouseRp } from '../../src/rp/index.js';
+import { type GatehouseRpEvent, gatehouseRp } from '@gatehouse/rp';
 import { serveAssets } from './assets.js';
 import { checkCsrf } from './csrf.js';
 import { type SiteState, sendHtml } from './html.js';

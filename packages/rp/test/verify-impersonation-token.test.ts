@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
-import { GatehouseRpError, type RpErrorCode, verifyImpersonationToken } from '../../src/rp/index.js';
+import { GatehouseRpError, type RpErrorCode, verifyImpersonationToken } from '../src/index.js';
 import { CLIENT_ID, type IssuerFixture, startIssuer } from './issuer-fixture.js';
 
 let gh: IssuerFixture;

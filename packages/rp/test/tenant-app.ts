@@ -11,7 +11,7 @@ import {
   type GatehouseRpOptions,
   type GatehouseRpState,
   gatehouseRp,
-} from '../../src/rp/index.js';
+} from '../src/index.js';
 import { CLIENT_ID, CLIENT_SECRET, type IssuerFixture } from './issuer-fixture.js';
 
 interface AppUser {

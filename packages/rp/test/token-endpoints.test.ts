@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { discover, GatehouseRpError, introspectToken, redeemTicket, revokeToken } from '../../src/rp/index.js';
+import { discover, GatehouseRpError, introspectToken, redeemTicket, revokeToken } from '../src/index.js';
 import { CLIENT_ID, CLIENT_SECRET, type IssuerFixture, startIssuer } from './issuer-fixture.js';
 
 let gh: IssuerFixture;
