@@ -21,8 +21,11 @@ export interface ImpersonationClaims {
   jti: string;
   /** RFC 8693 §4.1 actor: the support admin acting as the user. */
   act: { sub: string };
-  /** The impersonation session and the reason the admin gave. */
-  impersonation: { sid: string; reason: string };
+  /**
+   * The impersonation session, the reason the admin gave and, when Gatehouse sends it, how this
+   * tenant may name the admin (`actor_display`: a display name, an email or a team label).
+   */
+  impersonation: { sid: string; reason: string; actor_display?: string };
 }
 
 /** Options of {@link verifyImpersonationToken}. */
@@ -80,7 +83,7 @@ export interface IntrospectionResponse {
   exp?: number;
   iat?: number;
   act?: { sub: string };
-  impersonation?: { sid: string; reason?: string };
+  impersonation?: { sid: string; reason?: string; actor_display?: string };
   [member: string]: unknown;
 }
 

@@ -37,6 +37,8 @@ export interface IssuerFixture {
   endedSids: Set<string>;
   /** Replace to control the token endpoint; `undefined` uses the default ticket behaviour. */
   onToken?: (params: URLSearchParams) => Reply | Promise<Reply>;
+  /** Replace to change the discovery document before it is served. */
+  onDiscovery?: (document: Record<string, unknown>) => Record<string, unknown>;
   /** Replace to control introspection; `undefined` answers from `revoked` and `endedSids`. */
   onIntrospect?: (params: URLSearchParams) => Reply | Promise<Reply>;
   /** Claims of a valid impersonation token, with overrides (undefined values delete the claim). */
@@ -87,16 +89,14 @@ export async function startIssuer(): Promise<IssuerFixture> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hitCount.set(path, (hitCount.get(path) ?? 0) + 1);
     if (path === '/.well-known/openid-configuration') {
-      return send(res, {
-        status: 200,
-        body: {
-          issuer: fixture.issuer,
-          token_endpoint: `${fixture.issuer}/token`,
-          introspection_endpoint: `${fixture.issuer}/token/introspection`,
-          revocation_endpoint: `${fixture.issuer}/token/revocation`,
-          jwks_uri: `${fixture.issuer}/jwks`,
-        },
-      });
+      const document = {
+        issuer: fixture.issuer,
+        token_endpoint: `${fixture.issuer}/token`,
+        introspection_endpoint: `${fixture.issuer}/token/introspection`,
+        revocation_endpoint: `${fixture.issuer}/token/revocation`,
+        jwks_uri: `${fixture.issuer}/jwks`,
+      };
+      return send(res, { status: 200, body: fixture.onDiscovery ? fixture.onDiscovery(document) : document });
     }
     if (path === '/jwks') return send(res, { status: 200, body: jwks });
     const params = new URLSearchParams(await readBody(req));

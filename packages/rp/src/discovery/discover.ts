@@ -15,8 +15,8 @@ const ENDPOINTS = ['token_endpoint', 'introspection_endpoint', 'revocation_endpo
  * read is not cached.
  *
  * Throws {@link GatehouseRpError} `issuer_unreachable` (network, timeout, 5xx) or
- * `issuer_bad_response` (not JSON, a missing endpoint, or an `issuer` that differs from the one
- * asked for, which OIDC Discovery §4.3 forbids).
+ * `issuer_bad_response` (not JSON, a missing endpoint, an endpoint on another origin than the
+ * issuer's, or an `issuer` that differs from the one asked for, which OIDC Discovery §4.3 forbids).
  *
  * @example
  * ```ts
@@ -51,10 +51,19 @@ async function fetchMetadata(issuer: string): Promise<IssuerMetadata> {
     );
   }
   const metadata: Partial<IssuerMetadata> = { issuer };
+  const issuerOrigin = new URL(issuer).origin;
   for (const name of ENDPOINTS) {
     const value = body[name];
-    if (typeof value !== 'string' || !/^https?:\/\//.test(value)) {
+    if (typeof value !== 'string' || !/^https?:\/\//.test(value) || !URL.canParse(value)) {
       throw new GatehouseRpError('issuer_bad_response', `discovery: ${name} is missing or not an http(s) URL`);
+    }
+    // The client secret, tickets and tokens go to these endpoints: never to another origin than
+    // the configured issuer's, whoever wrote the document (a forged Host header, a proxy).
+    if (new URL(value).origin !== issuerOrigin) {
+      throw new GatehouseRpError(
+        'issuer_bad_response',
+        `discovery: ${name} ${JSON.stringify(value)} leaves the issuer's origin ${issuerOrigin}`,
+      );
     }
     metadata[name] = value;
   }

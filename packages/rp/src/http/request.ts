@@ -76,9 +76,8 @@ export function postForm(
   credentials: ClientCredentials,
   what: string,
 ): Promise<GatehouseResponse> {
-  const basic = Buffer.from(`${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`).toString(
-    'base64',
-  );
+  // Form-encoding leaves only ASCII, which btoa takes as it is (no Node Buffer: the kit runs on any runtime).
+  const basic = btoa(`${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`);
   return requestGatehouse(
     url,
     {

@@ -30,6 +30,7 @@ export function readImpersonationClaims(payload: JWTPayload, clockToleranceSecon
     throw new GatehouseRpError('token_missing_act', 'not an impersonation token: act.sub or impersonation.sid is missing');
   }
   const reason = typeof impersonation.reason === 'string' ? impersonation.reason : '';
+  const display = impersonation.actor_display;
   return {
     sub,
     aud,
@@ -39,6 +40,6 @@ export function readImpersonationClaims(payload: JWTPayload, clockToleranceSecon
     exp,
     jti,
     act: { sub: act.sub },
-    impersonation: { sid: impersonation.sid, reason },
+    impersonation: { sid: impersonation.sid, reason, ...(nonEmpty(display) ? { actor_display: display } : {}) },
   };
 }

@@ -1,15 +1,13 @@
 import type { Middleware } from 'koa';
-import { sendPage } from './html-page.js';
-import type { GatehouseRpState } from './types.js';
+import {
+  DEFAULT_FORBID_MESSAGE,
+  FORBID_ORDER_ERROR,
+  type ForbidWhileImpersonatingOptions,
+  forbiddenAnswer,
+} from '../core/forbid.js';
+import type { GatehouseRpState } from '../core/types.js';
 
-/** Options of {@link forbidWhileImpersonating}. */
-export interface ForbidWhileImpersonatingOptions {
-  /** What the admin is told (plain text; it is escaped in the HTML page). */
-  message?: string;
-}
-
-const DEFAULT_MESSAGE =
-  'This action is not available while a support agent is signed in as this user. Stop impersonating to continue.';
+export type { ForbidWhileImpersonatingOptions };
 
 /**
  * Guards actions that must never run while impersonating (changing a password or email, payment
@@ -28,18 +26,13 @@ const DEFAULT_MESSAGE =
 export function forbidWhileImpersonating(
   options: ForbidWhileImpersonatingOptions = {},
 ): Middleware<{ impersonation?: GatehouseRpState['impersonation'] }> {
-  const message = options.message ?? DEFAULT_MESSAGE;
+  const message = options.message ?? DEFAULT_FORBID_MESSAGE;
   return async function forbidWhileImpersonatingMiddleware(ctx, next) {
-    if (ctx.state.impersonation === undefined) {
-      throw new Error('forbidWhileImpersonating() must run after gatehouseRp(): ctx.state.impersonation is not set');
-    }
+    if (ctx.state.impersonation === undefined) throw new Error(FORBID_ORDER_ERROR);
     if (ctx.state.impersonation === null) return next();
-    if (ctx.accepts('html', 'json') === 'json') {
-      ctx.status = 403;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'forbidden_while_impersonating', error_description: message };
-      return;
-    }
-    sendPage(ctx, 403, 'Not available while impersonating', [message]);
+    const answer = forbiddenAnswer(ctx.get('accept'), message);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
   };
 }

@@ -1,22 +1,31 @@
-import type { Middleware } from 'koa';
-import { exposeUsers } from './expose-users.js';
-import { redeemRoute } from './redeem-route.js';
-import { resolveConfig } from './resolve-config.js';
-import { stopRoute } from './stop-route.js';
-import type { GatehouseRpOptions, GatehouseRpState } from './types.js';
+import type { Context, Middleware } from 'koa';
+import { resolveConfig } from '../core/config.js';
+import type { CookieChange } from '../core/exchange.js';
+import { handleRpRequest } from '../core/handle.js';
+import type { GatehouseRpState } from '../core/types.js';
+import { clearImpersonationCookie, readImpersonationCookie, setImpersonationCookie } from './impersonation-cookie.js';
+import { readFormBody } from './read-form-body.js';
+import type { GatehouseRpOptions } from './types.js';
+
+function applyCookie(ctx: Context, name: string, change: CookieChange | undefined): void {
+  if (!change) return;
+  if ('clear' in change) clearImpersonationCookie(ctx, name);
+  else setImpersonationCookie(ctx, name, change.token, change.maxAgeMs);
+}
 
 /**
  * Koa middleware that makes an app a Gatehouse impersonation relying party (PROTOCOL.md §8):
  *
  * - `POST redeemPath` (and `GET redeemPath?ticket=` only with `ticketDelivery: 'query'`):
  *   redeems the ticket (RFC 8693), keeps the token in a signed httpOnly cookie, 303 to `afterRedeem`;
- *   a refused ticket gets a plain 400 page.
+ *   a refused ticket gets a 400 page.
  * - `POST stopPath`: revokes the token (RFC 7009), clears the cookie, 303 to `afterStop`.
  * - every other request: verifies the cookie's token (RFC 9068 §4), re-checks introspection
  *   (RFC 7662) at most every `recheckSeconds` per session, failing closed, and sets
  *   `ctx.state.currentUser`, `ctx.state.trueUser` and `ctx.state.impersonation`.
  *
  * Needs `app.keys` (the cookie is signed). Options are checked at once; a mistake throws `TypeError`.
+ * Errors thrown by `onEvent` are reported with `ctx.app.emit('error', err, ctx)`.
  *
  * @example
  * ```ts
@@ -34,15 +43,35 @@ import type { GatehouseRpOptions, GatehouseRpState } from './types.js';
 export function gatehouseRp<User extends object = Record<string, unknown>>(
   options: GatehouseRpOptions<User>,
 ): Middleware<GatehouseRpState<User>> {
-  const config = resolveConfig(options);
+  const config = resolveConfig<User, Context>(options, (err, ctx) => ctx.app.emit('error', err, ctx));
   return async function gatehouseRpMiddleware(ctx, next) {
     const keys: unknown = ctx.app.keys;
     if (!keys || (Array.isArray(keys) && keys.length === 0)) {
       throw new Error('gatehouseRp: set app.keys; the impersonation cookie is signed with them');
     }
-    if (ctx.path === config.redeemPath) return redeemRoute(ctx, config);
-    if (ctx.path === config.stopPath) return stopRoute(ctx, config);
-    await exposeUsers(ctx, config);
-    await next();
+    const outcome = await handleRpRequest(
+      {
+        method: ctx.method,
+        path: ctx.path,
+        query: ctx.querystring,
+        token: readImpersonationCookie(ctx, config.cookieName),
+        readForm: () => readFormBody(ctx),
+      },
+      ctx,
+      config,
+    );
+    applyCookie(ctx, config.cookieName, outcome.cookie);
+    const { answer } = outcome;
+    if (!answer) {
+      Object.assign(ctx.state, outcome.state);
+      return next();
+    }
+    ctx.set(answer.headers);
+    if (answer.location !== undefined) ctx.redirect(answer.location);
+    else {
+      ctx.type = 'html';
+      ctx.body = answer.html;
+    }
+    ctx.status = answer.status;
   };
 }

@@ -1,24 +1,26 @@
-import type { Context } from 'koa';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../constants.js';
 import { introspectToken } from '../token/introspect-token.js';
 import type { ClientCredentials, VerifyImpersonationTokenOptions } from '../types.js';
 import { createRecheckCache, type RecheckCache } from './recheck-cache.js';
-import type { GatehouseRpEvent, GatehouseRpOptions } from './types.js';
+import type { GatehouseRpBaseOptions, GatehouseRpEvent, RpPage } from './types.js';
 
-/** {@link GatehouseRpOptions} with defaults applied and checked once, at startup. */
-export interface RpConfig<User extends object> {
+/** {@link GatehouseRpBaseOptions} with defaults applied and checked once, at startup. */
+export interface RpConfig<User extends object, Ctx> {
   credentials: ClientCredentials;
   verify: VerifyImpersonationTokenOptions;
+  /** The app's origin is https: its cookie is `Secure`. */
+  secureOrigin: boolean;
   redeemPath: string;
   stopPath: string;
   ticketDelivery: 'form_post' | 'query';
-  afterRedeem: (ctx: Context) => string;
-  afterStop: (ctx: Context) => string;
-  getUser: GatehouseRpOptions<User>['getUser'];
-  getUserById: GatehouseRpOptions<User>['getUserById'];
+  afterRedeem: (ctx: Ctx) => string;
+  afterStop: (ctx: Ctx) => string;
+  getUser: GatehouseRpBaseOptions<User, Ctx>['getUser'];
+  getUserById: GatehouseRpBaseOptions<User, Ctx>['getUserById'];
+  renderPage: ((page: RpPage, ctx: Ctx) => string) | undefined;
   cookieName: string;
   recheck: RecheckCache;
-  emit: (event: GatehouseRpEvent, ctx: Context) => void;
+  emit: (event: GatehouseRpEvent, ctx: Ctx) => void;
 }
 
 function required(options: object, name: string): string {
@@ -42,11 +44,17 @@ function path(value: string | undefined, fallback: string, name: string): string
   return result;
 }
 
-const toTarget = (target: string | ((ctx: Context) => string) | undefined) =>
+const toTarget = <Ctx>(target: string | ((ctx: Ctx) => string) | undefined) =>
   typeof target === 'function' ? target : () => target ?? '/';
 
-/** Validates options (throwing TypeError on a mistake, so it shows at boot) and fills defaults. */
-export function resolveConfig<User extends object>(options: GatehouseRpOptions<User>): RpConfig<User> {
+/**
+ * Validates options (throwing TypeError on a mistake, so it shows at boot) and fills defaults.
+ * `reportError` receives what `onEvent` throws: the request goes on regardless.
+ */
+export function resolveConfig<User extends object, Ctx>(
+  options: GatehouseRpBaseOptions<User, Ctx>,
+  reportError: (err: unknown, ctx: Ctx) => void,
+): RpConfig<User, Ctx> {
   const credentials = {
     issuer: required(options, 'issuer'),
     clientId: required(options, 'clientId'),
@@ -63,15 +71,20 @@ export function resolveConfig<User extends object>(options: GatehouseRpOptions<U
   if (!Number.isFinite(recheckSeconds) || recheckSeconds < 0) {
     throw new TypeError('gatehouseRp: "recheckSeconds" must be a number >= 0');
   }
+  if (options.renderPage !== undefined && typeof options.renderPage !== 'function') {
+    throw new TypeError('gatehouseRp: "renderPage" must be a function');
+  }
+  const origin = toOrigin(required(options, 'origin'));
   const { onEvent } = options;
   return {
     credentials,
     verify: {
       issuer: credentials.issuer,
-      audience: toOrigin(required(options, 'origin')),
+      audience: origin,
       clockToleranceSeconds: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
       ...(options.jwks ? { jwks: options.jwks } : {}),
     },
+    secureOrigin: origin.startsWith('https:'),
     redeemPath,
     stopPath,
     ticketDelivery,
@@ -79,13 +92,14 @@ export function resolveConfig<User extends object>(options: GatehouseRpOptions<U
     afterStop: toTarget(options.afterStop),
     getUser: options.getUser,
     getUserById: options.getUserById,
+    renderPage: options.renderPage,
     cookieName: options.cookieName || 'gh_imp',
     recheck: createRecheckCache(recheckSeconds * 1000, (token) => introspectToken(token, credentials)),
     emit(event, ctx) {
       try {
         onEvent?.(event, ctx);
       } catch (err) {
-        ctx.app.emit('error', err, ctx);
+        reportError(err, ctx);
       }
     },
   };
