@@ -49,7 +49,7 @@ export function banner(ctx: Context): string {
   const who = currentUser?.email ?? impersonation.sub;
   const remaining = formatRemaining(impersonation.expiresAt);
   return `<div class="impersonation-banner" role="alert">
-  <div class="banner-line">You are signed in as <strong>${isolate(who)}</strong> — impersonated by <strong>${isolate(impersonation.actor)}</strong> — ends in <time data-countdown="${impersonation.expiresAt.getTime()}" datetime="${escapeHtml(impersonation.expiresAt.toISOString())}">${remaining}</time> — ${postForm(ctx, STOP_PATH, 'Stop', {}, 'inline')}</div>
+  <div class="banner-line">You are signed in as <strong>${isolate(who)}</strong> — impersonated by <strong>${isolate(impersonation.actorDisplay || 'support')}</strong> — ends in <time data-countdown="${impersonation.expiresAt.getTime()}" datetime="${escapeHtml(impersonation.expiresAt.toISOString())}">${remaining}</time> — ${postForm(ctx, STOP_PATH, 'Stop', {}, 'inline')}</div>
   <p class="reason">Reason: ${isolate(impersonation.reason)}</p>
   <p class="safety">Payments and notification emails are off during this support session.</p>
 </div>`;

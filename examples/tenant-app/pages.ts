@@ -59,7 +59,7 @@ function profile(ctx: Context, site: TenantSite): void {
     ['Organisation', currentUser?.tenant ?? site.id, false],
   ];
   if (impersonation) {
-    rows.push(['Support agent', impersonation.actor, true], ['Reason', impersonation.reason, true], ['Support session', impersonation.sid, false]);
+    rows.push(['Support agent', impersonation.actorDisplay || 'support', true], ['Reason', impersonation.reason, true], ['Support session', impersonation.sid, false]);
   }
   const cell = (v: unknown, people: boolean) => (v == null ? '—' : people ? isolate(v) : escapeHtml(v));
   const table = rows.map(([k, v, people]) => `<tr><th>${escapeHtml(k)}</th><td>${cell(v, people)}</td></tr>`).join('\n');

@@ -15,6 +15,7 @@ import { serveAssets } from './assets.js';
 import { checkCsrf } from './csrf.js';
 import { type SiteState, sendHtml } from './html.js';
 import { impersonatedProfiles } from './impersonated-profile.js';
+import { renderKitPage } from './kit-pages.js';
 import { emailSender } from './notifications.js';
 import { loginRoutes, oidcClient } from './oidc-login.js';
 import { type ResolvedOptions, STOP_PATH, type TenantSite } from './options.js';
@@ -106,6 +107,7 @@ export function createTenantSite(site: TenantSite, options: ResolvedOptions): Ko
       ...(options.recheckSeconds !== undefined ? { recheckSeconds: options.recheckSeconds } : {}),
       afterRedeem: '/',
       afterStop: options.consoleUrl,
+      renderPage: (page, ctx) => renderKitPage(ctx, site, options.consoleUrl, page),
       getUser: (ctx) => readSession(ctx)?.user ?? null,
       getUserById: (sub, ctx) => profiles.load(sub, ctx),
       onEvent: (event) => {

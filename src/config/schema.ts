@@ -64,6 +64,14 @@ export const tenantSchema = z.object({
     .refine((v) => v.defaultSeconds <= v.maxSeconds, { message: 'must not exceed maxSeconds', path: ['defaultSeconds'] }),
   /** What a replayed ticket does to the session the first presentation started. */
   onReplay: z.enum(['revoke', 'audit']).default('revoke'),
+  /**
+   * How the tenant's apps may name the support admin (`impersonation.actor_display` in the token
+   * and at introspection): `name` ("Alice Admin (support)"), `email` ("alice@… (support)") or
+   * `team` (only the label).
+   */
+  showAdminAs: z.enum(['name', 'email', 'team']).default('name'),
+  /** The support team as the tenant's users see it, after the name or alone. */
+  supportTeamLabel: z.string().trim().min(1).max(60).default('support'),
 });
 
 export const clientSchema = z

@@ -120,6 +120,7 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
       issuedAt: Date.now(),
       actorEmail: admin.email,
       subjectEmail: user.email,
+      actorName: admin.name,
     },
     config.policy.ticketTtl,
   );

@@ -5,6 +5,7 @@
  * its outcome; any later one is a replay that (tenant `onReplay: revoke`) ends the session.
  */
 import { findTenant } from '../config/index.js';
+import { actorDisplay } from '../impersonation/actor-display.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { endSession, startSession } from '../impersonation/sessions.js';
@@ -66,7 +67,10 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
     scope,
     expiresIn: record.duration,
     gty: GRANT_TYPE_TOKEN_EXCHANGE,
-    claims: { act: { sub: record.actor }, impersonation: { sid: session.sid, reason: record.reason } },
+    claims: {
+      act: { sub: record.actor },
+      impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record) },
+    },
   });
   try {
     await services.audit.append({

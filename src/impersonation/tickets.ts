@@ -21,6 +21,8 @@ export interface TicketRecord {
   /** For people reading audit events and notifications (ids stay the reference). */
   actorEmail?: string;
   subjectEmail?: string;
+  /** The admin's display name, for the tenant's `impersonation.actor_display`. */
+  actorName?: string;
 }
 
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {

@@ -135,7 +135,7 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
     // 3. The ticket is posted to acme: bob, under the banner.
     await page.waitForURL(`${acme}/`);
     const banner = page.locator('.impersonation-banner');
-    assert.match(await banner.innerText(), /You are signed in as bob@acme\.test — impersonated by adm_/);
+    assert.match(await banner.innerText(), /You are signed in as bob@acme\.test — impersonated by Alice Admin \(support\)/);
     assert.match(await banner.innerText(), new RegExp(`Reason: ${REASON}`));
     assert.equal(tickets.length, 1);
     await page.screenshot({ path: `${ARTIFACTS}/banner.png` });

@@ -158,7 +158,7 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
       page = await (await admin.fetch(`${acme}/`)).text();
       const shown = /You are signed in as <strong><bdi>bob@acme\.test<\/bdi><\/strong> — impersonated by <strong><bdi>([^<]+)<\/bdi><\/strong> — ends in <time[^>]*>(\d\d):(\d\d)<\/time>/.exec(page);
       assert.ok(shown, page);
-      assert.equal(shown[1], adminId);
+      assert.equal(shown[1], 'Alice Admin (support)', 'the name people know, not the id');
       const minutes = Number(shown[2]);
       assert.ok(minutes >= 29 && minutes <= 30, `the default 30 min session, got ${shown[2]}:${shown[3]}`);
       assert.match(page, /Reason: <bdi>ticket #123<\/bdi>/);
@@ -232,8 +232,14 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
     it('a ticket presented again is refused', async () => {
       const res = await admin.postForm(`${acme}/impersonate`, { ticket });
       assert.equal(res.status, 400);
-      assert.match(await res.text(), /already been used or has expired/);
+      const html = await res.text();
+      assert.match(html, /already been used or has expired/);
       assert.equal(cookie(admin, 'gh_imp'), undefined);
+      // In the site's look, in words a person understands, with the way back to the console.
+      assert.match(html, /<link rel="stylesheet" href="\/app\.css">/);
+      assert.match(html, /<title>Support link not accepted · Acme Corp<\/title>/);
+      assert.match(html, new RegExp(`<a class="button" href="${gh.issuer}/admin">Back to the support console</a>`));
+      assert.doesNotMatch(html.replace(/<p class="details">.*<\/p>/, ''), /invalid_request/, 'the code only as a detail for support');
     });
   });
 });

@@ -76,6 +76,7 @@ describe('the RP kit in Koa, Express and Hono (real Gatehouse, real Redis)', () 
       assert.deepEqual(state.currentUser, { profile: `${name} profile of ${bob}`, sub: bob, impersonated: true });
       assert.deepEqual(state.trueUser, { sub: aliceId, isAdmin: true });
       assert.equal(state.impersonation.actor, aliceId);
+      assert.equal(state.impersonation.actorDisplay, 'Alice Admin (support)', 'the name people know, for the banner');
       assert.equal(state.impersonation.reason, reason);
       assert.equal(state.impersonation.accessToken, '(present)');
       const { sid } = state.impersonation;

@@ -2,7 +2,7 @@ import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../constants.js';
 import { introspectToken } from '../token/introspect-token.js';
 import type { ClientCredentials, VerifyImpersonationTokenOptions } from '../types.js';
 import { createRecheckCache, type RecheckCache } from './recheck-cache.js';
-import type { GatehouseRpBaseOptions, GatehouseRpEvent, RpPage } from './types.js';
+import type { GatehouseRpBaseOptions, GatehouseRpEvent, ImpersonationState, RpPage } from './types.js';
 
 /** {@link GatehouseRpBaseOptions} with defaults applied and checked once, at startup. */
 export interface RpConfig<User extends object, Ctx> {
@@ -18,6 +18,8 @@ export interface RpConfig<User extends object, Ctx> {
   getUser: GatehouseRpBaseOptions<User, Ctx>['getUser'];
   getUserById: GatehouseRpBaseOptions<User, Ctx>['getUserById'];
   renderPage: ((page: RpPage, ctx: Ctx) => string) | undefined;
+  /** The adapter's chance to publish the impersonation before `getUserById` runs (Koa: `ctx.state`). */
+  beforeProfile?: (impersonation: ImpersonationState, ctx: Ctx) => void;
   cookieName: string;
   recheck: RecheckCache;
   emit: (event: GatehouseRpEvent, ctx: Ctx) => void;

@@ -55,7 +55,8 @@ export async function readState<User extends object, Ctx>(
 ): Promise<{ state: GatehouseRpState<User>; cookie?: CookieChange }> {
   const { impersonation, cookie } = await currentImpersonation(token, ctx, config);
   if (impersonation) {
-    const profile: Partial<User> = (await config.getUserById?.(impersonation.sub, ctx)) ?? {};
+    config.beforeProfile?.(impersonation, ctx);
+    const profile: Partial<User> = (await config.getUserById?.(impersonation.sub, ctx, impersonation)) ?? {};
     // The marker comes last: a profile can never make an impersonated user look genuine.
     const currentUser: ImpersonatedUser<User> = { ...profile, sub: impersonation.sub, impersonated: true };
     return { state: { currentUser, trueUser: { sub: impersonation.actor, isAdmin: true }, impersonation } };

@@ -5,7 +5,7 @@ import type { RpRequest } from './exchange.js';
 import { endStoredImpersonation } from './stop.js';
 import type { RpPage } from './types.js';
 
-const ASK_AGAIN = 'Ask the support agent to start the impersonation again from the support console.';
+const ASK_AGAIN = 'Start the impersonation again from the support console.';
 
 export type RedeemResult = { page: RpPage; stored: 'kept' | 'cleared' } | { token: string; maxAgeMs: number };
 

@@ -34,8 +34,11 @@ export interface GatehouseRpBaseOptions<User extends object, Ctx> {
   afterStop?: string | ((ctx: Ctx) => string);
   /** The app's normal signed-in user, used when nobody is impersonating. */
   getUser?: (ctx: Ctx) => Awaitable<User | null | undefined>;
-  /** Loads the impersonated user's profile by id (`sub`); merged into `currentUser`. */
-  getUserById?: (sub: string, ctx: Ctx) => Awaitable<Partial<User> | null | undefined>;
+  /**
+   * Loads the impersonated user's profile by id (`sub`); merged into `currentUser`. Gets the
+   * impersonation too, e.g. to call Gatehouse's `/me` with its `accessToken`.
+   */
+  getUserById?: (sub: string, ctx: Ctx, impersonation: ImpersonationState) => Awaitable<Partial<User> | null | undefined>;
   /** Name of the signed cookie that holds the impersonation token (default `gh_imp`). */
   cookieName?: string;
   /** Observe what happens (log it, audit it). What it throws never breaks the request. */

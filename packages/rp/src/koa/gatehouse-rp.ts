@@ -44,6 +44,10 @@ export function gatehouseRp<User extends object = Record<string, unknown>>(
   options: GatehouseRpOptions<User>,
 ): Middleware<GatehouseRpState<User>> {
   const config = resolveConfig<User, Context>(options, (err, ctx) => ctx.app.emit('error', err, ctx));
+  // As before the kit had adapters: getUserById may read ctx.state.impersonation.
+  config.beforeProfile = (impersonation, ctx) => {
+    (ctx.state as GatehouseRpState<User>).impersonation = impersonation;
+  };
   return async function gatehouseRpMiddleware(ctx, next) {
     const keys: unknown = ctx.app.keys;
     if (!keys || (Array.isArray(keys) && keys.length === 0)) {
