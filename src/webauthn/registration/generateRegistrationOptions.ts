@@ -1,4 +1,5 @@
 import { generateRegistrationOptions as generate, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { SUPPORTED_ALGORITHM_IDS } from '../algorithms.js';
 import { CHALLENGE_TTL } from '../challenges.js';
 import type { StoredPasskey } from '../credentials.js';
 import type { PasskeyAccount, RelyingParty } from '../types.js';
@@ -24,5 +25,6 @@ export function generateRegistrationOptions(
     excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     timeout: CHALLENGE_TTL * 1000,
+    supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
   });
 }

@@ -1,4 +1,5 @@
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
+import { SUPPORTED_ALGORITHM_IDS } from '../algorithms.js';
 import type { StoredPasskey } from '../credentials.js';
 import { PasskeyError } from '../errors.js';
 import type { PasskeyAccount, RegistrationResponseJSON, RelyingParty } from '../types.js';
@@ -20,6 +21,7 @@ export async function verifyRegistration(
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpId,
       requireUserVerification: true,
+      supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
     });
   } catch (err) {
     throw new PasskeyError('not_verified', undefined, err instanceof Error ? err.message : String(err));
