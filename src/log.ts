@@ -40,4 +40,22 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
   );
 }
 
+/**
+ * pino-pretty as an in-process stream, for a person at a terminal in dev: colours, local time,
+ * one short line per request (`GET /admin 200 12ms`), no pid, hostname or request id.
+ * A devDependency: production never loads it.
+ */
+export async function prettyDestination(destination: NodeJS.WritableStream = process.stdout): Promise<NodeJS.WritableStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({
+    destination,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,requestId,method,path,status,ms',
+    singleLine: true,
+    messageFormat: (log, messageKey) =>
+      log[messageKey] === 'request' ? `${log.method} ${log.path} ${log.status} ${log.ms}ms` : String(log[messageKey]),
+  });
+}
+
 export type { Logger };

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { seedAccounts } from './accounts/seed.js';
 import { createApp } from './app.js';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config/index.js';
-import { createLogger } from './log.js';
+import { createLogger, prettyDestination } from './log.js';
 
 async function main() {
   let config: GatehouseConfig;
@@ -18,17 +18,20 @@ async function main() {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // Pretty, short lines for a person at a terminal in dev; JSON lines for everything else.
+  const pretty = !config.production && process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, pretty ? await prettyDestination() : undefined);
   const gatehouse = await createApp(config, { logger });
   if (config.seed) await seedAccounts(gatehouse.services.accounts, config.seed);
 
   const server: Server = gatehouse.app.listen(config.port);
-  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const listenError = await listening(server);
+  if (listenError) return fail(listenError, config.port, 'Gatehouse', undefined, gatehouse);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, port, store: gatehouse.services.store.kind }, 'gatehouse listening');
   // The demo tenant apps (acme and globex on *.localhost:4000) run beside Gatehouse in dev.
-  let demo: { close(): Promise<void> } | undefined;
+  let demo: { close(): Promise<void> } | Error | undefined;
   if (!config.production && config.seed && process.env.GATEHOUSE_DEMO_APP !== 'off') {
     const { startTenantApp, tenantsFromConfig } = await import('../examples/tenant-app/index.js');
     const tenants = tenantsFromConfig(config);
@@ -39,10 +42,12 @@ async function main() {
       tenants,
       consoleUrl: `${config.issuer}/admin`,
       logger: logger.child({ name: 'tenant-app' }),
-    }).catch((err: Error) => {
-      logger.warn({ err: err.message }, 'demo tenant app not started');
-      return undefined;
-    });
+    }).catch((err: NodeJS.ErrnoException) => err);
+    // Never "running" without the demo it promised: a taken port is the user's to fix.
+    if (demo instanceof Error) {
+      server.close();
+      return fail(demo, demoPort, 'the demo tenant app', 'GATEHOUSE_DEMO_APP=off npm start', gatehouse);
+    }
   }
   if (!config.production) printDemo(config, port, gatehouse.services.store.kind, Boolean(demo));
 
@@ -55,13 +60,36 @@ async function main() {
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
     server.close();
     server.closeIdleConnections();
-    await demo?.close();
+    if (demo && !(demo instanceof Error)) await demo.close();
     await gatehouse.close();
     clearTimeout(timer);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Resolves once the server listens, or with the error that kept it from listening. */
+function listening(server: Server): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    server.once('listening', () => resolve(undefined));
+    server.once('error', resolve);
+  });
+}
+
+/**
+ * One line on stderr saying what is wrong and what to do, then exit 1. (The dev config's
+ * redirect URIs name ports 3000 and 4000, so moving to another port is no advice to give.)
+ */
+async function fail(err: NodeJS.ErrnoException, port: number, what: string, instead: string | undefined, gatehouse: { close(): Promise<void> }) {
+  const otherwise = instead ? `, or run: ${instead}` : '';
+  const reason =
+    err.code === 'EADDRINUSE'
+      ? `port ${port} is already in use, so ${what} cannot start. Stop what uses it (lsof -i :${port})${otherwise}`
+      : `${what} cannot listen on port ${port}: ${err.message}`;
+  process.stderr.write(`gatehouse: ${reason}\n`);
+  await gatehouse.close().catch(() => undefined);
+  process.exit(1);
 }
 
 function printDemo(config: ReturnType<typeof loadConfig>, port: number, storeKind: string, demoApp: boolean) {
