@@ -44,7 +44,9 @@ async function start(port: number, demoPort: number): Promise<{ code: number | n
 
 describe('dev start with a port taken', () => {
   const held: Server[] = [];
-  after(() => held.forEach((s) => s.close()));
+  after(() => {
+    for (const server of held) server.close();
+  });
 
   it("Gatehouse's port (3000 in dev) taken: one clear line, exit 1", async () => {
     const taken = await occupy();
