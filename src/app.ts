@@ -17,6 +17,7 @@ import { serveStatic } from './http/static.js';
 import { passkeyInteractionRoutes } from './interactions/passkey.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { createTokenVerifier, loadSigningKeys } from './keys/index.js';
+import { countActiveSessions, countStoreErrors, createMetrics, type Metrics, metricsRoute, recordRequests } from './metrics/index.js';
 import { createLogger, type Logger } from './log.js';
 import { accountKindOf } from './accounts/types.js';
 import { createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
 export interface GatehouseApp {
   app: Koa;
   services: Services;
+  /** Prometheus metrics; served by `/metrics` (token) or `metricsServer` (`metrics.port`). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,10 @@ function formTargets(config: GatehouseConfig): string[] {
 
 export async function createApp(config: GatehouseConfig, options: AppOptions = {}): Promise<GatehouseApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { store, redis } = createStore(config.redis, { prefix: config.storePrefix });
+  const created = createStore(config.redis, { prefix: config.storePrefix });
+  const { redis } = created;
+  const metrics = createMetrics(() => countActiveSessions(created.store, config.tenants));
+  const store = countStoreErrors(created.store, (operation) => metrics.countStoreError(operation));
   if (redis) await waitForReady(redis, 10_000);
   const signing = await loadSigningKeys({ keysSource: config.keysSource, production: config.production });
   const accounts = createAccounts(store, { argon2: config.policy.argon2 });
@@ -81,7 +87,10 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   await notifier.start();
   const audit = createAuditLog(store, {
     logger: logger.child({ component: 'audit' }),
-    onAppended: (event) => notifier.notify(event),
+    onAppended: (event) => {
+      metrics.countEvent(event);
+      return notifier.notify(event);
+    },
   });
 
   const limits = config.policy.rateLimits;
@@ -120,6 +129,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   app.maxIpsCount = config.trustProxy;
   app.silent = true;
 
+  app.use(recordRequests(metrics));
   app.use(requestContext(logger));
   app.use(
     helmet({
@@ -159,6 +169,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     }
   });
   app.use(health.routes());
+  app.use(metricsRoute(metrics, config.metrics.token));
   app.use(validHost());
   app.use(publicOrigin(config));
   app.use(methodNotAllowed());
@@ -173,6 +184,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   return {
     app,
     services,
+    metrics,
     async close() {
       await notifier.close();
       await store.close();

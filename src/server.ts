@@ -6,6 +6,7 @@ import { seedAccounts } from './accounts/seed.js';
 import { createApp } from './app.js';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config/index.js';
 import { createLogger, prettyDestination } from './log.js';
+import { metricsServer } from './metrics/index.js';
 
 async function main() {
   let config: GatehouseConfig;
@@ -27,6 +28,16 @@ async function main() {
   const server: Server = gatehouse.app.listen(config.port);
   const listenError = await listening(server);
   if (listenError) return fail(listenError, config.port, 'Gatehouse', undefined, gatehouse);
+  // Prometheus on a port of its own (config metrics.port), without the token.
+  let metricsHttp: Server | undefined;
+  if (config.metrics.port !== undefined) {
+    metricsHttp = metricsServer(gatehouse.metrics).listen(config.metrics.port);
+    const metricsError = await listening(metricsHttp);
+    if (metricsError) {
+      server.close();
+      return fail(metricsError, config.metrics.port, 'the metrics endpoint', undefined, gatehouse);
+    }
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, port, store: gatehouse.services.store.kind }, 'gatehouse listening');
@@ -60,6 +71,7 @@ async function main() {
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
     server.close();
     server.closeIdleConnections();
+    metricsHttp?.close();
     if (demo && !(demo instanceof Error)) await demo.close();
     await gatehouse.close();
     clearTimeout(timer);

@@ -134,6 +134,7 @@ function assertProductionSafe(config: GatehouseConfig) {
   config.webhooks.forEach((w, i) => {
     if (w.secret && isDevSecret(w.secret)) problems.push(`webhooks[${i}].secret: a development or short secret`);
   });
+  if (config.metrics.token && isDevSecret(config.metrics.token)) problems.push('metrics.token: a development or short secret');
   if (problems.length) throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
 }
 

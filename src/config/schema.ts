@@ -159,6 +159,16 @@ const argon2Schema = z
   })
   .default({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
 
+/** Prometheus `GET /metrics`: off unless a port or a token is given (both may be). */
+export const metricsSchema = z
+  .object({
+    /** A separate port that serves only `/metrics`, without a token: keep it on an internal network. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Serve `/metrics` on the main port to requests with `Authorization: Bearer <token>`. */
+    token: secret.optional(),
+  })
+  .default({});
+
 export const policySchema = z
   .object({
     /** Ticket lifetime in seconds (PROTOCOL §3.2): default 60, at most 300. */
@@ -211,6 +221,7 @@ export const configSchema = z
     webhooks: z.array(webhookSchema).default([]),
     /** Demo accounts, created at start when missing. Refused in production. */
     seed: seedSchema.optional(),
+    metrics: metricsSchema,
   })
   .superRefine((cfg, ctx) => {
     const tenantIds = new Set(cfg.tenants.map((t) => t.id));
