@@ -41,7 +41,12 @@ describe('/metrics (real Gatehouse, real Redis)', () => {
 
   before(async () => {
     redis = await startRedisServer();
-    gh = await startExchangeGatehouse({ redisUrl: redis.url, configure: (raw) => void (raw.metrics = { token: TOKEN }) });
+    gh = await startExchangeGatehouse({
+      redisUrl: redis.url,
+      configure: (raw) => {
+        raw.metrics = { token: TOKEN };
+      },
+    });
   });
   after(async () => {
     await gh?.stop();
