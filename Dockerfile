@@ -8,8 +8,9 @@
 #
 # The image holds no configuration of its own: give it GATEHOUSE_CONFIG (a mounted
 # production config; config/gatehouse.example.json is the template), GATEHOUSE_KEYS
-# (a mounted private JWKS), GATEHOUSE_ISSUER and REDIS_URL. NODE_ENV=production makes it
-# refuse the memory store, generated keys, dev secrets, a seed and an http issuer.
+# (a mounted private JWKS), GATEHOUSE_ISSUER, REDIS_URL and the secrets the config names.
+# NODE_ENV=production makes it refuse the memory store, generated keys, dev secrets, a seed
+# and an http issuer. The README's "Docker" section makes each of these, step by step.
 
 # ---- build ------------------------------------------------------------------------------
 FROM node:24-bookworm-slim AS build
@@ -49,14 +50,16 @@ COPY --from=build /app/packages/rp/dist ./packages/rp/dist
 COPY views ./views
 COPY static ./static
 COPY --from=build /app/vendor ./static/vendor
-# The CLI: `docker compose exec gatehouse node bin/gatehouse.js help` runs dist/src/cli.
+# The CLI on PATH: `docker compose exec gatehouse gatehouse admin list` runs dist/src/cli.
 COPY bin ./bin
+RUN chmod 0755 bin/gatehouse.js && ln -s /app/bin/gatehouse.js /usr/local/bin/gatehouse
 # Only the example: the real config is mounted at run time (GATEHOUSE_CONFIG).
 COPY config/gatehouse.example.json ./config/
 
 # Everything above is owned by root and only readable by the server: it writes nothing.
 USER node
-EXPOSE 3000
+# 3000: Gatehouse. 9464: Prometheus /metrics when the config sets "metrics": { "port": 9464 }.
+EXPOSE 3000 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # node as PID 1 gets SIGTERM itself: src/server.ts stops accepting, drains, closes the store.
