@@ -169,6 +169,8 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
     assert.equal((await replay).status(), 400);
     await page.waitForURL(`${acme}/impersonate`);
     assert.match(await page.innerText('body'), /This support link has already been used or has expired/);
+    assert.equal(await page.getAttribute('a.button', 'href'), `${issuer}/admin`, 'a way back to the console');
+    await page.screenshot({ path: `${ARTIFACTS}/link-used.png` });
     // PROTOCOL §4: a replay ends the session the ticket started (tenant onReplay: revoke).
     assert.equal(await active(firstToken), false);
 
