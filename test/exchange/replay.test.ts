@@ -25,7 +25,8 @@ describe('ticket replay across two processes (real Redis)', () => {
     configureExchange(raw);
     raw.storePrefix = 'replay';
     for (const client of raw.clients) if (client.role === 'support-console') client.redirectUris = [`${a.issuer}/admin/callback`];
-    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys() };
+    // No demo tenant app: two of them would want the dev config's port 4000 (npm start refuses a taken port).
+    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
     const configPath = writeConfig(raw);
     [b, c] = await Promise.all([
       spawnGatehouse({ configPath, env, issuer: a.issuer }),
