@@ -27,7 +27,7 @@ export async function spawnGatehouse(options: { configPath: string; env: Record<
   const issuer = options.issuer ?? `http://localhost:${port}`;
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve('src/server.ts')], {
-    env: { ...process.env, ...options.env, PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_CONFIG: options.configPath, LOG_LEVEL: 'info', NODE_ENV: 'development' },
+    env: { ...process.env, ...options.env, PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_CONFIG: options.configPath, LOG_LEVEL: options.env.LOG_LEVEL ?? 'info', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
