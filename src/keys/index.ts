@@ -4,7 +4,9 @@
  */
 export { KeysError, type KeysErrorCode } from './errors.js';
 export {
+  AUDIT_ALG,
   DEV_KID_PREFIX,
+  generateAuditKey,
   type GenerateJwksOptions,
   generateJwks,
   type PrivateJwks,

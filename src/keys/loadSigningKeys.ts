@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { KeysError } from './errors.js';
-import { DEV_KID_PREFIX, generateJwks } from './generateJwks.js';
+import { AUDIT_ALG, DEV_KID_PREFIX, generateAuditKey, generateJwks } from './generateJwks.js';
 import { validatePrivateJwks } from './validateJwks.js';
 
 /** Where dev keys are kept between restarts, relative to the working directory. */
@@ -18,8 +18,13 @@ export interface LoadSigningKeysOptions {
 }
 
 export interface SigningKeys {
-  /** Private JWKs in the configured order; the first key of each alg signs, all verify. */
+  /** Private ES256/RS256 JWKs for tokens, in the configured order; the first key of each alg signs, all verify. */
   keys: JWK[];
+  /**
+   * The Ed25519 private JWK that signs audit checkpoints (the first one in the set), or
+   * null when the set has none: the server then refuses to start, a verifying CLI copes.
+   */
+  auditKey: JWK | null;
   /** True when these are generated development keys. */
   dev: boolean;
 }
@@ -81,6 +86,22 @@ async function readOrCreateDevKeys(path: string): Promise<unknown> {
 }
 
 /**
+ * A dev keys file from before audit checkpoints were signed has no Ed25519 key: add one,
+ * in place (write a temporary file, rename it over), so every dev instance reading the
+ * file afterwards signs with the same key. Two processes racing here may each add one;
+ * the last rename wins and the loser's first checkpoints fail to verify — dev only.
+ */
+async function addDevAuditKey(path: string, jwks: unknown): Promise<unknown> {
+  const list = (jwks as { keys?: unknown[] }).keys;
+  if (!Array.isArray(list) || list.some((k) => (k as JWK)?.kty === 'OKP')) return jwks;
+  const updated = { keys: [...list, await generateAuditKey({ kidPrefix: DEV_KID_PREFIX })] };
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(updated, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, path);
+  return updated;
+}
+
+/**
  * Loads the private signing keys every instance of a deployment shares (ARCHITECTURE.md:
  * "Signing keys ... come from config/env so every instance signs and verifies alike").
  *
@@ -104,12 +125,12 @@ export async function loadSigningKeys(options: LoadSigningKeysOptions): Promise<
     throw new KeysError('dev_keys_in_production', 'GATEHOUSE_KEYS is not set; generated keys are for development only');
   } else {
     const path = resolve(options.devKeysPath ?? DEFAULT_DEV_KEYS_PATH);
-    keys = await validatePrivateJwks(await readOrCreateDevKeys(path), `dev keys file ${path}`);
+    keys = await validatePrivateJwks(await addDevAuditKey(path, await readOrCreateDevKeys(path)), `dev keys file ${path}`);
     dev = true;
   }
   const devKid = keys.find((k) => k.kid?.startsWith(DEV_KID_PREFIX));
   if (production && devKid) {
     throw new KeysError('dev_keys_in_production', `GATEHOUSE_KEYS: kid "${devKid.kid}" is a development key; production needs keys from "gatehouse keys generate"`);
   }
-  return { keys, dev };
+  return { keys: keys.filter((k) => k.alg !== AUDIT_ALG), auditKey: keys.find((k) => k.alg === AUDIT_ALG) ?? null, dev };
 }

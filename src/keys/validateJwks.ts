@@ -1,27 +1,37 @@
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { base64url, CompactSign, calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
 import { KeysError } from './errors.js';
-import { SIGNING_ALGS, type SigningAlg } from './generateJwks.js';
+import { AUDIT_ALG, SIGNING_ALGS, type SigningAlg } from './generateJwks.js';
+
+type KeyAlg = SigningAlg | typeof AUDIT_ALG;
 
 /** RFC 7518 §3.3: RS256 keys must be 2048 bits or larger. */
 const MIN_RSA_BITS = 2048;
 
-const PUBLIC_PARAMS: Record<SigningAlg, readonly string[]> = { ES256: ['kty', 'crv', 'x', 'y'], RS256: ['kty', 'n', 'e'] };
+const PUBLIC_PARAMS: Record<KeyAlg, readonly string[]> = {
+  ES256: ['kty', 'crv', 'x', 'y'],
+  RS256: ['kty', 'n', 'e'],
+  Ed25519: ['kty', 'crv', 'x'],
+};
 
 function invalid(where: string, why: string): never {
   throw new KeysError('keys_invalid', `${where}: ${why}`);
 }
 
-/** The alg a key declares, or the one its type implies when it declares none. */
-function algOf(jwk: JWK, where: string): SigningAlg {
-  const alg = jwk.alg ?? (jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : jwk.kty === 'RSA' ? 'RS256' : undefined);
-  if (!alg || !(SIGNING_ALGS as readonly string[]).includes(alg)) {
-    invalid(where, `unsupported alg ${JSON.stringify(jwk.alg ?? jwk.kty ?? null)}; use ES256 or RS256`);
+/** The alg a key declares, or the one its type implies when it declares none (`EdDSA` reads as Ed25519). */
+function algOf(jwk: JWK, where: string): KeyAlg {
+  const implied =
+    jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : jwk.kty === 'RSA' ? 'RS256' : jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? AUDIT_ALG : undefined;
+  const alg = jwk.alg === 'EdDSA' && implied === AUDIT_ALG ? AUDIT_ALG : (jwk.alg ?? implied);
+  if (!alg || ![...SIGNING_ALGS, AUDIT_ALG].includes(alg as KeyAlg)) {
+    invalid(where, `unsupported alg ${JSON.stringify(jwk.alg ?? jwk.kty ?? null)}; use ES256 or RS256 (and Ed25519 for audit checkpoints)`);
   }
-  return alg as SigningAlg;
+  return alg as KeyAlg;
 }
 
 /** Proves the private and public halves belong together: a mismatched pair would sign tokens nobody can verify. */
-async function assertUsable(jwk: JWK, alg: SigningAlg, where: string): Promise<void> {
+async function assertUsable(jwk: JWK, alg: KeyAlg, where: string): Promise<void> {
+  if (alg === AUDIT_ALG) return assertUsableEd25519(jwk, where);
   if (alg === 'ES256' && (jwk.kty !== 'EC' || jwk.crv !== 'P-256')) invalid(where, 'an ES256 key must be an EC P-256 key');
   if (alg === 'RS256' && jwk.kty !== 'RSA') invalid(where, 'an RS256 key must be an RSA key');
   if (typeof jwk.d !== 'string') invalid(where, 'not a private key (no "d"); GATEHOUSE_KEYS holds the private JWKS');
@@ -36,8 +46,21 @@ async function assertUsable(jwk: JWK, alg: SigningAlg, where: string): Promise<v
   }
 }
 
+/** Same proof for the audit key, with node:crypto (the signer of checkpoints). */
+function assertUsableEd25519(jwk: JWK, where: string): void {
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') invalid(where, 'an Ed25519 key must be an OKP Ed25519 key');
+  if (typeof jwk.d !== 'string') invalid(where, 'not a private key (no "d"); GATEHOUSE_KEYS holds the private JWKS');
+  try {
+    const probe = Buffer.from('gatehouse');
+    const signature = sign(null, probe, createPrivateKey({ key: jwk as never, format: 'jwk' }));
+    if (!verify(null, probe, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x } as never, format: 'jwk' }), signature)) throw new Error('mismatch');
+  } catch {
+    invalid(where, 'not a usable Ed25519 private key');
+  }
+}
+
 /**
- * Checks a parsed private JWKS: every key ES256 or RS256, private and usable, kids unique
+ * Checks a parsed private JWKS: every key ES256, RS256 or Ed25519, private and usable, kids unique
  * (a missing kid becomes the RFC 7638 thumbprint, `use` becomes `sig`), and at least one
  * key of each alg. Order is kept: the first key of each alg is the one that signs.
  * @example

@@ -21,10 +21,11 @@ const assertNoSecrets = (message: string, keys: JWK[]) => {
 };
 
 describe('generateJwks', () => {
-  test('one ES256 (P-256) and one RS256 (2048) private key, kid = RFC 7638 thumbprint', async () => {
+  test('one ES256 (P-256), one RS256 (2048) and one Ed25519 (audit) private key, kid = RFC 7638 thumbprint', async () => {
     const { keys } = await generateJwks();
-    assert.deepEqual(keys.map((k) => [k.alg, k.kty, k.use]), [['ES256', 'EC', 'sig'], ['RS256', 'RSA', 'sig']]);
+    assert.deepEqual(keys.map((k) => [k.alg, k.kty, k.use]), [['ES256', 'EC', 'sig'], ['RS256', 'RSA', 'sig'], ['Ed25519', 'OKP', 'sig']]);
     assert.equal(keys[0]!.crv, 'P-256');
+    assert.equal(keys[2]!.crv, 'Ed25519');
     assert.equal(Buffer.from(keys[1]!.n!, 'base64url').length * 8, 2048);
     for (const k of keys) {
       assert.ok(k.d, 'private');
@@ -51,7 +52,8 @@ describe('loadSigningKeys', () => {
     const { keys } = await generateJwks();
     const bare = keys.map(({ kid: _kid, alg: _alg, use: _use, ...rest }) => rest);
     const loaded = await loadSigningKeys({ keysSource: JSON.stringify({ keys: bare }), production: false });
-    assert.deepEqual(loaded.keys.map((k) => [k.kid, k.alg, k.use]), keys.map((k) => [k.kid, k.alg, 'sig']));
+    const all = [...loaded.keys, loaded.auditKey!];
+    assert.deepEqual(all.map((k) => [k.kid, k.alg, k.use]), keys.map((k) => [k.kid, k.alg, 'sig']));
   });
 
   test('refuses a set without one of the algs', async () => {
@@ -108,7 +110,7 @@ describe('loadSigningKeys', () => {
     assert.equal(statSync(devKeysPath).mode & 0o777, 0o600);
     const again = await loadSigningKeys({ keysSource: null, production: false, devKeysPath });
     assert.deepEqual(again.keys, first.keys);
-    assert.deepEqual(JSON.parse(readFileSync(devKeysPath, 'utf8')).keys.map((k: JWK) => k.kid), first.keys.map((k) => k.kid));
+    assert.deepEqual(JSON.parse(readFileSync(devKeysPath, 'utf8')).keys.map((k: JWK) => k.kid), [...first.keys, first.auditKey!].map((k) => k.kid));
   });
 
   test('dev keys: concurrent first starts agree on one key set', async () => {
@@ -135,6 +137,35 @@ describe('loadSigningKeys', () => {
 
   test('validatePrivateJwks accepts what generateJwks makes', async () => {
     const jwks = await generateJwks();
-    assert.equal((await validatePrivateJwks(jwks, 'test')).length, 2);
+    assert.equal((await validatePrivateJwks(jwks, 'test')).length, 3);
+  });
+
+  test('the Ed25519 key signs audit checkpoints and is kept apart from the token keys', async () => {
+    const jwks = await generateJwks();
+    const loaded = await loadSigningKeys({ keysSource: JSON.stringify(jwks), production: true });
+    assert.deepEqual(loaded.keys.map((k) => k.alg), ['ES256', 'RS256'], 'oidc-provider never sees it');
+    assert.equal(loaded.auditKey?.kid, jwks.keys[2]!.kid);
+    // A set without one still loads (a verifying CLI needs no private key); the server refuses it.
+    const without = await loadSigningKeys({ keysSource: JSON.stringify({ keys: jwks.keys.slice(0, 2) }), production: true });
+    assert.equal(without.auditKey, null);
+    // `EdDSA` (RFC 8037) reads as Ed25519; a mismatched or public-only one is refused.
+    const eddsa = await loadSigningKeys({ keysSource: JSON.stringify({ keys: [...jwks.keys.slice(0, 2), { ...jwks.keys[2], alg: 'EdDSA' }] }), production: false });
+    assert.equal(eddsa.auditKey?.alg, 'Ed25519');
+    const other = (await generateJwks()).keys[2]!;
+    for (const bad of [{ ...jwks.keys[2], d: other.d }, { ...jwks.keys[2], d: undefined }]) {
+      await rejectsWith(loadSigningKeys({ keysSource: JSON.stringify({ keys: [...jwks.keys.slice(0, 2), bad] }), production: false }), 'keys_invalid', /keys\[2\]/);
+    }
+  });
+
+  test('dev keys: a dev keys file without an audit key gets one, added in place', async () => {
+    const devKeysPath = join(tempDir(), 'dev-keys.json');
+    const old = await generateJwks({ kidPrefix: 'dev-' });
+    writeFileSync(devKeysPath, JSON.stringify({ keys: old.keys.slice(0, 2) }), { mode: 0o600 });
+    const loaded = await loadSigningKeys({ keysSource: null, production: false, devKeysPath });
+    assert.deepEqual(loaded.keys.map((k) => k.kid), old.keys.slice(0, 2).map((k) => k.kid));
+    assert.ok(loaded.auditKey?.kid?.startsWith('dev-'));
+    const again = await loadSigningKeys({ keysSource: null, production: false, devKeysPath });
+    assert.equal(again.auditKey?.kid, loaded.auditKey?.kid);
+    await rejectsWith(loadSigningKeys({ keysSource: devKeysPath, production: true }), 'dev_keys_in_production');
   });
 });
