@@ -8,7 +8,7 @@ import mount from 'koa-mount';
 import Router from '@koa/router';
 import { createAccounts } from './accounts/index.js';
 import { consoleRoutes } from './console/routes.js';
-import { createAuditLog, createNotifier } from './audit/index.js';
+import { archiveLog, checkpointKey, createAuditLog, createCheckpointer, createNotifier, type SignedCheckpoint } from './audit/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, requestContext } from './http/middleware.js';
 import { methodNotAllowed, validHost } from './http/guards.js';
@@ -16,7 +16,7 @@ import { publicOrigin } from './http/public-origin.js';
 import { serveStatic } from './http/static.js';
 import { passkeyInteractionRoutes } from './interactions/passkey.js';
 import { interactionRoutes } from './interactions/routes.js';
-import { createTokenVerifier, loadSigningKeys } from './keys/index.js';
+import { createTokenVerifier, KeysError, loadSigningKeys } from './keys/index.js';
 import { countActiveSessions, countStoreErrors, createMetrics, type Metrics, metricsRoute, recordRequests } from './metrics/index.js';
 import { createLogger, type Logger } from './log.js';
 import { accountKindOf } from './accounts/types.js';
@@ -30,6 +30,7 @@ import type { Services } from './services.js';
 import { createStore, waitForReady } from './store/index.js';
 import { createLimiter } from './store/rate-limit.js';
 import { selfServiceRoutes } from './self-service/routes.js';
+import { transparencyRoutes } from './transparency/routes.js';
 import { createPasskeys } from './webauthn/index.js';
 
 export interface AppOptions {
@@ -60,6 +61,10 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   const store = countStoreErrors(created.store, (operation) => metrics.countStoreError(operation));
   if (redis) await waitForReady(redis, 10_000);
   const signing = await loadSigningKeys({ keysSource: config.keysSource, production: config.production });
+  if (!signing.auditKey) {
+    throw new KeysError('keys_missing_alg', 'GATEHOUSE_KEYS has no Ed25519 key to sign audit checkpoints; add the one "gatehouse keys generate --audit" prints');
+  }
+  const auditKey = checkpointKey(signing.auditKey);
   const accounts = createAccounts(store, { argon2: config.policy.argon2 });
 
   const lookupAccount = async (id: string): Promise<AccountClaims | null> => {
@@ -85,13 +90,28 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     prefix: config.storePrefix,
   });
   await notifier.start();
+  const tenants = () => config.tenants.map((t) => t.id);
   const audit = createAuditLog(store, {
     logger: logger.child({ component: 'audit' }),
     onAppended: (event) => {
       metrics.countEvent(event);
       return notifier.notify(event);
     },
+    tenants,
+    issuer: config.issuer,
+    key: auditKey,
   });
+  const checkpoints = createCheckpointer({
+    store,
+    issuer: config.issuer,
+    key: auditKey,
+    logs: audit.logs,
+    intervalSeconds: config.audit.checkpointSeconds,
+    logger: logger.child({ component: 'audit' }),
+    onCheckpoint: (checkpoint) => notifier.notify(checkpointNotice(checkpoint)),
+    afterRound: archiveOldEntries(config, store, auditKey, audit.logs, logger),
+  });
+  checkpoints.start();
 
   const limits = config.policy.rateLimits;
   const services: Services = {
@@ -111,6 +131,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       accessCodesPerAdmin: createLimiter('access-codes-admin', limits.accessCodesPerAdmin, redis, config.storePrefix),
     },
     audit,
+    checkpoints,
+    auditKey,
     notifier,
     tokenVerifier: createTokenVerifier({ issuer: config.issuer, keys: signing.keys }),
   };
@@ -175,7 +197,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   app.use(methodNotAllowed());
   const userinfo = impersonationUserinfo(services);
   app.use(userinfo.routes());
-  const routers = [interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
+  const routers = [transparencyRoutes(services), interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
   for (const router of routers) {
     app.use(router.routes()).use(router.allowedMethods());
   }
@@ -186,8 +208,37 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     services,
     metrics,
     async close() {
+      await checkpoints.stop();
       await notifier.close();
       await store.close();
     },
+  };
+}
+
+/** The `audit.checkpoint` webhook's body. */
+function checkpointNotice(checkpoint: SignedCheckpoint) {
+  const { log, origin, size, root, note, time } = checkpoint;
+  return { id: `checkpoint-${log}-${size}`, type: 'audit.checkpoint' as const, log, origin, size, rootHash: root.toString('base64'), checkpoint: note, time };
+}
+
+/**
+ * Retention: with `audit.archiveDir`, the instance holding the checkpoint lease archives
+ * entries older than `audit.retentionDays` (at most hourly), then they leave Redis.
+ */
+function archiveOldEntries(config: GatehouseConfig, store: Services['store'], key: Services['auditKey'], logs: () => string[], logger: Logger) {
+  const dir = config.audit.archiveDir;
+  let last = 0;
+  return async () => {
+    if (!dir || Date.now() - last < 3_600_000) return;
+    last = Date.now();
+    const cutoff = new Date(Date.now() - config.audit.retentionDays * 86_400_000);
+    for (const log of logs()) {
+      try {
+        const result = await archiveLog(store, { log, issuer: config.issuer, key, dir, cutoff });
+        if (result) logger.info({ component: 'audit', ...result }, 'audit entries archived');
+      } catch (error) {
+        logger.error({ component: 'audit', err: error, log }, 'audit archive failed; nothing was removed');
+      }
+    }
   };
 }

@@ -4,7 +4,7 @@
  */
 import type Provider from 'oidc-provider';
 import type { Accounts } from './accounts/index.js';
-import type { AuditLog, Notifier } from './audit/index.js';
+import type { AuditLog, Checkpointer, CheckpointKey, Notifier } from './audit/index.js';
 import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';
@@ -29,8 +29,12 @@ export interface Services {
     ticketsPerAdmin: Limiter;
     accessCodesPerAdmin: Limiter;
   };
-  /** The hash-chained audit log; every decision is appended before its response. */
+  /** The audit trail's transparency logs; every decision is appended before its response. */
   audit: AuditLog;
+  /** Signs each log's checkpoints, periodically and on demand (one instance at a time). */
+  checkpoints: Checkpointer;
+  /** The Ed25519 key of the checkpoints (from GATEHOUSE_KEYS, never from Redis). */
+  auditKey: CheckpointKey;
   /** Webhook notifications, fed by the audit log (never blocking). */
   notifier: Notifier;
   /** Verifies Gatehouse's own JWT access tokens (impersonation tokens). */

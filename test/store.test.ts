@@ -151,9 +151,7 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
     });
 
     it('appendChained appends only on the expected head', async () => {
-      const [stream, head] = [keys.auditStream(), keys.auditHead()];
-      await store.del(stream);
-      await store.del(head);
+      const [stream, head] = [key('{chain}:events'), key('{chain}:head')];
       const first = await store.appendChained(stream, head, null, 'h1', { type: 'a', n: '1' });
       assert.equal(first.ok, true);
       assert.match(first.id!, /^\d+-\d+$/);
@@ -199,6 +197,76 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       }
       assert.deepEqual(pages, [['0', '1'], ['2', '3'], ['4']]);
       assert.deepEqual(await store.readStream(stream, '0', 0), []);
+    });
+
+    it('transparency log: appends assign positions, reads go both ways, the peer sees it all', async () => {
+      const log = keys.auditLog(`t${randomUUID()}`);
+      assert.deepEqual(await store.tlogState(log), { size: 0, treeSize: 0, trimmed: 0, trimmedHashes: 0 });
+      assert.equal(await store.tlogAppend(log, ['a', 'b']), 0);
+      const [x, y] = await Promise.all([h.peer.tlogAppend(log, ['c']), store.tlogAppend(log, ['d', 'e'])]);
+      assert.ok((x === 2 && y === 3) || (y === 2 && x === 4), `${x}, ${y}: each append got its own positions`);
+      assert.equal((await store.tlogState(log)).size, 5);
+      const all = await store.tlogRead(log, 0, 10);
+      assert.deepEqual(all.map((l) => l.index), [0, 1, 2, 3, 4]);
+      assert.deepEqual(all.slice(0, 2).map((l) => l.leaf), ['a', 'b']);
+      assert.deepEqual((await store.tlogRead(log, 3, 1)).map((l) => l.index), [3]);
+      assert.deepEqual((await h.peer.tlogReadBackward(log, 4, 2)).map((l) => l.index), [3, 2]);
+      assert.deepEqual(await store.tlogReadBackward(log, 0, 2), []);
+      await assert.rejects(store.tlogAppend(log, []));
+    });
+
+    it('transparency log: the tree grows by compare-and-extend, hashes read back by stored index', async () => {
+      const log = keys.auditLog(`t${randomUUID()}`);
+      await store.tlogAppend(log, ['a', 'b', 'c']);
+      const hash = (n: number) => Buffer.alloc(32, n);
+      // Leaf 0 stores one hash, leaf 1 two (it completes a pair): stored indexes 0, 1, 2.
+      assert.equal(await store.tlogExtend(log, 0, 2, 0, Buffer.concat([hash(1), hash(2), hash(3)])), true);
+      assert.equal(await h.peer.tlogExtend(log, 0, 2, 0, Buffer.concat([hash(1), hash(2), hash(3)])), false, 'lost the race');
+      assert.deepEqual(await store.tlogHashes(log, [2, 0, 1, 3]), [hash(3), hash(1), hash(2), null]);
+      await assert.rejects(store.tlogExtend(log, 2, 4, 3, hash(4)), /beyond the log/);
+      assert.equal((await store.tlogState(log)).treeSize, 2);
+      assert.equal(await store.tlogExtend(log, 2, 3, 3, hash(4)), true);
+      assert.deepEqual(await store.tlogHashes(log, [3]), [hash(4)]);
+    });
+
+    it('transparency log: one checkpoint per size, listed by size either way', async () => {
+      const log = keys.auditLog(`t${randomUUID()}`);
+      assert.equal(await store.tlogAddCheckpoint(log, 3, 'three'), true);
+      assert.equal(await store.tlogAddCheckpoint(log, 3, 'three again'), false);
+      assert.equal(await store.tlogAddCheckpoint(log, 10, 'ten'), true);
+      assert.equal(await store.tlogAddCheckpoint(log, 0, 'zero'), true);
+      assert.deepEqual((await store.tlogCheckpoints(log, { count: 10 })).map((c) => c.size), [0, 3, 10]);
+      assert.deepEqual(await store.tlogCheckpoints(log, { count: 1, newestFirst: true }), [{ size: 10, record: 'ten' }]);
+      assert.deepEqual((await store.tlogCheckpoints(log, { min: 1, max: 9, count: 10 })).map((c) => c.record), ['three']);
+    });
+
+    it('transparency log: trimming drops old leaves, hashes and checkpoints, and keeps the pins', async () => {
+      const log = keys.auditLog(`t${randomUUID()}`);
+      await store.tlogAppend(log, ['a', 'b', 'c', 'd']);
+      const hash = (n: number) => Buffer.alloc(32, n);
+      assert.equal(await store.tlogExtend(log, 0, 4, 0, Buffer.concat([1, 2, 3, 4, 5, 6, 7].map(hash))), true);
+      await store.tlogAddCheckpoint(log, 1, 'one');
+      await store.tlogAddCheckpoint(log, 2, 'two');
+      await store.tlogAddCheckpoint(log, 4, 'four');
+      await assert.rejects(store.tlogTrim(log, 5, 7, new Map()), /beyond the tree/);
+      // Trim below leaf 2 (stored index 3): the pair's hash (index 2) stays pinned.
+      assert.equal(await store.tlogTrim(log, 2, 3, new Map([[2, hash(3)]])), true);
+      assert.equal(await store.tlogTrim(log, 2, 3, new Map()), false, 'only forward');
+      assert.deepEqual(await store.tlogState(log), { size: 4, treeSize: 4, trimmed: 2, trimmedHashes: 3 });
+      assert.deepEqual((await store.tlogRead(log, 0, 10)).map((l) => l.leaf), ['c', 'd']);
+      assert.deepEqual(await store.tlogReadBackward(log, 4, 10).then((r) => r.map((l) => l.index)), [3, 2]);
+      assert.deepEqual(await store.tlogHashes(log, [0, 2, 3, 6]), [null, hash(3), hash(4), hash(7)]);
+      assert.deepEqual((await store.tlogCheckpoints(log, { count: 10 })).map((c) => c.size), [2, 4]);
+    });
+
+    it('delIfEquals deletes only the value it was given', async () => {
+      const k = key('lease');
+      await store.set(k, 'mine');
+      assert.equal(await store.delIfEquals(k, 'yours'), false);
+      assert.equal(await store.get(k), 'mine');
+      assert.equal(await store.delIfEquals(k, 'mine'), true);
+      assert.equal(await store.get(k), null);
+      assert.equal(await store.delIfEquals(k, 'mine'), false);
     });
 
     it('refuses a command on a key of the wrong type, as an ordinary error', async () => {

@@ -22,12 +22,29 @@ export const auditEventTypes = [
 
 export type AuditEventType = (typeof auditEventTypes)[number];
 
-/** Genesis `prevHash`: the first event of a chain points at 64 zeros. */
-export const GENESIS_HASH = '0'.repeat(64);
+/**
+ * Notifications a webhook may subscribe to besides the events: `audit.checkpoint`
+ * announces each signed checkpoint (it is not itself an event of any log, or every
+ * checkpoint would change the log it signs). `*` means every event type, not these.
+ */
+export const notificationTypes = ['audit.checkpoint'] as const;
+export type NotificationType = (typeof notificationTypes)[number];
+
+/** The log of events that concern no tenant (admin sign-ins, passkeys). Reserved as a tenant id. */
+export const SYSTEM_LOG = 'system';
+
+/** Every log of a deployment: one per tenant, then the system log. */
+export function auditLogNames(tenantIds: readonly string[]): string[] {
+  return [...new Set([...tenantIds, SYSTEM_LOG])];
+}
+
+/** Which transparency log an event belongs to: its tenant's, or the system log. */
+export function logNameOf(event: { tenant?: string | undefined }): string {
+  return event.tenant ?? SYSTEM_LOG;
+}
 
 // Bounds keep one event small enough to ride in a stream entry and a webhook body.
 const shortText = z.string().min(1).max(256);
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** What a caller hands to `append`: everything but the fields the log sets itself. */
 export const auditEventInputSchema = z.strictObject({
@@ -36,7 +53,8 @@ export const auditEventInputSchema = z.strictObject({
   admin: shortText.optional(),
   /** User id: the subject (impersonated user, or the user acting on their own account). */
   user: shortText.optional(),
-  tenant: shortText.optional(),
+  /** A tenant id (as in config): it names the event's log. */
+  tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
   client: shortText.optional(),
   /** The admin's stated reason for an impersonation (free text, shown in notifications). */
   reason: z.string().max(2000).optional(),
@@ -61,16 +79,19 @@ export const auditEventInputSchema = z.strictObject({
 
 export type AuditEventInput = z.input<typeof auditEventInputSchema>;
 
-/** A stored event: the input plus identity, time and its place in the hash chain. */
+/**
+ * A stored event: the input plus identity, time and its place in its log. `log` and
+ * `index` are not part of the leaf (see leaf.ts): the tree itself fixes them.
+ */
 export const auditEventSchema = z.strictObject({
   ...auditEventInputSchema.shape,
   id: z.string().min(1).max(64),
   /** ISO 8601, UTC, set by the appending process. */
   time: z.iso.datetime(),
-  /** `hash` of the event before this one in the stream; GENESIS_HASH for the first. */
-  prevHash: sha256Hex,
-  /** SHA-256 hex of the canonical JSON of this event without `hash` (see hash.ts). */
-  hash: sha256Hex,
+  /** The tenant's id, or `system`. */
+  log: z.string().min(1).max(64),
+  /** 0-based position in the log: the leaf index of its Merkle tree. */
+  index: z.number().int().min(0),
 });
 
 export type AuditEvent = z.output<typeof auditEventSchema>;
@@ -78,4 +99,30 @@ export type AuditEvent = z.output<typeof auditEventSchema>;
 /** Accepts a type name from config or a query string, narrowing it to the union. */
 export function isAuditEventType(value: string): value is AuditEventType {
   return (auditEventTypes as readonly string[]).includes(value);
+}
+
+/**
+ * What the `audit.checkpoint` webhook carries: a new signed checkpoint, so that tenants
+ * and SIEMs hold copies outside Gatehouse (a later rollback or rewrite contradicts them).
+ */
+export interface CheckpointNotice {
+  /** `checkpoint-<log>-<size>`: every instance announcing it gives the same id. */
+  id: string;
+  type: 'audit.checkpoint';
+  log: string;
+  origin: string;
+  size: number;
+  /** RFC 9162 root hash, base64. */
+  rootHash: string;
+  /** The C2SP signed note, as `/audit/logs/<log>/checkpoint` serves it. */
+  checkpoint: string;
+  time: string;
+}
+
+/** Everything a webhook delivers. */
+export type Notification = AuditEvent | CheckpointNotice;
+
+/** Accepts a webhook subscription name: an event type or a notification type. */
+export function isNotificationType(value: string): value is AuditEventType | NotificationType {
+  return isAuditEventType(value) || (notificationTypes as readonly string[]).includes(value);
 }

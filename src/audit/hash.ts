@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import type { AuditEvent } from './events.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 
 /**
- * Canonical JSON: object keys sorted by code unit, no whitespace, `undefined` members
- * left out. Two processes (or the CLI, years later) serialise the same event to the
- * same bytes, so the chain hash does not depend on property insertion order.
+ * Canonical JSON: object keys sorted by UTF-16 code unit, no whitespace, `undefined`
+ * members left out, primitives as JSON.stringify writes them. For the values an event
+ * holds (strings, integers, booleans, flat objects) this is RFC 8785 (JCS), so another
+ * language's JCS library computes the same bytes, and the CLI years later too.
  */
 export function canonicalJson(value: Json): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
@@ -21,15 +22,14 @@ export function canonicalJson(value: Json): string {
 }
 
 /**
- * The chain hash of an event: SHA-256 hex over the canonical JSON of every member but
- * `hash` itself. `prevHash` is included, which is what links an event to the one before.
+ * The leaf data of an event in its log's Merkle tree: the canonical JSON of the event
+ * without `log` and `index`, whose position in the tree states them. This is what is
+ * stored, hashed (RFC 9162: SHA-256(0x00 || leaf)) and proven.
  *
  * @example
- * const hash = hashAuditEvent({ ...event, prevHash: head });
+ * leafHash(leafOf(event)) // what an inclusion proof for `event` starts from
  */
-export function hashAuditEvent(event: object): string {
-  const { hash: _ignored, ...rest } = event as { hash?: unknown };
-  return createHash('sha256')
-    .update(canonicalJson(rest as Json))
-    .digest('hex');
+export function leafOf(event: Omit<AuditEvent, 'log' | 'index'> & { log?: string; index?: number }): string {
+  const { log: _log, index: _index, ...rest } = event;
+  return canonicalJson(rest as Json);
 }

@@ -1,28 +1,42 @@
 /**
- * Audit: the hash-chained event log and the webhook notifications that announce it
+ * Audit: the per-tenant transparency logs with their signed checkpoints, proofs and
+ * verification, and the webhook notifications that announce events and checkpoints
  * (PROTOCOL.md §6). Everything outside this folder imports from here.
  */
 export {
   type AuditEvent,
   type AuditEventInput,
   type AuditEventType,
-  GENESIS_HASH,
   auditEventSchema,
   auditEventTypes,
+  auditLogNames,
   isAuditEventType,
+  logNameOf,
+  type NotificationType,
+  notificationTypes,
+  SYSTEM_LOG,
 } from './events.js';
-export { canonicalJson, hashAuditEvent } from './hash.js';
+export { AuditError, type AuditErrorCode } from './errors.js';
+export { canonicalJson, leafOf } from './hash.js';
+export { type AuditFilter, type AuditPage, type AuditPageRequest, eventOf } from './list.js';
+export { type AuditLog, type AuditLogOptions, type AuditVerification, createAuditLog } from './log.js';
 export {
-  type AuditFilter,
-  type AuditLog,
-  type AuditLogOptions,
-  type AuditPage,
-  type AuditPageRequest,
-  AuditError,
-  type ChainProblemKind,
-  type ChainVerification,
-  createAuditLog,
-} from './log.js';
+  type CheckpointKey,
+  checkpointKey,
+  checkpointOfSize,
+  issueCheckpoint,
+  keptCheckpoints,
+  latestCheckpoint,
+  logOrigin,
+  openCheckpoint,
+  type SignedCheckpoint,
+} from './checkpoints.js';
+export { type Checkpointer, type CheckpointerOptions, createCheckpointer, holdingLease } from './checkpointer.js';
+export { type ArchiveResult, archiveLog } from './archive.js';
+export { EXPORT_FORMAT, type ExportFilter, type ExportHeader, exportLog } from './export.js';
+export { type ExportSection, type ExportVerification, verifyExport } from './verify-export.js';
+export { consistencyProof, growTree, inclusionProof, rootAt } from './tree.js';
+export { type LogProblemKind, type LogVerification, verifyLog } from './verify.js';
 export { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './signature.js';
 export { formatSlackText } from './slack-text.js';
 export { redactWebhookUrl } from './webhook-delivery.js';

@@ -1,4 +1,4 @@
-import type { AuditEvent } from './events.js';
+import type { AuditEvent, Notification } from './events.js';
 
 /**
  * Slack treats `&`, `<` and `>` as control characters: `<!channel>` pings a whole
@@ -34,7 +34,12 @@ function facts(parts: Array<[label: string, value: string | undefined]>): string
  * @example
  * formatSlackText(event) // ":rotating_light: Support impersonation started — admin alice@… is acting as bob@… on acme (reason: …; session …)"
  */
-export function formatSlackText(event: AuditEvent): string {
+export function formatSlackText(notification: Notification): string {
+  if (notification.type === 'audit.checkpoint') {
+    const { log, size, rootHash } = notification;
+    return `:lock: Audit checkpoint — the ${escapeSlack(log)} log holds ${size} events (root ${rootHash})`;
+  }
+  const event = notification;
   const names = who(event);
   const [admin, user, tenant] = [escapeSlack(names.admin), escapeSlack(names.user), escapeSlack(names.tenant)];
   const session = event.sid;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent } from './events.js';
+import type { Notification } from './events.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 import { formatSlackText } from './slack-text.js';
 
@@ -39,8 +39,9 @@ export function webhookKey(webhook: WebhookConfig): string {
   return createHash('sha256').update(`${webhook.format} ${webhook.url}`).digest('hex').slice(0, 32);
 }
 
-export function webhookWants(webhook: WebhookConfig, event: AuditEvent): boolean {
-  return webhook.events.includes('*') || webhook.events.includes(event.type);
+/** `*` is every event type; checkpoints (a steady stream) only when named. */
+export function webhookWants(webhook: WebhookConfig, event: Notification): boolean {
+  return webhook.events.includes(event.type) || (webhook.events.includes('*') && event.type !== 'audit.checkpoint');
 }
 
 /**
@@ -48,7 +49,7 @@ export function webhookWants(webhook: WebhookConfig, event: AuditEvent): boolean
  * later still passes the receiver's timestamp tolerance. Receivers should de-duplicate
  * on `Gatehouse-Event-Id`: delivery is at least once.
  */
-export async function deliverWebhook(webhook: WebhookConfig, event: AuditEvent, now = new Date()): Promise<void> {
+export async function deliverWebhook(webhook: WebhookConfig, event: Notification, now = new Date()): Promise<void> {
   const body = webhook.format === 'slack' ? JSON.stringify({ text: formatSlackText(event) }) : JSON.stringify(event);
   const headers: Record<string, string> = {
     'content-type': 'application/json',

@@ -1,4 +1,4 @@
-import type { AuditEvent } from './events.js';
+import type { Notification } from './events.js';
 
 /** What a queued delivery carries: the event and which webhook, never its URL or secret. */
 export interface WebhookJob {
@@ -7,7 +7,7 @@ export interface WebhookJob {
   webhookKey: string;
   /** Redacted, for the console's dead-letter list. */
   url: string;
-  event: AuditEvent;
+  event: Notification;
 }
 
 export interface DeadLetter {

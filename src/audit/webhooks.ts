@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RedisConnectionOptions } from '../store/index.js';
-import { type AuditEvent, isAuditEventType } from './events.js';
+import { isNotificationType, type Notification } from './events.js';
 import {
   type WebhookConfig,
   deliverWebhook,
@@ -29,8 +29,8 @@ export interface NotifierOptions {
 }
 
 export interface Notifier {
-  /** Queues the event for every webhook that wants it. Never throws, never hangs long. */
-  notify(event: AuditEvent): Promise<void>;
+  /** Queues the event (or checkpoint) for every webhook that wants it. Never throws, never hangs long. */
+  notify(event: Notification): Promise<void>;
   /** Starts delivering (a worker in this process). Queuing works before it. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -120,7 +120,7 @@ function checkWebhook(webhook: WebhookConfig, logger: Logger): WebhookConfig {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`webhook URL must be http(s): ${url}`);
   for (const type of webhook.events) {
-    if (type !== '*' && !isAuditEventType(type)) throw new Error(`webhook ${url}: unknown event type ${type}`);
+    if (type !== '*' && !isNotificationType(type)) throw new Error(`webhook ${url}: unknown event type ${type}`);
   }
   if (webhook.format === 'json' && !webhook.secret) {
     logger.warn({ url }, 'json webhook without a secret: receivers cannot tell its deliveries from forgeries');

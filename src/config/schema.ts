@@ -3,7 +3,7 @@
  * reference mirrors this file; change both together.
  */
 import { z } from 'zod';
-import { auditEventTypes } from '../audit/events.js';
+import { auditEventTypes, notificationTypes, SYSTEM_LOG } from '../audit/events.js';
 import { checkFreeText, NAME_RULE } from '../text/free-text.js';
 
 const origin = z
@@ -112,9 +112,9 @@ export const roleSchema = z.object({
 
 export const webhookSchema = z.object({
   url: z.string().url(),
-  /** Event types to send, or `*`. */
+  /** Event types to send, or `*` (every event type); `audit.checkpoint` for new signed checkpoints. */
   events: z
-    .array(z.union([z.literal('*'), z.enum(auditEventTypes)]))
+    .array(z.union([z.literal('*'), z.enum([...auditEventTypes, ...notificationTypes])]))
     .default(['impersonation.started', 'impersonation.ended']),
   format: z.enum(['slack', 'json']).default('json'),
   secret: secret.optional(),
@@ -198,6 +198,21 @@ export const policySchema = z
   })
   .prefault({});
 
+/** The audit trail's transparency logs (PROTOCOL §6). */
+export const auditSchema = z
+  .object({
+    /** Seconds between signed checkpoints of each log that grew (C2SP tlog-checkpoint). */
+    checkpointSeconds: z.number().int().min(1).max(86400).default(60),
+    /**
+     * Days an event stays in Redis. Older ones leave only once archived (`archiveDir`, or
+     * `gatehouse audit archive`); without an archive nothing is ever deleted.
+     */
+    retentionDays: z.number().int().min(1).default(365),
+    /** Where the instance issuing checkpoints writes archives before trimming; shared by all instances. */
+    archiveDir: z.string().min(1).optional(),
+  })
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** Notes for people reading the file (JSON has no comments); ignored. */
@@ -219,6 +234,7 @@ export const configSchema = z
     roles: z.array(roleSchema).default([]),
     policy: policySchema,
     webhooks: z.array(webhookSchema).default([]),
+    audit: auditSchema,
     /** Demo accounts, created at start when missing. Refused in production. */
     seed: seedSchema.optional(),
     metrics: metricsSchema,
@@ -239,6 +255,9 @@ export const configSchema = z
           }
         });
       }
+    });
+    cfg.tenants.forEach((t, i) => {
+      if (t.id === SYSTEM_LOG) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `"${SYSTEM_LOG}" is reserved for the audit log of events without a tenant` });
     });
     const seenDomains = new Map<string, string>();
     cfg.tenants.forEach((t, i) => {
@@ -269,3 +288,4 @@ export type ClientConfig = z.infer<typeof clientSchema>;
 export type RoleConfig = z.infer<typeof roleSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
+export type AuditConfig = z.infer<typeof auditSchema>;

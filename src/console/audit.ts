@@ -1,12 +1,15 @@
 /**
  * The audit log in the console (PROTOCOL §6, §7): every decision, newest first, filtered
- * by tenant, admin, user, event type and time, one page at a time.
+ * by tenant, admin, user, event type and time, one page at a time — of the tenants the
+ * admin's roles cover only, and the system log's only for a `*` role (PROTOCOL §10.6).
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { type AuditFilter, auditEventTypes, isAuditEventType } from '../audit/index.js';
+import type { Admin } from '../accounts/types.js';
+import { type AuditFilter, auditEventTypes, isAuditEventType, SYSTEM_LOG } from '../audit/index.js';
+import { rolesOf } from '../impersonation/policy.js';
 import type { Services } from '../services.js';
-import { consolePage, queryValue, signedInAdmin, type ConsoleSessions } from './page.js';
+import { consolePage, coveredTenants, queryValue, signedInAdmin, type ConsoleSessions } from './page.js';
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -20,12 +23,18 @@ function parseTime(value: string | undefined, endOfMinute: boolean): Date | unde
   return new Date(local && endOfMinute && value.length === 16 ? time + 59_999 : time);
 }
 
+/** The logs an admin may read: covered tenants', and the system log with a `*` role. */
+export function readableLogs(services: Services, admin: Pick<Admin, 'roles'>): string[] {
+  const all = rolesOf(admin.roles, services.config.roles).some((r) => r.tenants === '*');
+  return [...coveredTenants(services, admin).map((t) => t.id), ...(all ? [SYSTEM_LOG] : [])];
+}
+
 export function auditRoutes(services: Services, sessions: ConsoleSessions) {
   const { accounts, config } = services;
   const router = new Router({ prefix: '/admin/audit' });
 
   /** The filter from the query string; an admin or user may be given by email. */
-  async function filterOf(ctx: Context): Promise<{ filter: AuditFilter; form: Record<string, string>; error?: string }> {
+  async function filterOf(ctx: Context, logs: readonly string[]): Promise<{ filter: AuditFilter; form: Record<string, string>; error?: string; forbidden?: boolean }> {
     const form = {
       tenant: queryValue(ctx, 'tenant', 64) ?? '',
       admin: queryValue(ctx, 'admin', 320)?.trim() ?? '',
@@ -34,11 +43,12 @@ export function auditRoutes(services: Services, sessions: ConsoleSessions) {
       from: queryValue(ctx, 'from', 40) ?? '',
       to: queryValue(ctx, 'to', 40) ?? '',
     };
-    const filter: AuditFilter = {};
+    const filter: AuditFilter = { logs };
     const errors: string[] = [];
     if (form.tenant) {
-      if (config.tenants.some((t) => t.id === form.tenant)) filter.tenant = form.tenant;
-      else errors.push('Unknown tenant.');
+      if (!config.tenants.some((t) => t.id === form.tenant) && form.tenant !== SYSTEM_LOG) errors.push('Unknown tenant.');
+      else if (!logs.includes(form.tenant)) return { filter, form, forbidden: true, error: 'Your roles do not cover that tenant.' };
+      else filter.tenant = form.tenant;
     }
     if (form.type) {
       if (isAuditEventType(form.type)) filter.type = form.type;
@@ -68,16 +78,21 @@ export function auditRoutes(services: Services, sessions: ConsoleSessions) {
   router.get('/', async (ctx) => {
     const signedIn = await signedInAdmin(ctx, sessions);
     if (!signedIn) return;
-    const { filter, form, error } = await filterOf(ctx);
+    const logs = readableLogs(services, signedIn.admin);
+    const { filter, form, error, forbidden } = await filterOf(ctx, logs);
     const limit = Math.min(Math.max(Number.parseInt(queryValue(ctx, 'limit', 4) ?? '', 10) || AUDIT_PAGE_SIZE, 1), 200);
-    const before = queryValue(ctx, 'before', 64);
+    // The cursor names a position in each log the page reads.
+    const before = queryValue(ctx, 'before', 4096);
     const base = {
       title: 'Audit log',
       form,
-      tenants: config.tenants.map((t) => ({ id: t.id, name: t.name })),
+      tenants: [
+        ...coveredTenants(services, signedIn.admin).map((t) => ({ id: t.id, name: t.name })),
+        ...(logs.includes(SYSTEM_LOG) ? [{ id: SYSTEM_LOG, name: 'System (no tenant)' }] : []),
+      ],
       types: auditEventTypes,
     };
-    if (error) return consolePage(ctx, 'console/audit', { ...base, error, events: [], next: null, newest: null }, 400);
+    if (error) return consolePage(ctx, 'console/audit', { ...base, error, events: [], next: null, newest: null }, forbidden ? 403 : 400);
     const page = await services.audit.list(filter, { limit, ...(before ? { before } : {}) });
     const names = new Map<string, string>();
     const emailOf = async (id: string | undefined) => {

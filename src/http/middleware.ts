@@ -29,7 +29,7 @@ export function requestContext(logger: Logger) {
 }
 
 function wantsJson(ctx: Context) {
-  return ctx.accepts(['html', 'json']) === 'json' || ctx.path.startsWith('/api/');
+  return ctx.accepts(['html', 'json']) === 'json' || ctx.path.startsWith('/api/') || ctx.path.startsWith('/audit/');
 }
 
 /**

@@ -71,7 +71,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       profile: ['name', 'tenant'],
       email: ['email', 'email_verified'],
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // `audit:read`: a tenant client reading its tenant's audit log (client credentials, src/transparency).
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'audit:read'],
     // Code flow only: no implicit or hybrid responses (RFC 9700 §2.1.2).
     responseTypes: ['code', 'none'],
     extraClientMetadata: { properties: ['gatehouse_role', 'gatehouse_tenant'] },

@@ -39,9 +39,19 @@ export const keys = {
   sessionsByUser: (userId: string) => `imp-sessions-user:${userId}`,
   sessionsByTenant: (tenantId: string) => `imp-sessions-tenant:${tenantId}`,
 
-  /** Audit: the stream and its head hash share one hash tag (compare-and-append). */
-  auditStream: () => '{audit}:events',
-  auditHead: () => '{audit}:head',
+  /**
+   * Audit: one transparency log per tenant and one (`system`) for events without a
+   * tenant. All keys of a log share its hash tag, so each log is one Cluster slot and
+   * logs spread across shards; nothing is atomic across logs.
+   */
+  auditLog: (log: string) => ({
+    leaves: `{audit:${log}}:leaves`,
+    state: `{audit:${log}}:state`,
+    tree: `{audit:${log}}:tree`,
+    checkpoints: `{audit:${log}}:checkpoints`,
+  }),
+  /** Held by the one instance issuing checkpoints (and archiving) at a time. */
+  auditCheckpointLease: () => 'audit-checkpoint-lease',
 
   /** Rate limiting (rate-limiter-flexible adds its own suffixes). */
   rateLimit: (name: string) => `rl:${name}`,

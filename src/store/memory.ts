@@ -1,3 +1,4 @@
+import { memoryTlogCommands } from './tlog-memory.js';
 import type { ChainedAppendResult, SetOptions, Store, StreamEntry } from './types.js';
 
 /**
@@ -222,6 +223,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (out.length >= count) break;
       }
       return out;
+    },
+
+    ...memoryTlogCommands(k),
+
+    async delIfEquals(key, value) {
+      if (typed(k(key), 'string')?.value !== value) return false;
+      data.delete(k(key));
+      return true;
     },
 
     async ping() {},

@@ -1,4 +1,5 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { redisTlogCommands } from './tlog-redis.js';
 import { type ChainedAppendResult, type SetOptions, type Store, StoreUnavailableError } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
@@ -253,6 +254,8 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
         // COUNT 0 answers a null array (RESP3 null), despite the typings.
         return (entries ?? []).map(([id, flat]) => ({ id, fields: pairsToRecord(flat) }));
       }),
+
+    ...redisTlogCommands(client, k, run),
 
     ping: () => run(async () => void (await client.ping())),
     close: async () => {

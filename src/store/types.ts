@@ -22,12 +22,17 @@ export interface ChainedAppendResult {
   head?: string | null;
 }
 
+export type { TlogCheckpointRecord, TlogKeys, TlogLeaf, TlogState, TlogStore } from './tlog.js';
+export { TREE_CHUNK } from './tlog.js';
+
 export interface StreamEntry {
   id: string;
   fields: Record<string, string>;
 }
 
-export interface Store {
+import type { TlogStore } from './tlog.js';
+
+export interface Store extends TlogStore {
   readonly kind: 'redis' | 'memory';
 
   get(key: string): Promise<string | null>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AuditEvent, GENESIS_HASH, formatSlackText } from '../../src/audit/index.js';
+import { type AuditEvent, formatSlackText } from '../../src/audit/index.js';
 
 const base: AuditEvent = {
   id: 'e1',
@@ -10,8 +10,8 @@ const base: AuditEvent = {
   admin: 'adm_1',
   user: 'usr_9',
   tenant: 'acme',
-  prevHash: GENESIS_HASH,
-  hash: GENESIS_HASH,
+  log: 'acme',
+  index: 0,
 };
 
 test('a replay names who, where, the session and the source address', () => {
@@ -51,4 +51,9 @@ test('Slack control characters in any interpolated value are escaped', () => {
   assert.ok(!/[<>]/.test(text), text);
   assert.match(text, /admin &lt;@U123&gt; is acting as a&amp;b@acme\.test/);
   assert.match(text, /reason: &lt;!here&gt; see &lt;https:\/\/evil\.test\|docs&gt; &amp; more/);
+});
+
+test('a checkpoint says which log, how many events and the root, escaped', () => {
+  const text = formatSlackText({ id: 'checkpoint-acme-7', type: 'audit.checkpoint', log: 'acme<!channel>', origin: 'id.example.com/audit/acme', size: 7, rootHash: 'abc=', checkpoint: '…', time: '2030-01-01T00:00:00.000Z' });
+  assert.equal(text, ':lock: Audit checkpoint — the acme&lt;!channel&gt; log holds 7 events (root abc=)');
 });

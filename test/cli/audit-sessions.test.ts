@@ -1,14 +1,20 @@
 /**
- * `gatehouse audit verify|export` and `gatehouse sessions list|end`, run as the real
- * command against a real redis-server.
+ * `gatehouse audit checkpoint|verify|export|archive` and `gatehouse sessions list|end`,
+ * run as the real command against a real redis-server; the log is tampered with through
+ * `redis-cli`, as whoever holds Redis would.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createAuditLog } from '../../src/audit/index.js';
 import { DEFAULT_CONFIG_PATH } from '../../src/config/index.js';
 import { findSession, startSession } from '../../src/impersonation/sessions.js';
-import { createRedisClient, createStore, keys, type Store, waitForReady } from '../../src/store/index.js';
+import { createStore, type Store, waitForReady } from '../../src/store/index.js';
+import { logKeys, redisCli } from '../audit/tamper.js';
+import { testKeys } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 function gatehouse(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,6 +35,12 @@ describe('gatehouse audit and sessions (real CLI, real Redis)', () => {
   let redis: RedisServer;
   let store: Store;
   let env: Record<string, string>;
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-audit-'));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
 
   before(async () => {
     redis = await startRedisServer();
@@ -36,32 +48,56 @@ describe('gatehouse audit and sessions (real CLI, real Redis)', () => {
     const created = createStore({ url: redis.url }, { prefix: 'gh' });
     store = created.store;
     await waitForReady(created.redis!, 5000);
-    env = { REDIS_URL: redis.url };
-    const audit = createAuditLog(store);
-    for (const tenant of ['acme', 'globex', 'acme']) {
-      await audit.append({ type: 'impersonation.ticket_issued', outcome: 'success', admin: 'adm_1', user: 'usr_1', tenant });
-    }
+    env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys() };
+    // The reproduction of the issue: 1,018 events, the newest an impersonation.started.
+    const audit = createAuditLog(store, { tenants: () => ['acme', 'globex'] });
+    await Promise.all(
+      Array.from({ length: 1015 }, (_, i) =>
+        audit.append({ type: 'impersonation.ticket_issued', outcome: 'success', admin: 'adm_1', user: `usr_${i}`, tenant: i % 5 === 0 ? 'globex' : 'acme' }),
+      ),
+    );
+    for (let i = 0; i < 3; i++) await audit.append({ type: 'impersonation.started', outcome: 'success', admin: 'adm_1', user: 'usr_bob', tenant: 'acme', reason: `ticket ${i}` });
   });
   after(async () => {
     await store?.close();
     await redis?.stop();
   });
 
-  it('audit verify passes on an intact chain', async () => {
-    const res = await gatehouse(['audit', 'verify'], env);
-    assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout, /audit chain ok: 3 events/);
+  let saved: string;
+
+  it('audit checkpoint --fresh signs every log; its output is what verify takes back', async () => {
+    const fresh = await gatehouse(['audit', 'checkpoint', '--fresh'], env);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /^localhost:3000\/audit\/acme\n815\n[A-Za-z0-9+/]{43}=\n\n\u2014 localhost:3000\/audit\/acme /m);
+    assert.match(fresh.stdout, /^localhost:3000\/audit\/globex\n203\n/m);
+    assert.match(fresh.stdout, /^localhost:3000\/audit\/system\n0\n/m);
+    const acme = await gatehouse(['audit', 'checkpoint', '--log', 'acme'], env);
+    assert.equal(acme.code, 0, acme.stderr);
+    saved = file('acme.checkpoint', acme.stdout);
+    const verified = await gatehouse(['audit', 'verify', '--checkpoint', file('all.checkpoints', fresh.stdout)], env);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /audit log acme ok: 815 entries, 2 checkpoints matched, newest checkpoint 815/);
+    assert.match(verified.stdout, /audit log globex ok: 203 entries/);
+    assertUsage(await gatehouse(['audit', 'checkpoint', '--log', 'nope'], env), /no log "nope"/);
   });
 
-  it('audit export prints NDJSON, filtered by tenant', async () => {
-    const res = await gatehouse(['audit', 'export', '--tenant', 'acme'], env);
-    assert.equal(res.code, 0, res.stderr);
-    const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 2);
-    assert.ok(lines.every((e) => e.tenant === 'acme' && e.hash && e.prevHash));
-    const bad = await gatehouse(['audit', 'export', '--from', 'yesterday-ish'], env);
-    assert.equal(bad.code, 2);
-    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  it('audit export writes NDJSON that verifies offline, whole or filtered', async () => {
+    const whole = await gatehouse(['audit', 'export', '--log', 'acme'], env);
+    assert.equal(whole.code, 0, whole.stderr);
+    const lines = whole.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 816);
+    assert.equal(lines[0].format, 'gatehouse-audit/1');
+    assert.ok(lines.slice(1).every((l) => l.event.tenant === 'acme'));
+    const offline = await gatehouse(['audit', 'verify', '--file', file('acme.ndjson', whole.stdout), '--checkpoint', saved], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /export of acme \(0–815\): 815 entries ok/);
+    const filtered = await gatehouse(['audit', 'export', '--log', 'acme', '--type', 'impersonation.started'], env);
+    const proven = await gatehouse(['audit', 'verify', '--file', file('started.ndjson', filtered.stdout)], env);
+    assert.match(proven.stdout, /3 entries ok, each with its inclusion proof/);
+    const forged = await gatehouse(['audit', 'verify', '--file', file('forged.ndjson', whole.stdout.replace('"user":"usr_7"', '"user":"usr_8"'))], env);
+    assert.equal(forged.code, 1);
+    assert.match(forged.stderr, /do not hash to the checkpoint/);
+    assertUsage(await gatehouse(['audit', 'export', '--from', 'yesterday-ish'], env), /--from: not a date/);
   });
 
   it('sessions list shows a session and sessions end ends it, audited', async () => {
@@ -82,15 +118,38 @@ describe('gatehouse audit and sessions (real CLI, real Redis)', () => {
     assert.equal(usage.code, 2);
   });
 
-  it('audit verify fails, naming the event, after one stored event is deleted', async () => {
-    const raw = createRedisClient({ url: redis.url }, 'store');
-    await waitForReady(raw, 5000);
-    const entries = (await raw.xrange(`gh:${keys.auditStream()}`, '-', '+')) as [string, string[]][];
-    await raw.xdel(`gh:${keys.auditStream()}`, entries[1]![0]);
-    raw.disconnect();
-    const res = await gatehouse(['audit', 'verify'], env);
+  it('the truncation of the issue fails verification: the newest 3 deleted and the size repointed', async () => {
+    const k = (name: string) => `gh:{audit:acme}:${name}`;
+    for (const index of [812, 813, 814]) assert.equal(redisCli(redis.url, 'XDEL', k('leaves'), `${index}-1`).trim(), '1');
+    redisCli(redis.url, 'HSET', k('state'), 'size', '812', 'treeSize', '0');
+    for (const tree of logKeys(redis.url, 'gh', 'acme').filter((name) => name.includes(':tree:'))) redisCli(redis.url, 'DEL', tree);
+    redisCli(redis.url, 'DEL', k('checkpoints'));
+    // Nothing left in Redis says so: with no checkpoint held elsewhere, it would pass.
+    const blind = await gatehouse(['audit', 'verify', '--log', 'acme'], env);
+    assert.equal(blind.code, 0, blind.stderr);
+    const res = await gatehouse(['audit', 'verify', '--log', 'acme', '--checkpoint', saved], env);
     assert.equal(res.code, 1);
     assert.equal(res.stderr.trim().split('\n').length, 1, 'one line');
-    assert.match(res.stderr, /audit chain broken at event #1/);
+    assert.match(res.stderr, /audit log acme: truncated: the log has 812 entries but the given checkpoint has 815/);
+  });
+
+  it('audit archive moves old entries out of Redis into files that verify with the export of the rest', async () => {
+    const archived = await gatehouse(['audit', 'archive', '--log', 'globex', '--dir', join(dir, 'archive'), '--older-than-days', '0'], env);
+    assert.equal(archived.code, 0, archived.stderr);
+    assert.match(archived.stdout, /archived globex entries 0–202 to .*globex-000000000000-000000000203\.ndjson/);
+    const [archive] = readdirSync(join(dir, 'archive'));
+    const rest = await gatehouse(['audit', 'export', '--log', 'globex'], env);
+    const chained = await gatehouse(['audit', 'verify', '--file', join(dir, 'archive', archive!), '--file', file('rest.ndjson', rest.stdout)], env);
+    assert.equal(chained.code, 0, chained.stderr);
+    assert.match(chained.stdout, /archive of globex \(0–203\): 203 entries ok/);
+    const live = await gatehouse(['audit', 'verify', '--log', 'globex'], env);
+    assert.equal(live.code, 0, live.stderr);
+    assertUsage(await gatehouse(['audit', 'archive'], env), /--dir/);
   });
 });
+
+function assertUsage(res: { code: number; stderr: string }, pattern: RegExp) {
+  assert.equal(res.code, 2, res.stderr);
+  assert.equal(res.stderr.trim().split('\n').length, 1);
+  assert.match(res.stderr, pattern);
+}

@@ -149,18 +149,20 @@ describe('gatehouse CLI', () => {
     assertFails(await gatehouse(['admin', 'list'], { env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } }), 1, /cannot reach the store/);
   });
 
-  test('keys generate: a private ES256 + RS256 JWKS on stdout, or in a 0600 file it will not overwrite', async () => {
+  test('keys generate: a private ES256 + RS256 + Ed25519 JWKS on stdout, or in a 0600 file it will not overwrite', async () => {
     const run = await gatehouse(['keys', 'generate'], { env: { PATH: process.env.PATH } });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /PRIVATE.*keep it secret/);
     const keys = await validatePrivateJwks(JSON.parse(run.stdout), 'stdout');
-    assert.deepEqual(keys.map((k) => [k.alg, Boolean(k.d), k.kid?.startsWith('dev-')]), [['ES256', true, false], ['RS256', true, false]]);
+    assert.deepEqual(keys.map((k) => [k.alg, Boolean(k.d), k.kid?.startsWith('dev-')]), [['ES256', true, false], ['RS256', true, false], ['Ed25519', true, false]]);
+    const audit = await gatehouse(['keys', 'generate', '--audit'], { env: { PATH: process.env.PATH } });
+    assert.deepEqual(JSON.parse(audit.stdout).keys.map((k: { kty: string; crv: string; alg: string }) => [k.kty, k.crv, k.alg]), [['OKP', 'Ed25519', 'Ed25519']]);
     const out = join(mkdtempSync(join(tmpdir(), 'gatehouse-cli-keys-')), 'jwks.json');
     const toFile = await gatehouse(['keys', 'generate', '--out', out], { env: { PATH: process.env.PATH } });
     assert.equal(toFile.code, 0, toFile.stderr);
     assert.equal(toFile.stdout, '');
     assert.equal(statSync(out).mode & 0o777, 0o600);
-    assert.equal((await validatePrivateJwks(JSON.parse(readFileSync(out, 'utf8')), out)).length, 2);
+    assert.equal((await validatePrivateJwks(JSON.parse(readFileSync(out, 'utf8')), out)).length, 3);
     assertFails(await gatehouse(['keys', 'generate', '--out', out], { env: { PATH: process.env.PATH } }), 1, /already exists/);
   });
 });

@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export * from './audit/index.js';
 export type { ForbidWhileImpersonatingOptions } from './core/forbid.js';
 export type {
   GatehouseRpBaseOptions,

@@ -37,7 +37,7 @@ export function rootFromInclusion(index: number, size: number, leaf: Hash, proof
 /** Whether `leaf` is the `index`-th leaf of the tree of `size` leaves with root `root`. */
 export function verifyInclusion(index: number, size: number, leaf: Hash, proof: readonly Hash[], root: Hash): boolean {
   const computed = rootFromInclusion(index, size, leaf, proof);
-  return computed !== null && computed.equals(root);
+  return computed?.equals(root) === true;
 }
 
 /** RFC 9162 §2.1.4.2: whether the tree (second, secondRoot) extends the tree (first, firstRoot). */

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { generateJwks } from '../../keys/index.js';
+import { generateAuditKey, generateJwks } from '../../keys/index.js';
 import { CliError, type CommandGroup, optionalString } from '../command.js';
 
 /** Production signing keys; the server reads them from GATEHOUSE_KEYS (PROTOCOL §9). */
@@ -9,11 +9,12 @@ export const keys: CommandGroup = {
   summary: 'signing keys',
   actions: {
     generate: {
-      usage: '[--out file]',
-      summary: 'make a private JWKS (one ES256 and one RS256 key) for GATEHOUSE_KEYS',
-      options: { out: { type: 'string' } },
+      usage: '[--out file] [--audit]',
+      summary: 'make a private JWKS (ES256 and RS256 for tokens, Ed25519 for audit checkpoints) for GATEHOUSE_KEYS; --audit: only the Ed25519 key, to add to an existing set',
+      options: { out: { type: 'string' }, audit: { type: 'boolean' } },
       async run(ctx, values) {
-        const jwks = `${JSON.stringify(await generateJwks(), null, 2)}\n`;
+        const set = values.audit ? { keys: [await generateAuditKey()] } : await generateJwks();
+        const jwks = `${JSON.stringify(set, null, 2)}\n`;
         const out = optionalString(values, 'out');
         if (out === undefined) {
           ctx.out(jwks.trimEnd());
