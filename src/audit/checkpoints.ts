@@ -110,15 +110,21 @@ export async function issueCheckpoint(
   const origin = logOrigin(issuer, log);
   const size = await growTree(store, keys);
   const latest = await latestCheckpoint(store, log);
-  if (latest?.size === size) return { checkpoint: latest, fresh: false };
-  // A planted checkpoint (not ours) would steer the check below: refuse it.
-  if (latest) openCheckpoint(latest.note, key, origin);
-  for (const earlier of [latest, lastSigned?.get(log)]) {
-    if (!earlier) continue;
+  const remembered = lastSigned?.get(log);
+  const extends_ = async (earlier: { size: number; root: Hash }) => {
     if (earlier.size > size) throw new AuditError('log_damaged', `audit log ${log} has ${size} entries, fewer than the ${earlier.size} of its last checkpoint`);
     if (!(await rootAt(store, keys, earlier.size)).equals(earlier.root)) {
       throw new AuditError('log_damaged', `audit log ${log} no longer extends its checkpoint of size ${earlier.size}`);
     }
+  };
+  // What this process signed itself is checked even when Redis's kept checkpoints agree
+  // with the log: both may have been rolled back together.
+  if (remembered) await extends_(remembered);
+  if (latest?.size === size) return { checkpoint: latest, fresh: false };
+  if (latest) {
+    // A planted checkpoint (not ours) would steer the check: refuse it.
+    openCheckpoint(latest.note, key, origin);
+    await extends_(latest);
   }
   const root = await rootAt(store, keys, size);
   const note = key.sign(formatCheckpoint({ origin, size, root }), origin);
