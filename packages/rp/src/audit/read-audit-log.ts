@@ -21,6 +21,8 @@ export interface ReadAuditLogOptions {
   limit?: number;
   /** The checkpoint note you kept from your last read: the log must extend it. */
   since?: string;
+  /** Gatehouse's token endpoint; default `<issuer>/token`. */
+  tokenEndpoint?: string;
   fetch?: typeof fetch;
 }
 
@@ -50,7 +52,7 @@ export async function readAuditLog(options: ReadAuditLogOptions): Promise<AuditL
   const http = options.fetch ?? fetch;
   const issuer = options.issuer.replace(/\/$/, '');
   const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
-  const tokenRes = await http(`${issuer}/token`, {
+  const tokenRes = await http(options.tokenEndpoint ?? `${issuer}/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'audit:read' }),
