@@ -84,7 +84,7 @@ try {
     console.log(`${total.toLocaleString('en')} events stored (filled in ${((Date.now() - t) / 1000).toFixed(0)} s; Redis uses ${usedMemory()})`);
     for (const page of pages) {
       const r = await timePage(agent, page);
-      (results[page] ??= []).push(r);
+      results[page] = [...(results[page] ?? []), r];
       console.log(`  ${page.padEnd(52)} median ${r.median.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms`);
     }
   }

@@ -72,6 +72,14 @@ class Problem extends Error {
   }
 }
 
+/** A gap where an entry should be: damage, unless an archive took it meanwhile. */
+async function missingEntry(store: Store, log: string, position: number): Promise<never> {
+  if ((await store.tlogState(storeKeys.auditLog(log))).trimmed > position) {
+    throw new AuditError('out_of_range', `the ${log} log was archived while it was being verified; verify again`);
+  }
+  throw new Problem('missing_entry', `entry ${position} is missing`);
+}
+
 /**
  * @param given checkpoint notes saved outside Gatehouse (any log's; others are ignored)
  * @example
@@ -85,6 +93,7 @@ export async function verifyLog(
   const keys = storeKeys.auditLog(log);
   const state = await store.tlogState(keys);
   const result: LogVerification = { log, ok: false, size: state.size, checked: 0, checkpoints: 0 };
+  const missing = (position: number) => missingEntry(store, log, position);
   try {
     const given: Target[] = [];
     for (const note of options.given ?? []) {
@@ -122,16 +131,23 @@ export async function verifyLog(
     await compare();
     for (let position = state.trimmed; position < state.size; ) {
       const page = await store.tlogRead(keys, position, Math.min(READ_PAGE, state.size - position));
-      if (page[0]?.index !== position) throw new Problem('missing_entry', `entry ${position} is missing`);
+      if (page[0]?.index !== position) await missing(position);
       for (const { index, leaf } of page) {
-        if (index !== position) throw new Problem('missing_entry', `entry ${position} is missing`);
+        if (index !== position) await missing(position);
         frontier.push(leafHash(leaf));
         position++;
         result.checked++;
         await compare();
       }
     }
-    if (next) throw new Problem('truncated', `the log has ${state.size} entries but ${next.label} has ${next.size}: entries were removed`);
+    // A kept checkpoint beyond the entries read: the log grew while it was verified, or shrank.
+    while (next) {
+      const now = await store.tlogState(keys);
+      if (!next.label.startsWith('kept') || now.size < next.size) {
+        throw new Problem('truncated', `the log has ${now.size} entries but ${next.label} has ${next.size}: entries were removed`);
+      }
+      next = (await upcoming.next()).value as Target | undefined;
+    }
 
     const latest = [...given, ...(lastMatched ? [lastMatched] : [])].sort((a, b) => b.size - a.size)[0];
     await checkStoredTree(store, log, state, rootAtTree, latest, given);

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { AccountError } from '../accounts/index.js';
+import { AuditError } from '../audit/index.js';
 import { ConfigError } from '../config/index.js';
 import { KeysError } from '../keys/index.js';
 import { StoreUnavailableError } from '../store/types.js';
@@ -24,7 +25,7 @@ function describe(err: unknown): string {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
     return `cannot reach the store${cause}`;
   }
-  const known = [CliError, UsageError, ConfigError, AccountError, KeysError].some((type) => err instanceof type);
+  const known = [CliError, UsageError, ConfigError, AccountError, KeysError, AuditError].some((type) => err instanceof type);
   const message = err instanceof Error ? err.message : String(err);
   return (known ? message : `unexpected error: ${message}`).replace(/\s*[\r\n]+\s*/g, ' ');
 }

@@ -259,6 +259,21 @@ for (const factory of factories) {
       assert.ok(verifyConsistency(21, 37, first.checkpoint.root, second.root, proof));
       const [leaf] = await store.tlogRead(keys.auditLog('acme'), 30, 1);
       assert.ok(verifyInclusion(30, 37, leafHash(leaf!.leaf), await inclusionProof(store, keys.auditLog('acme'), 30, 37), second.root));
+      // Appends and a checkpoint while a verification runs are growth, not truncation.
+      let grown = false;
+      const busy: Store = {
+        ...store,
+        async tlogRead(keys_, start, count) {
+          if (!grown) {
+            grown = true;
+            for (let i = 37; i < 42; i++) await log.append(started('alice', `u${i}`, 'acme'));
+            await checkpoint(store, 'acme');
+          }
+          return store.tlogRead(keys_, start, count);
+        },
+      };
+      const during = await verifyLog(busy, { log: 'acme', origin: logOrigin(ISSUER, 'acme'), key });
+      assert.equal(during.ok, true, JSON.stringify(during.problem));
       // An empty log has a checkpoint too (size 0, the empty root).
       assert.equal((await checkpoint(store, 'globex')).checkpoint.size, 0);
     });
