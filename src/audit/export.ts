@@ -16,9 +16,9 @@ import { keys as storeKeys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
 import { latestCheckpoint, type SignedCheckpoint } from './checkpoints.js';
 import { AuditError } from './errors.js';
-import type { AuditEventType } from './events.js';
+import type { AuditEvent, AuditEventType } from './events.js';
 import { eventOf } from './list.js';
-import { inclusionProof, storedFrontier } from './tree.js';
+import { inclusionProofs, storedFrontier } from './tree.js';
 
 export const EXPORT_FORMAT = 'gatehouse-audit/1';
 
@@ -75,23 +75,29 @@ export async function* exportLog(store: Store, options: { log: string; filter?: 
   yield JSON.stringify(header);
   const from = filter.from?.getTime();
   const to = filter.to?.getTime();
+  const matches = (event: AuditEvent) => {
+    const time = Date.parse(event.time);
+    return (
+      (from === undefined || time >= from) &&
+      (to === undefined || time <= to) &&
+      (!filter.admin || event.admin === filter.admin) &&
+      (!filter.user || event.user === filter.user) &&
+      (!filter.type || event.type === filter.type)
+    );
+  };
   for (let position = trimmed; position < checkpoint.size; ) {
     const page = await store.tlogRead(keys, position, Math.min(READ_PAGE, checkpoint.size - position));
     if (page[0]?.index !== position) throw new AuditError('log_damaged', `entry ${position} of the ${log} log is missing`);
+    const events: AuditEvent[] = [];
     for (const { index, leaf } of page) {
       const event = eventOf(log, index, leaf);
       if (index !== position || !event) throw new AuditError('log_damaged', `entry ${position} of the ${log} log is missing or unreadable`);
       position++;
-      if (!filtered) {
-        yield JSON.stringify({ event });
-        continue;
-      }
-      const time = Date.parse(event.time);
-      if (from !== undefined && time < from) continue;
-      if (to !== undefined && time > to) continue;
-      if ((filter.admin && event.admin !== filter.admin) || (filter.user && event.user !== filter.user) || (filter.type && event.type !== filter.type)) continue;
-      const proof = await inclusionProof(store, keys, index, checkpoint.size);
-      yield JSON.stringify({ event, proof: proof.map((h) => h.toString('base64')) });
+      if (!filtered) yield JSON.stringify({ event });
+      else if (matches(event)) events.push(event);
     }
+    // Filtered: each entry with its inclusion proof, a page's proofs read at once.
+    const proofs = await inclusionProofs(store, keys, events.map((e) => e.index), checkpoint.size);
+    for (const [i, event] of events.entries()) yield JSON.stringify({ event, proof: proofs[i]!.map((h) => h.toString('base64')) });
   }
 }

@@ -35,7 +35,7 @@ export { type Checkpointer, type CheckpointerOptions, createCheckpointer, holdin
 export { type ArchiveResult, archiveLog } from './archive.js';
 export { EXPORT_FORMAT, type ExportFilter, type ExportHeader, exportLog } from './export.js';
 export { type ExportSection, type ExportVerification, verifyExport } from './verify-export.js';
-export { consistencyProof, growTree, inclusionProof, rootAt } from './tree.js';
+export { consistencyProof, growTree, inclusionProof, inclusionProofs, rootAt } from './tree.js';
 export { type LogProblemKind, type LogVerification, verifyLog } from './verify.js';
 export { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './signature.js';
 export { formatSlackText } from './slack-text.js';

@@ -84,6 +84,37 @@ export async function inclusionProof(store: Store, keys: TlogKeys, index: number
   return proveInclusion(index, size, await hashReader(store, keys));
 }
 
+/** Inclusion proofs of many entries in one tree, from one read of the stored hashes they need. */
+export async function inclusionProofs(store: Store, keys: TlogKeys, indexes: readonly number[], size: number): Promise<Hash[][]> {
+  const read = batching(await hashReader(store, keys));
+  return Promise.all(indexes.map((index) => proveInclusion(index, size, read)));
+}
+
+/** A reader that gathers the reads asked for in one turn of the event loop into one. */
+function batching(read: HashReader): HashReader {
+  let pending: Array<{ indexes: number[]; resolve(hashes: Hash[]): void; reject(error: unknown): void }> | null = null;
+  const flush = async () => {
+    const batch = pending!;
+    pending = null;
+    const all = [...new Set(batch.flatMap((b) => b.indexes))];
+    try {
+      const hashes = await read(all);
+      const byIndex = new Map(all.map((index, i) => [index, hashes[i]!]));
+      for (const b of batch) b.resolve(b.indexes.map((index) => byIndex.get(index)!));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  };
+  return (indexes) =>
+    new Promise((resolve, reject) => {
+      if (!pending) {
+        pending = [];
+        setImmediate(flush);
+      }
+      pending.push({ indexes, resolve, reject });
+    });
+}
+
 export async function consistencyProof(store: Store, keys: TlogKeys, first: number, second: number): Promise<Hash[]> {
   return proveConsistency(first, second, await hashReader(store, keys));
 }

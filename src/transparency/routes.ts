@@ -7,7 +7,7 @@
  */
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { AuditError, consistencyProof, eventOf, inclusionProof, latestCheckpoint, logOrigin, type SignedCheckpoint } from '../audit/index.js';
+import { AuditError, consistencyProof, eventOf, inclusionProofs, latestCheckpoint, logOrigin, type SignedCheckpoint } from '../audit/index.js';
 import { findClient } from '../config/index.js';
 import { findClientCredentials } from '../oidc/client-credentials.js';
 import type { Services } from '../services.js';
@@ -95,13 +95,12 @@ export function transparencyRoutes(services: Services) {
     const { trimmed } = await store.tlogState(keys);
     const from = Math.max(start, trimmed);
     const leaves = from < checkpoint.size ? await store.tlogRead(keys, from, Math.min(limit, checkpoint.size - from)) : [];
-    const entries = [];
-    for (const { index, leaf } of leaves) {
-      const proof = await inclusionProof(store, keys, index, checkpoint.size);
+    const proofs = await inclusionProofs(store, keys, leaves.map((l) => l.index), checkpoint.size);
+    const entries = leaves.map(({ index, leaf }, i) => {
       // An unreadable leaf is damage: handed over as stored, so the reader sees it fail.
       const event = eventOf(log, index, leaf);
-      entries.push({ ...(event ? { event } : { index, leaf }), proof: proof.map((h) => h.toString('base64')) });
-    }
+      return { ...(event ? { event } : { index, leaf }), proof: proofs[i]!.map((h) => h.toString('base64')) };
+    });
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { log, origin: checkpoint.origin, checkpoint: checkpoint.note, size: checkpoint.size, first: trimmed, entries };
   });
