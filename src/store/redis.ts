@@ -142,8 +142,9 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
 /**
- * Compare-and-append for the audit hash chain: the entry goes in only if the head is
- * still the one its hash was computed from, so two instances can never fork the chain.
+ * Compare-and-append for hash chains: the entry goes in only if the head is still the one
+ * its hash was computed from, so two instances can never fork the chain. (The audit trail
+ * no longer uses it: its logs have their own commands, tlog-redis.ts.)
  * KEYS[1] = stream, KEYS[2] = head (same hash tag for Cluster);
  * ARGV[1] = expected head ('' = absent), ARGV[2] = new head, ARGV[3..] = field, value…
  * Returns {1, entry id} or {0, current head ('' = absent)}.
@@ -163,7 +164,7 @@ return {1, id}`;
 export function createRedisStore(client: RedisClient, options: { prefix: string }): Store {
   const prefix = options.prefix || 'gh';
   // The Cluster hash tag is the first `{…}` in a key; a brace in the prefix would
-  // become the tag of every key and put them all in one slot (or split `{audit}` pairs).
+  // become the tag of every key and put them all in one slot (or split an audit log's `{audit:<log>}` keys).
   if (/[{}]/.test(prefix)) throw new Error('the store prefix must not contain braces');
   const k = (key: string) => `${prefix}:${key}`;
   client.defineCommand('gatehouseIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
