@@ -16,6 +16,8 @@ import {
   checkpointKey,
   consistencyProof,
   createAuditLog,
+  createCheckpointer,
+  holdingLease,
   exportLog,
   growTree,
   inclusionProof,
@@ -277,6 +279,38 @@ for (const factory of factories) {
       assert.equal(during.ok, true, JSON.stringify(during.problem));
       // An empty log has a checkpoint too (size 0, the empty root).
       assert.equal((await checkpoint(store, 'globex')).checkpoint.size, 0);
+    });
+
+    test('checkpointers: periodic rounds, one lease holder at a time, each new checkpoint announced once', async () => {
+      const { store, second } = await factory.make();
+      const log = newLog(store);
+      const announced: string[] = [];
+      const make = (s: Store) =>
+        createCheckpointer({ store: s, issuer: ISSUER, key, logs: () => ['acme'], intervalSeconds: 1, onCheckpoint: (c) => void announced.push(`${c.log}:${c.size}`) });
+      const [a, b] = [make(store), make(await second())];
+      for (let i = 0; i < 5; i++) await log.append(started('alice', `u${i}`, 'acme'));
+      // Both at once: both answer the same checkpoint, signed once.
+      const [fromA, fromB] = await Promise.all([a.checkpointNow(), b.checkpointNow()]);
+      assert.equal(fromA[0]!.note, fromB[0]!.note);
+      assert.deepEqual(announced, ['acme:5']);
+      // While someone holds the lease, no round runs.
+      await store.set(keys.auditCheckpointLease(), 'someone else', { ttl: 30 });
+      assert.equal(await holdingLease(store, 0, async () => assert.fail('ran without the lease')), null);
+      await store.del(keys.auditCheckpointLease());
+      // Periodic: appends get a checkpoint within a round or two, announced once.
+      a.start();
+      b.start();
+      try {
+        await log.append(started('alice', 'late', 'acme'));
+        const deadline = Date.now() + 10_000;
+        while (!announced.includes('acme:6')) {
+          assert.ok(Date.now() < deadline, 'a checkpoint of size 6 within 10 s');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+      }
+      assert.deepEqual(announced, ['acme:5', 'acme:6']);
     });
 
     test('exports verify offline, whole or filtered with proofs; a changed line does not', async () => {
