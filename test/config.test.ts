@@ -177,6 +177,24 @@ describe('config: each bad file names the field', () => {
       says: /environment variable GLOBEX_SECRET_THAT_IS_NOT_SET is not set/,
     },
     {
+      name: 'a tenant called system, the audit log of events without a tenant',
+      change: (r) => (r.tenants[0].id = 'system'),
+      field: 'tenants[0].id',
+      says: /reserved for the audit log/,
+    },
+    {
+      name: 'a checkpoint interval of zero',
+      change: (r) => (r.audit = { checkpointSeconds: 0 }),
+      field: 'audit.checkpointSeconds',
+      says: />=1|too small/i,
+    },
+    {
+      name: 'a webhook for a notification that does not exist',
+      change: (r) => r.webhooks.push({ url: 'https://hooks.example.com/x', events: ['audit.checkpointed'] }),
+      field: 'webhooks[0].events[0]',
+      says: /invalid/i,
+    },
+    {
       name: 'an env:NAME reference deep in a webhook',
       change: (r) => r.webhooks.push({ url: 'https://hooks.example.com/x', secret: 'env:HOOK_SECRET_NOT_SET' }),
       field: 'webhooks[0].secret',
@@ -325,6 +343,7 @@ describe('config: documented defaults', () => {
     assert.equal(config.redis, null);
     assert.equal(config.keysSource, null);
     assert.equal(config.production, false);
+    assert.deepEqual(config.audit, { checkpointSeconds: 60, retentionDays: 365 });
   });
 
   it('a tenant with only id, name and domains gets the tenant defaults', () => {
