@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../src/config/index.js';
+import { generateJwks } from '../src/keys/index.js';
 import { findPackageRoot, PACKAGE_ROOT } from '../src/package-root.js';
 
 const EXAMPLE_CONFIG_PATH = resolve('config/gatehouse.example.json');
@@ -419,6 +420,14 @@ describe('config: the real server refuses a bad file', () => {
       assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
       assert.ok(stderr.startsWith('gatehouse: ') && stderr.includes(path), stderr);
     }
+  });
+
+  it('exits 1 with a key set that cannot sign audit checkpoints (no Ed25519 key)', async () => {
+    const { keys } = await generateJwks();
+    const { code, stderr } = await runServer({ GATEHOUSE_KEYS: JSON.stringify({ keys: keys.filter((k) => k.kty !== 'OKP') }), GATEHOUSE_DEMO_APP: 'off' });
+    assert.equal(code, 1, stderr);
+    assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
+    assert.match(stderr, /^gatehouse: failed to start: GATEHOUSE_KEYS has no Ed25519 key to sign audit checkpoints/);
   });
 
   it('exits 1 in production with the dev config, naming what it refuses', async () => {
