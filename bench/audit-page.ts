@@ -3,12 +3,14 @@
  * each log backwards from its end, so its time should not depend on how long the logs
  * are. One Gatehouse (in this process) on a real redis-server; the events are written
  * straight into the acme log in batches (as appends would, without the HTTP in front).
+ * Then, at each size, a checkpoint (growing the tree) and a full verification, with the
+ * heap they needed: verification streams, so its memory should not grow with the log.
  *
  *   npm run bench:audit-page            # 1,000 then 1,000,000 events
  *   BENCH_EVENTS=200000 npm run bench:audit-page
  */
 import { execFileSync } from 'node:child_process';
-import { leafOf } from '../src/audit/index.js';
+import { issueCheckpoint, leafOf, logOrigin, verifyLog } from '../src/audit/index.js';
 import { keys } from '../src/store/index.js';
 import { signInConsole } from '../test/helpers/console.js';
 import { startGatehouse } from '../test/helpers/gatehouse.js';
@@ -87,6 +89,19 @@ try {
       results[page] = [...(results[page] ?? []), r];
       console.log(`  ${page.padEnd(52)} median ${r.median.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms`);
     }
+    const { issuer, key } = { issuer: gh.config.issuer, key: gh.gatehouse.services.auditKey };
+    let t0 = performance.now();
+    await issueCheckpoint(store, { issuer, key, log: 'acme' });
+    console.log(`  checkpoint (tree grown to ${total.toLocaleString('en')}): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let peak = heapBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 20);
+    t0 = performance.now();
+    const verified = await verifyLog(store, { log: 'acme', origin: logOrigin(issuer, 'acme'), key });
+    clearInterval(sampler);
+    if (!verified.ok) throw new Error(JSON.stringify(verified.problem));
+    console.log(`  verify: ${((performance.now() - t0) / 1000).toFixed(1)} s, heap peak ${((peak - heapBefore) / 1e6).toFixed(1)} MB above the start`);
   }
   for (const page of pages) {
     const [small, large] = results[page]!;
