@@ -9,12 +9,20 @@ import { TREE_CHUNK, type TlogStore } from './tlog.js';
 
 /**
  * KEYS[1] = leaves stream, KEYS[2] = state; ARGV = leaves. Positions come from `size`,
- * read and advanced in the same script, so appenders never conflict. XADD with an
- * explicit id refuses an id not above the last one: a state rolled back under a longer
- * stream fails the append (nothing issued) rather than forking the log.
+ * read and advanced in the same script, so appenders never conflict. A stream whose last
+ * id is not below `size` (a size repointed under it) refuses the append before anything
+ * is written — nothing is issued — rather than forking the log or writing half a batch.
  */
 const APPEND = `
 local size = tonumber(redis.call('HGET', KEYS[2], 'size') or '0')
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' and tonumber(string.match(info[i + 1], '^(%d+)')) >= size then
+      return redis.error_reply('ERR audit log out of line: its stream has entries past its size')
+    end
+  end
+end
 for i = 1, #ARGV do
   redis.call('XADD', KEYS[1], (size + i - 1) .. '-1', 'e', ARGV[i])
 end

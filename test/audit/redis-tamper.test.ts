@@ -61,6 +61,9 @@ describe('tampering with a log in Redis is caught by a checkpoint saved earlier'
     assert.equal(result.ok, false);
     assert.equal(result.problem?.kind, 'truncated');
     assert.match(result.problem!.message, /60 entries but the given checkpoint has 63/);
+    // The stream still remembers its last id: appends refuse, writing nothing, rather than fork.
+    await assert.rejects(append(1, 100), /out of line/);
+    assert.equal(redisCli(server.url, 'XLEN', k('leaves')).trim(), '60');
   });
 
   test('an edited entry', async () => {
