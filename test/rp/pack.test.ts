@@ -68,14 +68,22 @@ describe('npm pack of @gatehouse/rp', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: consumer });
     const [rootExports, forbid, fetchFactory] = JSON.parse(stdout);
     assert.deepEqual(rootExports, [
+      'AuditVerificationError',
       'GatehouseRpError',
+      'auditLeafHash',
       'discover',
       'forbidWhileImpersonating',
       'gatehouseRp',
       'introspectToken',
+      'readAuditLog',
       'redeemTicket',
       'revokeToken',
+      'verifyAuditConsistency',
+      'verifyAuditEntries',
+      'verifyCheckpoint',
+      'verifyConsistency',
       'verifyImpersonationToken',
+      'verifyInclusion',
     ]);
     assert.equal(forbid, 'function');
     assert.equal(fetchFactory, 'function');

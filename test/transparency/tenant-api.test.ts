@@ -133,7 +133,7 @@ describe('access transparency: a tenant reads and proves its own audit log (real
     await impersonate();
     await gh.gatehouse.services.checkpoints.checkpointNow(['acme']);
     const next = await read('acme-app', { since: saved });
-    assert.ok(next.checkpoint.size > verifyCheckpoint(saved, vkey).size);
+    assert.ok(next.checkpoint.size > (await verifyCheckpoint(saved, vkey)).size);
     assert.ok(next.events.length > 0);
   });
 
@@ -141,7 +141,7 @@ describe('access transparency: a tenant reads and proves its own audit log (real
     const delivery = await waitFor('an audit.checkpoint delivery for acme', () => receiver.requests.find((r) => r.body.includes('"log":"acme"')));
     const body = JSON.parse(delivery.body) as { type: string; checkpoint: string; size: number };
     assert.equal(body.type, 'audit.checkpoint');
-    assert.equal(verifyCheckpoint(body.checkpoint, vkey).size, body.size);
+    assert.equal((await verifyCheckpoint(body.checkpoint, vkey)).size, body.size);
   });
 
   it('an entry edited in Redis fails the tenant-side inclusion check', async () => {

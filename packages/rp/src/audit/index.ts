@@ -1,7 +1,7 @@
 /**
  * Audit-log verification for tenants (access transparency, PROTOCOL §6): checkpoints,
  * inclusion and consistency, and a reader of the tenant's own log. Self-contained:
- * node:crypto and fetch only.
+ * web-standard APIs only (WebCrypto with Ed25519, fetch), so it runs where the kit runs.
  */
 export { type VerifiedCheckpoint, verifyCheckpoint } from './checkpoint.js';
 export { type AuditVerificationCode, AuditVerificationError } from './errors.js';

@@ -3,11 +3,12 @@
  * (§2.1.3.2) and consistency (§2.1.4.2) proofs. Arithmetic, not bit operations, so sizes
  * beyond 2^31 work. (Gatehouse's server has its own copy; the kit imports no server code.)
  */
-import { createHash } from 'node:crypto';
+import { equalBytes, sha256, utf8 } from './bytes.js';
 
-export const leafHash = (data: string | Uint8Array): Buffer => createHash('sha256').update(Buffer.of(0)).update(data).digest();
-const nodeHash = (left: Uint8Array, right: Uint8Array): Buffer => createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
-const EMPTY_ROOT = createHash('sha256').digest();
+/** RFC 9162: SHA-256(0x00 || data). */
+export const leafHash = (data: string | Uint8Array): Promise<Uint8Array> =>
+  sha256(Uint8Array.of(0), typeof data === 'string' ? utf8(data) : data);
+const nodeHash = (left: Uint8Array, right: Uint8Array) => sha256(Uint8Array.of(1), left, right);
 const odd = (n: number) => n % 2 === 1;
 const half = (n: number) => Math.floor(n / 2);
 const safe = (...n: number[]) => n.every((x) => Number.isSafeInteger(x) && x >= 0);
@@ -19,7 +20,7 @@ function isPowerOfTwo(n: number): boolean {
 }
 
 /** Whether `leaf` (its hash) is entry `index` of the tree of `size` entries with root `root`. */
-export function verifyInclusion(index: number, size: number, leaf: Buffer, proof: readonly Buffer[], root: Buffer): boolean {
+export async function verifyInclusion(index: number, size: number, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): Promise<boolean> {
   if (!safe(index, size) || index >= size) return false;
   let fn = index;
   let sn = size - 1;
@@ -27,25 +28,31 @@ export function verifyInclusion(index: number, size: number, leaf: Buffer, proof
   for (const p of proof) {
     if (sn === 0) return false;
     if (odd(fn) || fn === sn) {
-      r = nodeHash(p, r);
+      r = await nodeHash(p, r);
       while (!odd(fn) && fn !== 0) {
         fn = half(fn);
         sn = half(sn);
       }
     } else {
-      r = nodeHash(r, p);
+      r = await nodeHash(r, p);
     }
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && r.equals(root);
+  return sn === 0 && equalBytes(r, root);
 }
 
 /** Whether the tree (second, secondRoot) extends the tree (first, firstRoot). */
-export function verifyConsistency(first: number, second: number, firstRoot: Buffer, secondRoot: Buffer, proof: readonly Buffer[]): boolean {
+export async function verifyConsistency(
+  first: number,
+  second: number,
+  firstRoot: Uint8Array,
+  secondRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): Promise<boolean> {
   if (!safe(first, second) || first > second) return false;
-  if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
-  if (first === 0) return proof.length === 0 && firstRoot.equals(EMPTY_ROOT);
+  if (first === second) return proof.length === 0 && equalBytes(firstRoot, secondRoot);
+  if (first === 0) return proof.length === 0 && equalBytes(firstRoot, await sha256());
   if (proof.length === 0) return false;
   const path = isPowerOfTwo(first) ? [firstRoot, ...proof] : [...proof];
   let fn = first - 1;
@@ -59,17 +66,17 @@ export function verifyConsistency(first: number, second: number, firstRoot: Buff
   for (const c of path.slice(1)) {
     if (sn === 0) return false;
     if (odd(fn) || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
       while (!odd(fn) && fn !== 0) {
         fn = half(fn);
         sn = half(sn);
       }
     } else {
-      sr = nodeHash(sr, c);
+      sr = await nodeHash(sr, c);
     }
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && fr.equals(firstRoot) && sr.equals(secondRoot);
+  return sn === 0 && equalBytes(fr, firstRoot) && equalBytes(sr, secondRoot);
 }

@@ -51,7 +51,8 @@ async function json(res: Response): Promise<unknown> {
 export async function readAuditLog(options: ReadAuditLogOptions): Promise<AuditLogRead> {
   const http = options.fetch ?? fetch;
   const issuer = options.issuer.replace(/\/$/, '');
-  const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
+  // RFC 6749 §2.3.1: form-encoded id and secret, which are ASCII, so btoa takes them.
+  const basic = btoa(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`);
   const tokenRes = await http(options.tokenEndpoint ?? `${issuer}/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -66,7 +67,7 @@ export async function readAuditLog(options: ReadAuditLogOptions): Promise<AuditL
   const entriesRes = await http(`${base}/entries?${query}`, { headers });
   const page = (await json(entriesRes)) as { checkpoint?: string; entries?: AuditLogEntry[]; first?: number };
   if (!entriesRes.ok || typeof page?.checkpoint !== 'string' || !Array.isArray(page.entries)) throw refused('reading the log refused', entriesRes, page);
-  const { checkpoint, events } = verifyAuditEntries({ verifierKey: options.verifierKey, checkpoint: page.checkpoint, entries: page.entries });
+  const { checkpoint, events } = await verifyAuditEntries({ verifierKey: options.verifierKey, checkpoint: page.checkpoint, entries: page.entries });
 
   if (options.since !== undefined) {
     const previousSize = Number(/^[^\n]*\n(\d+)\n/.exec(options.since)?.[1] ?? Number.NaN);
@@ -77,7 +78,7 @@ export async function readAuditLog(options: ReadAuditLogOptions): Promise<AuditL
       if (proofRes.status === 400) throw new AuditVerificationError('inconsistent', `the log is smaller than the checkpoint of size ${previousSize} you held`);
       throw refused('the consistency proof was refused', proofRes, proof);
     }
-    verifyAuditConsistency({ verifierKey: options.verifierKey, previous: options.since, checkpoint: page.checkpoint, proof: proof.proof });
+    await verifyAuditConsistency({ verifierKey: options.verifierKey, previous: options.since, checkpoint: page.checkpoint, proof: proof.proof });
   }
   return { checkpoint, events, first: page.first ?? 0 };
 }

@@ -3,6 +3,7 @@
  * each entry is in the signed checkpoint, and that the checkpoint extends one you held
  * before — so that no support access you were shown can later vanish or change.
  */
+import { fromBase64 } from './bytes.js';
 import { type VerifiedCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import { AuditVerificationError } from './errors.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
@@ -50,12 +51,18 @@ function canonicalJson(value: Json): string {
 }
 
 /** The leaf of an event: its canonical JSON without `log` and `index`, which its position states. */
-export function auditLeafHash(event: AuditLogEvent): Buffer {
+export function auditLeafHash(event: AuditLogEvent): Promise<Uint8Array> {
   const { log: _log, index: _index, ...rest } = event;
   return leafHash(canonicalJson(rest as unknown as Json));
 }
 
-const b64 = (list: unknown): Buffer[] => (Array.isArray(list) ? list.map((h) => Buffer.from(String(h), 'base64')) : []);
+function b64(list: unknown): Uint8Array[] {
+  try {
+    return Array.isArray(list) ? list.map((h) => fromBase64(String(h))) : [];
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Verifies a page of the API's answer (`GET /audit/logs/<tenant>/entries`): the
@@ -63,10 +70,14 @@ const b64 = (list: unknown): Buffer[] => (Array.isArray(list) ? list.map((h) => 
  * Answers the checkpoint and the events, now proven.
  *
  * @example
- * const { checkpoint, events } = verifyAuditEntries({ verifierKey, checkpoint: body.checkpoint, entries: body.entries });
+ * const { checkpoint, events } = await verifyAuditEntries({ verifierKey, checkpoint: body.checkpoint, entries: body.entries });
  */
-export function verifyAuditEntries(input: { verifierKey: string; checkpoint: string; entries: readonly AuditLogEntry[] }): { checkpoint: VerifiedCheckpoint; events: AuditLogEvent[] } {
-  const checkpoint = verifyCheckpoint(input.checkpoint, input.verifierKey);
+export async function verifyAuditEntries(input: {
+  verifierKey: string;
+  checkpoint: string;
+  entries: readonly AuditLogEntry[];
+}): Promise<{ checkpoint: VerifiedCheckpoint; events: AuditLogEvent[] }> {
+  const checkpoint = await verifyCheckpoint(input.checkpoint, input.verifierKey);
   const log = checkpoint.origin.slice(checkpoint.origin.lastIndexOf('/') + 1);
   const events: AuditLogEvent[] = [];
   for (const entry of input.entries) {
@@ -74,7 +85,7 @@ export function verifyAuditEntries(input: { verifierKey: string; checkpoint: str
     if (!event || typeof event !== 'object' || !Number.isSafeInteger(event.index) || event.log !== log) {
       throw new AuditVerificationError('bad_inclusion', 'an entry is not an event of this log');
     }
-    if (!verifyInclusion(event.index, checkpoint.size, auditLeafHash(event), b64(entry.proof), checkpoint.root)) {
+    if (!(await verifyInclusion(event.index, checkpoint.size, await auditLeafHash(event), b64(entry.proof), checkpoint.root))) {
       throw new AuditVerificationError('bad_inclusion', `entry ${event.index} is not in the checkpoint of size ${checkpoint.size}`);
     }
     events.push(event);
@@ -86,10 +97,10 @@ export function verifyAuditEntries(input: { verifierKey: string; checkpoint: str
  * Verifies that `checkpoint` extends `previous` (a checkpoint note you kept), with the
  * consistency proof of `GET /audit/logs/<tenant>/consistency?from=<previous size>`.
  */
-export function verifyAuditConsistency(input: { verifierKey: string; previous: string; checkpoint: string; proof: readonly string[] }): VerifiedCheckpoint {
-  const previous = verifyCheckpoint(input.previous, input.verifierKey);
-  const current = verifyCheckpoint(input.checkpoint, input.verifierKey);
-  if (!verifyConsistency(previous.size, current.size, previous.root, current.root, b64(input.proof))) {
+export async function verifyAuditConsistency(input: { verifierKey: string; previous: string; checkpoint: string; proof: readonly string[] }): Promise<VerifiedCheckpoint> {
+  const previous = await verifyCheckpoint(input.previous, input.verifierKey);
+  const current = await verifyCheckpoint(input.checkpoint, input.verifierKey);
+  if (!(await verifyConsistency(previous.size, current.size, previous.root, current.root, b64(input.proof)))) {
     throw new AuditVerificationError('inconsistent', `the log of size ${current.size} does not extend the checkpoint of size ${previous.size} you held`);
   }
   return current;
