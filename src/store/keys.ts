@@ -28,6 +28,12 @@ export const keys = {
   /** Browser sessions of our own pages: the console (admins) and /account (users). */
   consoleSession: (id: string) => `console-session:${id}`,
   accountSession: (id: string) => `account-session:${id}`,
+  /** A browser between the enrollment link's password and its passkey ceremony. */
+  enrollmentSession: (id: string) => `enrollment-session:${id}`,
+
+  /** Passkey enrollment links (PROTOCOL §10.1): keyed by SHA-256 only; an admin's current one. */
+  enrollmentLink: (linkHash: string) => `enrollment-link:${linkHash}`,
+  adminEnrollmentLink: (adminId: string) => `enrollment-link-admin:${adminId}`,
 
   /** Impersonation: tickets and access codes are keyed by their SHA-256 only. */
   ticket: (ticketHash: string) => `ticket:${ticketHash}`,
@@ -42,6 +48,10 @@ export const keys = {
   /** Audit: the stream and its head hash share one hash tag (compare-and-append). */
   auditStream: () => '{audit}:events',
   auditHead: () => '{audit}:head',
+
+  /** Repeated identical refusals counted per window, and the windows waiting to be told. */
+  denialCount: (digest: string) => `denial-count:${digest}`,
+  denialDigests: () => 'denial-digests',
 
   /** Rate limiting (rate-limiter-flexible adds its own suffixes). */
   rateLimit: (name: string) => `rl:${name}`,
