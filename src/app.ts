@@ -31,6 +31,7 @@ import { createStore, waitForReady } from './store/index.js';
 import { createLimiter } from './store/rate-limit.js';
 import { selfServiceRoutes } from './self-service/routes.js';
 import { createPasskeys } from './webauthn/index.js';
+import { createDenialDigest } from './impersonation/denial-digest.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -109,12 +110,19 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       loginPerIp: createLimiter('login-ip', limits.loginPerIp, redis, config.storePrefix),
       ticketsPerAdmin: createLimiter('tickets-admin', limits.ticketsPerAdmin, redis, config.storePrefix),
       accessCodesPerAdmin: createLimiter('access-codes-admin', limits.accessCodesPerAdmin, redis, config.storePrefix),
+      enrollmentAttemptsPerLink: createLimiter('enrollment-link', limits.enrollmentAttemptsPerLink, redis, config.storePrefix),
+      unknownTicketsPerClient: createLimiter('unknown-tickets-client', limits.unknownTicketsPerClient, redis, config.storePrefix),
     },
+    denialDigest: createDenialDigest(store, audit, {
+      windowSeconds: limits.unknownTicketsPerClient.duration,
+      logger: logger.child({ component: 'denial-digest' }),
+    }),
     audit,
     notifier,
     tokenVerifier: createTokenVerifier({ issuer: config.issuer, keys: signing.keys }),
   };
 
+  services.denialDigest.start();
   registerGrants(provider, [tokenExchangeGrant(services)]);
   provider.use(impersonationTokenMiddleware(services));
   provider.use(rfc6749Errors(provider));
@@ -186,6 +194,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     services,
     metrics,
     async close() {
+      services.denialDigest.stop();
+      await services.denialDigest.flush().catch((err) => logger.warn({ err }, 'could not append refusal counts at shutdown'));
       await notifier.close();
       await store.close();
     },

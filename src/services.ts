@@ -8,6 +8,7 @@ import type { AuditLog, Notifier } from './audit/index.js';
 import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';
+import type { DenialDigest } from './impersonation/denial-digest.js';
 import type { AccountClaims } from './oidc/provider.js';
 import type { Limiter } from './store/rate-limit.js';
 import type { RedisClient, Store } from './store/index.js';
@@ -28,7 +29,13 @@ export interface Services {
     loginPerIp: Limiter;
     ticketsPerAdmin: Limiter;
     accessCodesPerAdmin: Limiter;
+    /** Wrong passwords on one passkey enrollment link (keyed by the link's hash). */
+    enrollmentAttemptsPerLink: Limiter;
+    /** Redemptions of unknown tickets by one client (keyed by client id). */
+    unknownTicketsPerClient: Limiter;
   };
+  /** Repeated identical refusals, counted into one audit event per window. */
+  denialDigest: DenialDigest;
   /** The hash-chained audit log; every decision is appended before its response. */
   audit: AuditLog;
   /** Webhook notifications, fed by the audit log (never blocking). */

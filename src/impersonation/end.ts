@@ -4,7 +4,15 @@
  */
 import type { AuditEventInput } from '../audit/events.js';
 import type { Store } from '../store/types.js';
-import { type EndReason, endSession, findSession, type ImpersonationSession, isActive } from './sessions.js';
+import {
+  type EndReason,
+  endSession,
+  findSession,
+  type ImpersonationSession,
+  isActive,
+  listLiveSessions,
+  type SessionIndex,
+} from './sessions.js';
 
 export interface AuditSink {
   append(input: AuditEventInput): Promise<unknown>;
@@ -51,4 +59,25 @@ export async function settleSession(store: Store, audit: AuditSink, sid: string 
   if (isActive(session)) return session;
   if (!session.endedAt) await endAndAudit(store, audit, sid, 'expired', 'system');
   return null;
+}
+
+/**
+ * Ends every live session of an index that `which` selects (all by default), each audited
+ * once with `reason`: disabling an account, or removing the role that covered a tenant
+ * (PROTOCOL §10.2). Returns the sessions this call ended.
+ */
+export async function endLiveSessions(
+  store: Store,
+  audit: AuditSink,
+  by: SessionIndex,
+  reason: EndReason,
+  options: { endedBy?: string; facts?: Facts; via?: string; which?: (s: ImpersonationSession) => boolean | Promise<boolean> } = {},
+): Promise<ImpersonationSession[]> {
+  const ended: ImpersonationSession[] = [];
+  for (const session of await listLiveSessions(store, by)) {
+    if (options.which && !(await options.which(session))) continue;
+    const done = await endAndAudit(store, audit, session.sid, reason, options.endedBy ?? 'system', options.facts, options.via);
+    if (done) ended.push(done);
+  }
+  return ended;
 }
