@@ -67,11 +67,11 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     const kind = accountKindOf(id);
     if (kind === 'admin') {
       const a = await accounts.admins.findById(id);
-      return a && { id: a.id, kind, email: a.email, name: a.name, disabled: a.disabled };
+      return a && { id: a.id, kind, email: a.email, name: a.name, disabled: a.disabled, ...(a.sessionsEndedAt ? { sessionsEndedAt: a.sessionsEndedAt } : {}) };
     }
     if (kind === 'user') {
       const u = await accounts.users.findById(id);
-      return u && { id: u.id, kind, email: u.email, name: u.name, tenant: u.tenant, disabled: u.disabled };
+      return u && { id: u.id, kind, email: u.email, name: u.name, tenant: u.tenant, disabled: u.disabled, ...(u.sessionsEndedAt ? { sessionsEndedAt: u.sessionsEndedAt } : {}) };
     }
     return null;
   };
