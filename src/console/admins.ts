@@ -43,13 +43,16 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
   async function change(ctx: Context): Promise<{ signedIn: SignedInAdmin; target: Admin; actor: Actor } | null> {
     const signedIn = await manager(ctx);
     if (!signedIn) return null;
-    const fail = (status: number, error: string) => consolePage(ctx, 'console/message', { title: 'Admins', error, link: { href: HOME, text: 'Back to the admins' } }, status);
-    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) return fail(403, 'Your session expired. Reload the page and try again.'), null;
+    const fail = (status: number, error: string) => {
+      consolePage(ctx, 'console/message', { title: 'Admins', error, link: { href: HOME, text: 'Back to the admins' } }, status);
+      return null;
+    };
+    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) return fail(403, 'Your session expired. Reload the page and try again.');
     if (!requireFreshStepUp(ctx, services, signedIn, HOME)) return null;
     const id = ctx.params.id ?? '';
     const target = id.length <= 64 ? await accounts.admins.findById(id) : null;
-    if (!target) return fail(404, 'There is no such admin.'), null;
-    if (target.id === signedIn.admin.id) return fail(409, 'You cannot change your own account here; another admin or an operator (the gatehouse CLI) can.'), null;
+    if (!target) return fail(404, 'There is no such admin.');
+    if (target.id === signedIn.admin.id) return fail(409, 'You cannot change your own account here; another admin or an operator (the gatehouse CLI) can.');
     return { signedIn, target, actor: { by: signedIn.admin.id, via: 'console', facts: requestMeta(ctx) } };
   }
 

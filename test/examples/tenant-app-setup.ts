@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startTenantApp, type TenantApp, tenantsFromConfig } from '../../examples/tenant-app/index.js';
-import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { type StartOptions, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, type HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -32,7 +32,7 @@ export interface DemoOptions {
   recheckSeconds?: number;
   storePrefix?: string;
   /** More changes to the Gatehouse config (after the tenants moved to the app's port). */
-  configure?: (raw: Record<string, any>) => void;
+  configure?: StartOptions['configure'];
 }
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
