@@ -62,6 +62,18 @@ export const admin: CommandGroup = {
         ctx.out(formatTable(['EMAIL', 'NAME', 'ROLES', 'STATUS', 'ID', 'CREATED'], all.map(row)));
       },
     },
+    disable: {
+      usage: '<email>',
+      summary: "stop an admin: sign-ins, console sessions, impersonation sessions and tickets end",
+      positionals: ['email'],
+      run: (ctx, _values, [email]) => setDisabled(ctx, email!, true),
+    },
+    enable: {
+      usage: '<email>',
+      summary: 'let a disabled admin sign in again',
+      positionals: ['email'],
+      run: (ctx, _values, [email]) => setDisabled(ctx, email!, false),
+    },
     roles: {
       usage: '<email> --roles a,b',
       summary: "replace an admin's roles; sessions the new roles do not cover end",
@@ -85,18 +97,6 @@ export const admin: CommandGroup = {
         ctx.out(url);
         ctx.note(`enrollment link for ${admin.email}: single use, expires ${expiresAt.toISOString()}; opening it asks for the admin's password. Issuing another voids this one.`);
       },
-    },
-    disable: {
-      usage: '<email>',
-      summary: "stop an admin: sign-ins, console sessions, impersonation sessions and tickets end",
-      positionals: ['email'],
-      run: (ctx, _values, [email]) => setDisabled(ctx, email!, true),
-    },
-    enable: {
-      usage: '<email>',
-      summary: 'let a disabled admin sign in again',
-      positionals: ['email'],
-      run: (ctx, _values, [email]) => setDisabled(ctx, email!, false),
     },
   },
 };
