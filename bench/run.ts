@@ -7,7 +7,8 @@
  *   npm run bench            # 2,000 requests per scenario, 25 in flight
  */
 import { SoftwareAuthenticator } from '../test/helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../test/helpers/console.js';
+import { signInConsole, stepUp } from '../test/helpers/console.js';
+import { givePasskey } from '../test/helpers/enroll.js';
 import { mintFields, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../test/exchange/setup.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 
@@ -47,8 +48,8 @@ const gh = await startExchangeGatehouse({
 gh.gatehouse.services.logger.level = 'warn';
 try {
   const key = new SoftwareAuthenticator();
+  await givePasskey(gh, 'admin', 'alice@gatehouse.test', key, 'bench');
   const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-  await registerPasskey(agent, gh.issuer, key, 'bench');
   const actor = (await stepUp(gh.issuer, agent, key)).accessToken;
   const bob = await userId(gh, 'acme', 'bob@acme.test');
 
@@ -62,10 +63,23 @@ try {
     if (res.status === 200) tickets.push(res.body.access_token);
     return res.status;
   });
-  const redeem = await measure('redeem (leg 2)', tickets.length, async (i) =>
-    (await tokenRequest(gh.issuer, 'acme-app', redeemFields(tickets[i]!))).status,
-  );
-  console.log(`ratios to client_credentials: mint ${(mint / baseline).toFixed(2)}, redeem ${(redeem / baseline).toFixed(2)}`);
+  const tokens: string[] = [];
+  const redeem = await measure('redeem (leg 2)', tickets.length, async (i) => {
+    const res = await tokenRequest(gh.issuer, 'acme-app', redeemFields(tickets[i]!));
+    if (res.status === 200) tokens.push(res.body.access_token);
+    return res.status;
+  });
+  const acme = `Basic ${Buffer.from('acme-app:dev-acme-secret').toString('base64')}`;
+  const introspect = await measure('introspection', tokens.length, async (i) => {
+    const res = await fetch(`${gh.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: acme, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens[i]! }),
+    });
+    return ((await res.json()) as { active?: boolean }).active ? res.status : 500;
+  });
+  const ratio = (rps: number) => (rps / baseline).toFixed(2);
+  console.log(`ratios to client_credentials: mint ${ratio(mint)}, redeem ${ratio(redeem)}, introspection ${ratio(introspect)}`);
 } finally {
   await gh.stop();
   await redis.stop();
