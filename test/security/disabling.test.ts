@@ -133,6 +133,9 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     assert.match(await (await agent.fetch(`${gh.issuer}/admin`)).text(), /You are signed out of the support console/);
     assert.equal((await runCli(['admin', 'enable', ALICE.email], cliEnv)).code, 0);
     assert.match(await (await agent.fetch(`${gh.issuer}/admin`)).text(), /You are signed out of the support console/);
+    // Her Gatehouse sign-in ended too: signing in again asks for the password.
+    const again = await agent.follow(`${gh.issuer}/admin/login`, () => false);
+    assert.match(again.html ?? '', /name="password"/, 'no silent sign-in from the session before the disable');
     const events = await gh.gatehouse.services.audit.list({ type: 'admin.disabled' }, { limit: 10 });
     assert.ok(events.events.length >= 2);
     assert.equal(events.events[0]!.admin, await idOf(ALICE.email));
@@ -199,6 +202,25 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     assert.equal((await ended(live.sid))?.code, 'admin_role_removed');
     assert.equal((await redeem(outstanding)).status, 400);
     assert.doesNotMatch(await (await live.browser.fetch(`${demo.acme}/`)).text(), /impersonated by/);
+  });
+
+  it("a manager disables an admin in the console: the admin's sessions and console end; nobody disables themselves", async () => {
+    const alice = await actor(ALICE, keys.alice);
+    const live = await impersonateInApp(await mint(alice.token, await userIdOf('bob@acme.test')));
+    const max = await actor(MAX, keys.max);
+    const admins = `${gh.issuer}/admin/admins`;
+    const first = await max.agent.postForm(`${admins}/${await idOf(ALICE.email)}/disable`, { csrf: await pageCsrf(max.agent, admins) });
+    assert.equal(first.headers.get('location'), '/admin/stepup?return=/admin/admins');
+    const landed = await followThrough(max.agent, new URL(first.headers.get('location')!, gh.issuer), keys.max);
+    const res = await max.agent.postForm(`${admins}/${await idOf(ALICE.email)}/disable`, { csrf: csrfOf(landed.html) });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/admin/admins?done=disabled');
+    assert.equal((await introspect(live.token)).active, false);
+    assert.equal((await ended(live.sid))?.code, 'admin_disabled');
+    assert.match(await (await alice.agent.fetch(`${gh.issuer}/admin`)).text(), /You are signed out of the support console/);
+    const self = await max.agent.postForm(`${admins}/${await idOf(MAX.email)}/disable`, { csrf: csrfOf(landed.html) });
+    assert.equal(self.status, 409);
+    assert.equal((await gh.gatehouse.services.audit.list({ type: 'admin.disabled' }, { limit: 1 })).events[0]?.details?.by, await idOf(MAX.email));
   });
 
   it('introspection, /me and redemption re-check the accounts themselves, in case a disable raced them', async () => {
