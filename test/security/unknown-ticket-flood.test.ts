@@ -61,16 +61,19 @@ describe('a flood of made-up tickets from one tenant client (two processes, real
 
     const events = await denials();
     assert.equal(events.filter((e) => e.code === 'ticket_invalid').length, LIMIT);
-    const limited = () => events.filter((e) => e.code === 'unknown_tickets_rate_limited');
-    assert.equal(limited().length, 1, 'the first refusal past the limit is audited at once, the rest are counted');
-    assert.equal(limited()[0]!.client, 'acme-app');
+    // The first refusal past the limit of each counting window (whole minutes here; the flood
+    // may straddle one boundary) is audited at once, the rest only counted.
+    const limited = events.filter((e) => e.code === 'unknown_tickets_rate_limited');
+    assert.ok(limited.length >= 1 && limited.length <= 2, `${limited.length} events for ${FLOOD - LIMIT} refusals`);
+    assert.ok(limited.every((e) => e.client === 'acme-app' && e.tenant === 'acme'));
 
-    // When the window closes the count is appended (forced here rather than waited for).
+    // When a window closes its count is appended (forced here rather than waited for).
     await a.gatehouse.services.denialDigest.flush(Date.now() + 61_000);
     const after = (await denials()).filter((e) => e.code === 'unknown_tickets_rate_limited');
-    assert.equal(after.length, 2);
+    assert.ok(after.length <= 4, 'a handful of events, not one per refusal');
     const counted = after.reduce((sum, e) => sum + Number(e.details?.count ?? 1), 0);
     assert.equal(counted, FLOOD - LIMIT, 'every refusal is accounted for, none dropped');
+    assert.ok(after.some((e) => e.details?.aggregated === true && Number(e.details.count) > 1));
     assert.equal((await a.gatehouse.services.audit.verify()).ok, true);
   });
 

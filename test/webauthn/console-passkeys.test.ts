@@ -120,7 +120,7 @@ describe('console passkeys (/admin/passkeys)', () => {
     const [first] = await gh.gatehouse.services.passkeys.list('admin', (await gh.gatehouse.services.accounts.admins.findByEmail(ALICE.email))!.id);
     const renamed = await agent.postForm(`${gh.issuer}/admin/passkeys/${first!.id}/rename`, { csrf, name: '  Desk laptop ' });
     assert.equal(renamed.status, 303);
-    assert.match(await page(), /<td>Desk laptop<\/td>/);
+    assert.match(await page(), /<td><bdi>Desk laptop<\/bdi><\/td>/);
     const bad = await agent.postForm(`${gh.issuer}/admin/passkeys/${first!.id}/rename`, { csrf, name: '' });
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /Give the passkey a name of 1 to 64 characters/);
