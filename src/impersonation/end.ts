@@ -53,11 +53,14 @@ export async function endAndAudit(
 
 /** The session if it is still on; one that ran out is settled now (audited once as `expired`). */
 export async function settleSession(store: Store, audit: AuditSink, sid: string | undefined): Promise<ImpersonationSession | null> {
-  if (!sid) return null;
-  const session = await findSession(store, sid);
-  if (!session) return null;
+  const session = sid ? await findSession(store, sid) : null;
+  return session ? settled(store, audit, session) : null;
+}
+
+/** `settleSession` for a session already read. */
+export async function settled(store: Store, audit: AuditSink, session: ImpersonationSession): Promise<ImpersonationSession | null> {
   if (isActive(session)) return session;
-  if (!session.endedAt) await endAndAudit(store, audit, sid, 'expired', 'system');
+  if (!session.endedAt) await endAndAudit(store, audit, session.sid, 'expired', 'system');
   return null;
 }
 

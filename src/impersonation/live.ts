@@ -9,8 +9,8 @@ import { activeAdminRoles, activeUser, adminStateRead, userRead } from '../accou
 import type { User } from '../accounts/types.js';
 import { keys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
-import { type AuditSink, endAndAudit } from './end.js';
-import { type EndReason, type ImpersonationSession, isActive, sessionFromFields } from './sessions.js';
+import { type AuditSink, endAndAudit, settled } from './end.js';
+import { type EndReason, type ImpersonationSession, sessionFromFields } from './sessions.js';
 
 export interface LiveSessionDeps {
   store: Store;
@@ -44,10 +44,7 @@ export async function liveSession(
   const session = sessionFromFields(sessionFields ?? null);
   // The token's claims and the session must name the same people.
   if (!session || session.admin !== claims.admin || session.user !== claims.user) return null;
-  if (!isActive(session)) {
-    if (!session.endedAt) await endAndAudit(deps.store, deps.audit, session.sid, 'expired', 'system');
-    return null;
-  }
+  if (!(await settled(deps.store, deps.audit, session))) return null;
   const user = activeUser(userFields);
   const refusal = accountsRefusal(activeAdminRoles(adminFields), user, session.tenant, deps.covers);
   if (refusal) {

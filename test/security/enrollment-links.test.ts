@@ -192,7 +192,10 @@ describe('passkey enrollment links (CLI, console, two processes, real Redis)', (
   it('the console page lists admins with their passkeys, and a new admin without one is told where the first comes from', async () => {
     const { agent } = await signInConsole(a.issuer, MAX);
     const page = await (await agent.fetch(`${a.issuer}/admin/admins`)).text();
-    assert.match(page, /new6@gatehouse\.test<\/td>\s*<td>/);
+    const row = new RegExp(`<tr data-admin="${await idOf(NEW(6).email)}"[\\s\\S]*?</tr>`).exec(page)?.[0] ?? '';
+    assert.match(row, /<bdi>new6@gatehouse\.test<\/bdi>/);
+    assert.match(row, /<td>0<\/td>\s*<td>active<\/td>/, 'no passkey yet, active');
+    assert.match(row, /action="\/admin\/admins\/[^"]+\/enroll-link"/);
     const fresh = new HttpAgent();
     await signInConsole(a.issuer, NEW(6), fresh);
     const passkeys = await (await fresh.fetch(`${a.issuer}/admin/passkeys`)).text();
