@@ -32,6 +32,7 @@ import { createLimiter } from './store/rate-limit.js';
 import { selfServiceRoutes } from './self-service/routes.js';
 import { transparencyRoutes } from './transparency/routes.js';
 import { createPasskeys } from './webauthn/index.js';
+import { createDenialDigest } from './impersonation/denial-digest.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -71,11 +72,11 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     const kind = accountKindOf(id);
     if (kind === 'admin') {
       const a = await accounts.admins.findById(id);
-      return a && { id: a.id, kind, email: a.email, name: a.name, disabled: a.disabled };
+      return a && { id: a.id, kind, email: a.email, name: a.name, disabled: a.disabled, ...(a.sessionsEndedAt ? { sessionsEndedAt: a.sessionsEndedAt } : {}) };
     }
     if (kind === 'user') {
       const u = await accounts.users.findById(id);
-      return u && { id: u.id, kind, email: u.email, name: u.name, tenant: u.tenant, disabled: u.disabled };
+      return u && { id: u.id, kind, email: u.email, name: u.name, tenant: u.tenant, disabled: u.disabled, ...(u.sessionsEndedAt ? { sessionsEndedAt: u.sessionsEndedAt } : {}) };
     }
     return null;
   };
@@ -129,7 +130,13 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       loginPerIp: createLimiter('login-ip', limits.loginPerIp, redis, config.storePrefix),
       ticketsPerAdmin: createLimiter('tickets-admin', limits.ticketsPerAdmin, redis, config.storePrefix),
       accessCodesPerAdmin: createLimiter('access-codes-admin', limits.accessCodesPerAdmin, redis, config.storePrefix),
+      enrollmentAttemptsPerLink: createLimiter('enrollment-link', limits.enrollmentAttemptsPerLink, redis, config.storePrefix),
+      unknownTicketsPerClient: createLimiter('unknown-tickets-client', limits.unknownTicketsPerClient, redis, config.storePrefix),
     },
+    denialDigest: createDenialDigest(store, audit, {
+      windowSeconds: limits.unknownTicketsPerClient.duration,
+      logger: logger.child({ component: 'denial-digest' }),
+    }),
     audit,
     checkpoints,
     auditKey,
@@ -137,6 +144,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     tokenVerifier: createTokenVerifier({ issuer: config.issuer, keys: signing.keys }),
   };
 
+  services.denialDigest.start();
   registerGrants(provider, [tokenExchangeGrant(services)]);
   provider.use(impersonationTokenMiddleware(services));
   provider.use(rfc6749Errors(provider));
@@ -209,6 +217,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     metrics,
     async close() {
       await checkpoints.stop();
+      services.denialDigest.stop();
+      await services.denialDigest.flush().catch((err) => logger.warn({ err }, 'could not append refusal counts at shutdown'));
       await notifier.close();
       await store.close();
     },

@@ -3,6 +3,7 @@
  */
 import type { Server } from 'node:http';
 import { seedAccounts } from './accounts/seed.js';
+import { seedEnrollmentLinks } from './enrollment/seed.js';
 import { createApp } from './app.js';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config/index.js';
 import { createLogger, prettyDestination } from './log.js';
@@ -24,6 +25,7 @@ async function main() {
   const logger = createLogger(config.logLevel, pretty ? await prettyDestination() : undefined);
   const gatehouse = await createApp(config, { logger });
   if (config.seed) await seedAccounts(gatehouse.services.accounts, config.seed);
+  const enrollmentLinks = config.production ? new Map() : await seedEnrollmentLinks(gatehouse.services, config.seed);
 
   const server: Server = gatehouse.app.listen(config.port);
   const listenError = await listening(server);
@@ -60,7 +62,7 @@ async function main() {
       return fail(demo, demoPort, 'the demo tenant app', 'GATEHOUSE_DEMO_APP=off npm start', gatehouse);
     }
   }
-  if (!config.production) printDemo(config, port, gatehouse.services.store.kind, Boolean(demo));
+  if (!config.production) printDemo(config, port, gatehouse.services.store.kind, Boolean(demo), enrollmentLinks);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -104,7 +106,13 @@ async function fail(err: NodeJS.ErrnoException, port: number, what: string, inst
   process.exit(1);
 }
 
-function printDemo(config: ReturnType<typeof loadConfig>, port: number, storeKind: string, demoApp: boolean) {
+function printDemo(
+  config: ReturnType<typeof loadConfig>,
+  port: number,
+  storeKind: string,
+  demoApp: boolean,
+  enrollmentLinks: Map<string, { url: string; expiresAt: Date }>,
+) {
   const lines = [
     '',
     `Gatehouse is running at ${config.issuer} (store: ${storeKind}${storeKind === 'memory' ? ', data is lost on exit' : ''})`,
@@ -112,7 +120,12 @@ function printDemo(config: ReturnType<typeof loadConfig>, port: number, storeKin
   ];
   if (config.seed) {
     lines.push('  demo accounts (from the seed in the config file):');
-    for (const a of config.seed.admins) lines.push(`    admin  ${a.email} / ${a.password}  -> ${config.issuer}/admin`);
+    for (const a of config.seed.admins) {
+      lines.push(`    admin  ${a.email} / ${a.password}  -> ${config.issuer}/admin`);
+      // An admin's first passkey comes only from a one-time enrollment link (PROTOCOL §10.1).
+      const link = enrollmentLinks.get(a.email.trim().toLowerCase());
+      if (link) lines.push(`           passkey enrollment link (one use, until ${link.expiresAt.toISOString().slice(0, 16)}Z): ${link.url}`);
+    }
     for (const u of config.seed.users) lines.push(`    user   ${u.email} / ${u.password}  (tenant ${u.tenant})`);
   }
   if (demoApp) {

@@ -8,6 +8,7 @@ import type { AuditLog, Checkpointer, CheckpointKey, Notifier } from './audit/in
 import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';
+import type { DenialDigest } from './impersonation/denial-digest.js';
 import type { AccountClaims } from './oidc/provider.js';
 import type { Limiter } from './store/rate-limit.js';
 import type { RedisClient, Store } from './store/index.js';
@@ -28,7 +29,13 @@ export interface Services {
     loginPerIp: Limiter;
     ticketsPerAdmin: Limiter;
     accessCodesPerAdmin: Limiter;
+    /** Wrong passwords on one passkey enrollment link (keyed by the link's hash). */
+    enrollmentAttemptsPerLink: Limiter;
+    /** Redemptions of unknown tickets by one client (keyed by client id). */
+    unknownTicketsPerClient: Limiter;
   };
+  /** Repeated identical refusals, counted into one audit event per window. */
+  denialDigest: DenialDigest;
   /** The audit trail's transparency logs; every decision is appended before its response. */
   audit: AuditLog;
   /** Signs each log's checkpoints, periodically and on demand (one instance at a time). */

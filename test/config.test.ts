@@ -375,6 +375,26 @@ describe('config: documented defaults', () => {
     assert.deepEqual(config.policy.argon2, { memoryCost: 19456, timeCost: 3, parallelism: 1 });
   });
 
+  it('enrollment links, unknown-ticket limits, role capabilities and webhook events have their defaults and bounds', () => {
+    const config = parseConfig({ ...minimal, roles: [{ name: 'support', tenants: '*' }], webhooks: [{ url: 'https://hooks.example.com/x' }] }, {});
+    assert.equal(config.policy.passkeyEnrollmentTtl, 86400);
+    assert.deepEqual(config.policy.rateLimits.enrollmentAttemptsPerLink, { points: 5, duration: 86400 });
+    assert.deepEqual(config.policy.rateLimits.unknownTicketsPerClient, { points: 30, duration: 60 });
+    assert.deepEqual([config.roles[0]!.manageAdmins, config.roles[0]!.manageUsers], [false, false]);
+    assert.deepEqual(config.webhooks[0]!.events, [
+      'impersonation.started',
+      'impersonation.ended',
+      'admin.enrollment_link_issued',
+      'admin.passkey_registered',
+      'admin.passkey_removed',
+    ]);
+    const partial = parseConfig({ ...minimal, policy: { rateLimits: { unknownTicketsPerClient: { points: 3, duration: 10 } } } }, {});
+    assert.deepEqual(partial.policy.rateLimits.loginPerAccount, { points: 5, duration: 900 }, 'the other limits keep their defaults');
+    assert.match(configError({ ...minimal, policy: { passkeyEnrollmentTtl: 60 } }), /policy\.passkeyEnrollmentTtl/);
+    assert.match(configError({ ...minimal, policy: { passkeyEnrollmentTtl: 30 * 86400 } }), /policy\.passkeyEnrollmentTtl/);
+    assert.match(configError({ ...minimal, roles: [{ name: 'x', manageAdmins: 'yes' }] }), /roles\[0\]\.manageAdmins/);
+  });
+
   it('PORT and GATEHOUSE_ISSUER from the environment; the issuer loses a trailing slash', () => {
     const config = parseConfig(minimal, { PORT: '8080', GATEHOUSE_ISSUER: 'https://id.example.com/' });
     assert.equal(config.port, 8080);

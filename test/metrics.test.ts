@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from './helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from './helpers/console.js';
+import { signInConsole, stepUp } from './helpers/console.js';
+import { enrollAdmin } from './helpers/enroll.js';
 import type { TestGatehouse } from './helpers/gatehouse.js';
 import { baseConfig, testKeys } from './helpers/gatehouse.js';
 import { spawnGatehouse, writeConfig } from './helpers/gatehouse-process.js';
@@ -65,7 +66,8 @@ describe('/metrics (real Gatehouse, real Redis)', () => {
     const before = await scrape();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     const authenticator = new SoftwareAuthenticator();
-    await registerPasskey(agent, gh.issuer, authenticator, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'laptop');
+    assert.equal((await agent.fetch(`${gh.issuer}/admin/passkeys`)).status, 200);
     const actor = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
     const bob = await userId(gh, 'acme', 'bob@acme.test');
 

@@ -115,6 +115,35 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.deepEqual(await store.hgetall(fresh), { f: 'v' });
     });
 
+    it('claimField: one of 200 concurrent callers claims; a missing hash stays missing', async () => {
+      const k = key('claim');
+      const missing = key('claim-missing');
+      assert.equal(await store.claimField(missing, 'usedAt', '1', { requiredField: 'record', ttl: 100 }), null);
+      assert.equal(await store.ttl(missing), -2, 'no stray hash for an unknown key');
+      await store.hset(k, { other: 'x' }, 60);
+      assert.equal(await store.claimField(k, 'usedAt', '1', { requiredField: 'record', ttl: 100 }), null, 'the required field decides');
+      await store.hset(k, { record: 'r' });
+      const claims = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? h.peer : store).claimField(k, 'usedAt', String(i), { requiredField: 'record', ttl: 100 })),
+      );
+      const winners = claims.filter((c) => c?.claimed);
+      assert.equal(winners.length, 1);
+      assert.equal(await store.ttl(k), 100, 'the winner set the TTL');
+      for (const c of claims) assert.equal(c?.fields.usedAt, winners[0]!.fields.usedAt);
+      assert.deepEqual(Object.keys(claims[0]!.fields).sort(), ['other', 'record', 'usedAt']);
+    });
+
+    it('hashReads: whole hashes and chosen fields of several keys at once', async () => {
+      const [a, b, c] = [key('ra'), key('rb'), key('rc')];
+      await store.hset(a, { x: '1', y: '2' });
+      await store.hset(b, { disabled: '0', roles: '[]', name: 'n' });
+      assert.deepEqual(
+        await store.hashReads([{ key: a }, { key: b, fields: ['disabled', 'roles', 'absent'] }, { key: c }, { key: a, fields: ['absent'] }]),
+        [{ x: '1', y: '2' }, { disabled: '0', roles: '[]' }, null, null],
+      );
+      assert.deepEqual(await store.hashReads([]), []);
+    });
+
     it('sets: sadd, smembers, srem; the last srem deletes the key', async () => {
       const k = key('set');
       assert.deepEqual(await store.smembers(k), []);

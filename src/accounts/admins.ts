@@ -10,12 +10,14 @@ import { type Argon2Params, hashPassword, verifyPassword } from './passwords.js'
 import {
   checkName,
   createRecord,
+  disabledFields,
   flag,
   listPage,
   lookupEmail,
   newId,
   normaliseEmail,
   readRecord,
+  sessionsEndedAtOf,
   type StoredRecord,
 } from './records.js';
 import { ADMIN_ID_PREFIX, type Admin, type ListOptions, type NewAdmin, type Page } from './types.js';
@@ -38,21 +40,26 @@ export interface Admins {
 
 const REQUIRED = ['id', 'email', 'name', 'roles', 'createdAt'];
 
-function toAdmin(r: StoredRecord): Admin {
+/** The roles field of a stored admin; a damaged one grants nothing rather than failing the lookup. */
+export function rolesOfRecord(r: { roles?: string }): string[] {
   let roles: unknown;
   try {
-    roles = JSON.parse(r.roles!);
+    roles = JSON.parse(r.roles ?? '[]');
   } catch {
     roles = [];
   }
+  return Array.isArray(roles) ? roles.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function toAdmin(r: StoredRecord): Admin {
   return {
     id: r.id!,
     email: r.email!,
     name: r.name!,
-    // A damaged roles field grants nothing rather than failing the lookup.
-    roles: Array.isArray(roles) ? roles.filter((x): x is string => typeof x === 'string') : [],
+    roles: rolesOfRecord(r),
     disabled: r.disabled === '1',
     createdAt: Number(r.createdAt),
+    ...sessionsEndedAtOf(r),
   };
 }
 
@@ -129,8 +136,9 @@ export function createAdmins(store: Store, argon2: Argon2Params): Admins {
 
     async setDisabled(id, disabled) {
       const r = await existing(id);
-      await store.hset(keys.admin(id), { disabled: flag(disabled) });
-      return { ...toAdmin(r), disabled };
+      const fields = disabledFields(disabled);
+      await store.hset(keys.admin(id), fields);
+      return toAdmin({ ...r, ...fields });
     },
 
     async setRoles(id, roles) {

@@ -41,3 +41,6 @@ export { checkName as assertAcceptableName } from './records.js';
 export { type SeedConfig, type SeedResult, seedAccounts } from './seed.js';
 export * from './types.js';
 export type { Users } from './users.js';
+export { userFromRecord } from './users.js';
+export { rolesOfRecord } from './admins.js';
+export { sessionOutlived } from './records.js';

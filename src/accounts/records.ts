@@ -117,3 +117,23 @@ export async function listPage<T extends { email: string; name: string }>(
 }
 
 export const flag = (value: boolean) => (value ? '1' : '0');
+
+/**
+ * The fields `setDisabled` writes, in one HSET: disabling also stamps `sessionsEndedAt`, so
+ * every browser session of the account started before it is over, on every instance, even
+ * once the account is enabled again (PROTOCOL §10.2).
+ */
+export function disabledFields(disabled: boolean, now = Date.now()): StoredRecord {
+  return disabled ? { disabled: flag(true), sessionsEndedAt: String(now) } : { disabled: flag(false) };
+}
+
+/** `sessionsEndedAt` of a record, when set. */
+export function sessionsEndedAtOf(r: StoredRecord): { sessionsEndedAt?: number } {
+  const at = Number(r.sessionsEndedAt);
+  return Number.isFinite(at) && at > 0 ? { sessionsEndedAt: at } : {};
+}
+
+/** A browser session started at `startedAt` (ms) is over once its account was disabled after it. */
+export function sessionOutlived(account: { sessionsEndedAt?: number }, startedAt: number | undefined): boolean {
+  return account.sessionsEndedAt !== undefined && (startedAt ?? 0) <= account.sessionsEndedAt;
+}

@@ -23,6 +23,8 @@ export interface User {
   disabled: boolean;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Set when the account was last disabled: browser sessions started before it are over (ms). */
+  sessionsEndedAt?: number;
 }
 
 /** A support staff member; roles (from config) decide what it may do. */
@@ -35,6 +37,8 @@ export interface Admin {
   disabled: boolean;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Set when the account was last disabled: browser sessions started before it are over (ms). */
+  sessionsEndedAt?: number;
 }
 
 export interface NewUser {

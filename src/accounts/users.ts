@@ -11,12 +11,14 @@ import {
   checkName,
   checkTenant,
   createRecord,
+  disabledFields,
   flag,
   listPage,
   lookupEmail,
   newId,
   normaliseEmail,
   readRecord,
+  sessionsEndedAtOf,
   type StoredRecord,
 } from './records.js';
 import { type ListOptions, type NewUser, type Page, type User, USER_ID_PREFIX } from './types.js';
@@ -46,7 +48,13 @@ function toUser(r: StoredRecord): User {
     sensitive: r.sensitive === '1',
     disabled: r.disabled === '1',
     createdAt: Number(r.createdAt),
+    ...sessionsEndedAtOf(r),
   };
+}
+
+/** A user from a stored record read elsewhere (e.g. in a pipeline), or null when incomplete. */
+export function userFromRecord(r: StoredRecord | null): User | null {
+  return r && REQUIRED.every((field) => r[field] !== undefined) && r.id?.startsWith(USER_ID_PREFIX) ? toUser(r) : null;
 }
 
 /**
@@ -97,7 +105,10 @@ export function createUsers(store: Store, argon2: Argon2Params): Users {
         createdAt: Date.now(),
       };
       const fields: StoredRecord = {
-        ...user,
+        id: user.id,
+        tenant,
+        email,
+        name,
         sensitive: flag(user.sensitive),
         disabled: flag(false),
         createdAt: String(user.createdAt),
@@ -127,8 +138,9 @@ export function createUsers(store: Store, argon2: Argon2Params): Users {
 
     async setDisabled(id, disabled) {
       const r = await existing(id);
-      await store.hset(keys.user(id), { disabled: flag(disabled) });
-      return { ...toUser(r), disabled };
+      const fields = disabledFields(disabled);
+      await store.hset(keys.user(id), fields);
+      return toUser({ ...r, ...fields });
     },
 
     async setPassword(id, password) {

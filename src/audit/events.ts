@@ -10,6 +10,11 @@ export const auditEventTypes = [
   'admin.passkey_registered',
   'admin.passkey_removed',
   'admin.passkey_counter_regressed',
+  'admin.passkey_renamed',
+  'admin.enrollment_link_issued',
+  'admin.disabled',
+  'admin.enabled',
+  'admin.roles_changed',
   'impersonation.denied',
   'impersonation.ticket_issued',
   'impersonation.started',
@@ -18,6 +23,11 @@ export const auditEventTypes = [
   'support_access.code_created',
   'support_access.consent_changed',
   'user.login',
+  'user.passkey_registered',
+  'user.passkey_removed',
+  'user.passkey_renamed',
+  'user.disabled',
+  'user.enabled',
 ] as const;
 
 export type AuditEventType = (typeof auditEventTypes)[number];

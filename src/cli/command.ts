@@ -5,6 +5,7 @@
  */
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { Accounts } from '../accounts/index.js';
+import type { AuditLog } from '../audit/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 import type { Store } from '../store/types.js';
 
@@ -35,6 +36,8 @@ export interface CliContext {
   /** The configured Redis store; refuses the memory store, whose writes would vanish on exit. */
   store(): Promise<Store>;
   accounts(): Promise<Accounts>;
+  /** The audit log, announcing what it appends to the configured webhooks (queued for the server's workers). */
+  audit(): Promise<AuditLog>;
   /** A password from standard input (first line) or, on a terminal, typed twice without echo. */
   readPassword(): Promise<string>;
   /** A line of output (stdout). */

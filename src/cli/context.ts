@@ -4,6 +4,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { type Accounts, createAccounts } from '../accounts/index.js';
+import { type AuditLog, createAuditLog, createNotifier, type Notifier } from '../audit/index.js';
+import { createLogger } from '../log.js';
 import { type GatehouseConfig, loadConfig } from '../config/index.js';
 import { createStore, waitForReady } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -29,6 +31,7 @@ export function createContext(io: CliIO): OwnedContext {
   let config: GatehouseConfig | undefined;
   let opened: Promise<Store> | undefined;
   let accounts: Accounts | undefined;
+  let audit: { log: AuditLog; notifier: Notifier; queued: Promise<void>[] } | undefined;
 
   const getConfig = () => {
     config ??= loadConfig(io.env);
@@ -66,10 +69,30 @@ export function createContext(io: CliIO): OwnedContext {
       accounts ??= createAccounts(store, { argon2: getConfig().policy.argon2 });
       return accounts;
     },
+    async audit() {
+      const store = await getStore();
+      if (!audit) {
+        const cfg = getConfig();
+        // Only queued here (no worker): the servers' workers deliver, with retries (PROTOCOL §6).
+        const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, io.stderr);
+        const notifier = createNotifier({ webhooks: cfg.webhooks, queueConnection: cfg.redis, logger, prefix: cfg.storePrefix });
+        const queued: Promise<void>[] = [];
+        const onAppended = (event: Parameters<Notifier['notify']>[0]) => {
+          const done = notifier.notify(event);
+          queued.push(done);
+          return done;
+        };
+        audit = { log: createAuditLog(store, { logger, onAppended }), notifier, queued };
+      }
+      return audit.log;
+    },
     readPassword: () => readPassword(io.stdin, io.stderr),
     out: (line) => io.stdout.write(`${line}\n`),
     note: (line) => io.stderr.write(`${line}\n`),
     async close() {
+      // The command's events are queued for their webhooks before the process exits.
+      await Promise.all(audit?.queued ?? []);
+      await audit?.notifier.close();
       const store = await opened?.catch(() => undefined);
       await store?.close();
     },

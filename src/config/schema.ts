@@ -33,6 +33,22 @@ const proxyHops = z.unknown().default(0).transform((value, ctx): number => {
   return z.NEVER;
 });
 
+/**
+ * What a webhook announces unless it lists its own events: impersonations starting and
+ * ending, and every change to an admin's passkeys (PROTOCOL §3.1: a step-up is only as
+ * strong as passkey enrollment, so enrollment is announced too).
+ */
+export const DEFAULT_WEBHOOK_EVENTS = [
+  'impersonation.started',
+  'impersonation.ended',
+  'admin.enrollment_link_issued',
+  'admin.passkey_registered',
+  'admin.passkey_removed',
+] as const;
+
+/** No impersonation session lasts longer than this, whatever a tenant configures (PROTOCOL §5). */
+export const IMPERSONATION_HARD_CAP_SECONDS = 8 * 3600;
+
 const rateLimit = z.object({
   /** How many attempts are allowed in one window. */
   points: z.number().int().positive(),
@@ -54,9 +70,9 @@ export const tenantSchema = z.object({
   impersonation: z
     .object({
       /** Longest impersonation session; hard cap 8 h. */
-      maxSeconds: z.number().int().min(60).max(8 * 3600).default(3600),
+      maxSeconds: z.number().int().min(60).max(IMPERSONATION_HARD_CAP_SECONDS).default(3600),
       /** Used when the console asks for no duration. */
-      defaultSeconds: z.number().int().min(60).max(8 * 3600).default(1800),
+      defaultSeconds: z.number().int().min(60).max(IMPERSONATION_HARD_CAP_SECONDS).default(1800),
       /** Scopes an impersonation token may carry. */
       scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
     })
@@ -108,6 +124,14 @@ export const roleSchema = z.object({
   tenants: z.union([z.literal('*'), z.array(z.string())]).default([]),
   /** Whether users marked `sensitive` may be impersonated. */
   sensitive: z.boolean().default(false),
+  /**
+   * Whether the role may manage other admins in the console (PROTOCOL §3.1, §10.1): issue
+   * passkey enrollment links, disable and enable admins, change their roles. Each such
+   * change also needs a fresh passkey step-up.
+   */
+  manageAdmins: z.boolean().default(false),
+  /** Whether the role may disable and enable users of the tenants it covers, from the console. */
+  manageUsers: z.boolean().default(false),
 });
 
 export const webhookSchema = z.object({
@@ -115,7 +139,7 @@ export const webhookSchema = z.object({
   /** Event types to send, or `*` (every event type); `audit.checkpoint` for new signed checkpoints. */
   events: z
     .array(z.union([z.literal('*'), z.enum([...auditEventTypes, ...notificationTypes])]))
-    .default(['impersonation.started', 'impersonation.ended']),
+    .default([...DEFAULT_WEBHOOK_EVENTS]),
   format: z.enum(['slack', 'json']).default('json'),
   secret: secret.optional(),
 });
@@ -175,6 +199,11 @@ export const policySchema = z
     ticketTtl: z.number().int().min(1).max(300).default(60),
     /** How fresh the admin's passkey assertion must be to mint (seconds). */
     stepUpMaxAge: z.number().int().min(1).max(3600).default(300),
+    /**
+     * How long a passkey enrollment link stays usable, seconds (PROTOCOL §10.1): default
+     * 24 h, at least 5 minutes, at most 7 days.
+     */
+    passkeyEnrollmentTtl: z.number().int().min(300).max(7 * 86400).default(86400),
     /** Support access code lifetime in seconds. */
     accessCodeTtl: z.number().int().min(60).max(86400).default(900),
     /** Access token lifetime for ordinary (non-impersonation) tokens. */
@@ -187,12 +216,18 @@ export const policySchema = z
         loginPerIp: rateLimit.default({ points: 100, duration: 900 }),
         ticketsPerAdmin: rateLimit.default({ points: 20, duration: 600 }),
         accessCodesPerAdmin: rateLimit.default({ points: 5, duration: 900 }),
+        /** Wrong passwords on one enrollment link: at the default, 5 for the link's whole life. */
+        enrollmentAttemptsPerLink: rateLimit.default({ points: 5, duration: 86400 }),
+        /** Redemptions of unknown tickets by one client before 429 slow_down (PROTOCOL §4). */
+        unknownTicketsPerClient: rateLimit.default({ points: 30, duration: 60 }),
       })
       .default({
         loginPerAccount: { points: 5, duration: 900 },
         loginPerIp: { points: 100, duration: 900 },
         ticketsPerAdmin: { points: 20, duration: 600 },
         accessCodesPerAdmin: { points: 5, duration: 900 },
+        enrollmentAttemptsPerLink: { points: 5, duration: 86400 },
+        unknownTicketsPerClient: { points: 30, duration: 60 },
       }),
     argon2: argon2Schema,
   })

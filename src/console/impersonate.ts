@@ -19,8 +19,9 @@ import { getConsent } from '../impersonation/access-codes.js';
 import type { Services } from '../services.js';
 import { checkFreeText, REASON_RULE } from '../text/free-text.js';
 import { describeRefusal, mintTicket } from './mint-ticket.js';
+import { mayManageUsersOf } from './rights.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, type ConsoleSessions, type SignedInAdmin, signedInAdmin } from './page.js';
-import type { ConsoleSession } from './session.js';
+import { type ConsoleSession, isSteppedUp } from './session.js';
 
 /** Users per page in the search. */
 export const USERS_PER_PAGE = 20;
@@ -45,20 +46,6 @@ export interface PendingImpersonation {
 }
 
 export const continueUrl = (pending: PendingImpersonation) => `/admin/impersonate/continue?resume=${pending.resume}`;
-
-/**
- * Whether the console session's authentication is fresh enough to mint (PROTOCOL §4:
- * acr phr, auth_time within stepUpMaxAge), with a margin so the mint does not fail on the way.
- */
-export function isSteppedUp(session: ConsoleSession, stepUpMaxAge: number, now = Date.now()): boolean {
-  const margin = Math.min(15, stepUpMaxAge / 4);
-  return (
-    session.acr === 'phr' &&
-    typeof session.authTime === 'number' &&
-    now / 1000 - session.authTime < stepUpMaxAge - margin &&
-    (session.expiresAt ?? 0) > now + margin * 1000
-  );
-}
 
 /**
  * For the step-up callback: the request that waited for this step-up, to keep in the new
@@ -155,8 +142,11 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
     const { items, total } = await accounts.users.list(tenant.id, { query, limit: USERS_PER_PAGE, offset: (pageNo - 1) * USERS_PER_PAGE });
     const link = (p: number) => `/admin/users?${new URLSearchParams({ tenant: tenant.id, ...(query ? { q: query } : {}), page: String(p) })}`;
     const first = total === 0 ? 0 : (pageNo - 1) * USERS_PER_PAGE + 1;
+    const done = queryValue(ctx, 'done', 16);
     consolePage(ctx, 'console/users', {
       ...base,
+      mayManage: mayManageUsersOf(config, signedIn.admin, tenant.id),
+      notice: done === 'disabled' ? 'The user was disabled: their sessions and outstanding tickets ended.' : done === 'enabled' ? 'The user was enabled.' : undefined,
       tenant: { id: tenant.id, name: tenant.name, consent: tenant.consent },
       users: items.map((u) => ({ id: u.id, name: u.name, email: u.email, sensitive: u.sensitive, disabled: u.disabled })),
       range: { first, last: first === 0 ? 0 : first + items.length - 1, total },

@@ -14,12 +14,15 @@ import type { Services } from '../services.js';
 import type { StoredPasskey } from '../webauthn/index.js';
 import { AuthorizationFailed, authorizationRequest, consoleClient, redeemCode } from './oidc-client.js';
 import { holdsImpersonationRight } from './rights.js';
+import { adminRoutes } from './admins.js';
 import { auditRoutes } from './audit.js';
+import { enrollRoutes } from './enroll.js';
+import { userLifecycleRoutes } from './user-lifecycle.js';
 import { impersonationRoutes, resumeAfterStepUp } from './impersonate.js';
 import { notificationRoutes } from './notifications.js';
 import { CONSOLE_NAV } from './page.js';
 import { sessionRoutes } from './sessions.js';
-import { type ConsoleSession, consoleSessions } from './session.js';
+import { type ConsoleSession, consoleReturnPath, consoleSessions, isSteppedUp } from './session.js';
 
 const NAV = CONSOLE_NAV;
 
@@ -34,10 +37,10 @@ export function consoleRoutes(services: Services) {
     ctx.body = render(view, { nav: NAV, csrf: csrfToken(ctx), ...data });
   };
 
-  async function startAuthorization(ctx: Context, purpose: 'signin' | 'stepup', extra: Record<string, string> = {}) {
+  async function startAuthorization(ctx: Context, purpose: 'signin' | 'stepup', extra: Record<string, string> = {}, returnTo?: string) {
     const { pending, url } = authorizationRequest(config, purpose, extra);
     const session = (await sessions.load(ctx)) ?? {};
-    await sessions.update(ctx, { ...session, pending });
+    await sessions.update(ctx, { ...session, pending: { ...pending, ...(returnTo ? { returnTo } : {}) } });
     ctx.redirect(url);
   }
 
@@ -61,15 +64,13 @@ export function consoleRoutes(services: Services) {
 
   router.get('/login', (ctx) => startAuthorization(ctx, 'signin'));
 
-  // PROTOCOL §3 step 1: a fresh, phishing-resistant authentication of the signed-in admin.
+  // PROTOCOL §3 step 1: a fresh, phishing-resistant authentication of the signed-in admin;
+  // `?return=` brings it back to the console page that asked for it (passkeys, admins, users).
   router.get('/stepup', async (ctx) => {
     const signedIn = await sessions.current(ctx);
     if (!signedIn) return ctx.redirect('/admin');
-    await startAuthorization(ctx, 'stepup', {
-      acr_values: 'phr',
-      max_age: String(config.policy.stepUpMaxAge),
-      login_hint: signedIn.admin.email,
-    });
+    const extra = { acr_values: 'phr', max_age: String(config.policy.stepUpMaxAge), login_hint: signedIn.admin.email };
+    await startAuthorization(ctx, 'stepup', extra, consoleReturnPath(ctx.query.return));
   });
 
   router.get('/callback', async (ctx) => {
@@ -107,6 +108,7 @@ export function consoleRoutes(services: Services) {
       ...(extra.amr ? { amr: extra.amr } : {}),
       ...(extra.auth_time ? { authTime: extra.auth_time } : {}),
       expiresAt: Date.now() + expiresIn * 1000,
+      startedAt: Date.now(),
     };
     if (pending.purpose === 'signin') {
       await audit.append({ type: 'admin.login', admin: admin!.id, client: token!.clientId, outcome: 'success', ...requestMeta(ctx), details: { acr: extra.acr ?? '', amr: (extra.amr ?? []).join(' ') } });
@@ -115,7 +117,7 @@ export function consoleRoutes(services: Services) {
     const resumed = pending.purpose === 'stepup' ? resumeAfterStepUp(previous, admin!.id) : null;
     if (resumed) session.impersonation = resumed.pending;
     await sessions.start(ctx, session);
-    ctx.redirect(resumed?.url ?? '/admin');
+    ctx.redirect(resumed?.url ?? pending.returnTo ?? '/admin');
   });
 
   router.post('/logout', parseForm, async (ctx) => {
@@ -136,6 +138,20 @@ export function consoleRoutes(services: Services) {
       const signedIn = await sessions.current(ctx);
       return signedIn && { kind: 'admin', id: signedIn.admin.id, email: signedIn.admin.email, name: signedIn.admin.name };
     },
+    // PROTOCOL §3.1, §10.1: a password never adds or removes an admin's passkey. The first
+    // comes from an enrollment link; any change after needs a fresh passkey step-up.
+    async gate(ctx, _account, held) {
+      const signedIn = await sessions.current(ctx);
+      if (signedIn && isSteppedUp(signedIn.session, config.policy.stepUpMaxAge)) return { allowed: true };
+      if (held === 0) {
+        return {
+          allowed: false,
+          reason:
+            'An admin\'s first passkey comes from a one-time enrollment link: ask an admin who manages admins for one, or an operator (gatehouse admin enroll-link <your email>).',
+        };
+      }
+      return { allowed: false, reason: 'Changing your passkeys needs a fresh passkey confirmation.', href: '/admin/stepup?return=/admin/passkeys' };
+    },
     // Impersonation starts with a passkey step-up: an admin allowed to impersonate keeps one.
     async refuseRemoval(account, remaining) {
       if (remaining > 1) return null;
@@ -144,16 +160,20 @@ export function consoleRoutes(services: Services) {
     },
     onRegistered: (ctx, account, passkey) => audited(ctx, 'admin.passkey_registered', account.id, passkey),
     onRemoved: (ctx, account, passkey) => audited(ctx, 'admin.passkey_removed', account.id, passkey),
+    onRenamed: (ctx, account, passkey) => audited(ctx, 'admin.passkey_renamed', account.id, passkey),
   });
 
-  async function audited(ctx: Context, type: 'admin.passkey_registered' | 'admin.passkey_removed', adminId: string, passkey: StoredPasskey) {
-    const details = { credentialId: passkey.id.slice(0, 64), name: passkey.name, deviceType: passkey.deviceType };
+  async function audited(ctx: Context, type: 'admin.passkey_registered' | 'admin.passkey_removed' | 'admin.passkey_renamed', adminId: string, passkey: StoredPasskey) {
+    const details = { credentialId: passkey.id.slice(0, 64), name: passkey.name, deviceType: passkey.deviceType, via: 'console' };
     await audit.append({ type, admin: adminId, outcome: 'success', ...requestMeta(ctx), details });
   }
 
   return [
     router,
     manage,
+    enrollRoutes(services),
+    adminRoutes(services, sessions),
+    userLifecycleRoutes(services, sessions),
     impersonationRoutes(services, sessions),
     sessionRoutes(services, sessions),
     auditRoutes(services, sessions),

@@ -4,6 +4,7 @@
  * authenticated. Before sign-in it holds only the pending authorization request.
  */
 import type { Context } from 'koa';
+import { sessionOutlived } from '../accounts/index.js';
 import type { Admin } from '../accounts/types.js';
 import { cookieSessions } from '../http/cookie-session.js';
 import type { Services } from '../services.js';
@@ -20,7 +21,15 @@ export interface PendingAuthorization {
   nonce: string;
   codeVerifier: string;
   purpose: 'signin' | 'stepup';
+  /** Where a step-up comes back to (a console page, see `consoleReturnPath`). */
+  returnTo?: string;
 }
+
+/** Console pages a step-up may come back to: the ones whose changes need a fresh step-up. */
+const RETURN_PATH = /^\/admin\/(passkeys|admins|users)(\?tenant=[a-z0-9-]{1,63})?$/;
+
+/** The `return` of a step-up request when it is one of ours (no open redirect), else undefined. */
+export const consoleReturnPath = (value: unknown) => (typeof value === 'string' && RETURN_PATH.test(value) ? value : undefined);
 
 export interface ConsoleSession {
   pending?: PendingAuthorization;
@@ -35,6 +44,22 @@ export interface ConsoleSession {
   expiresAt?: number;
   /** An impersonation request waiting for its step-up and mint (impersonate.ts). */
   impersonation?: PendingImpersonation;
+  /** Milliseconds since the epoch: when this sign-in started (disabling the admin ends older ones). */
+  startedAt?: number;
+}
+
+/**
+ * Whether the console session's authentication is fresh enough to mint (PROTOCOL §4:
+ * acr phr, auth_time within stepUpMaxAge), with a margin so the mint does not fail on the way.
+ */
+export function isSteppedUp(session: ConsoleSession, stepUpMaxAge: number, now = Date.now()): boolean {
+  const margin = Math.min(15, stepUpMaxAge / 4);
+  return (
+    session.acr === 'phr' &&
+    typeof session.authTime === 'number' &&
+    now / 1000 - session.authTime < stepUpMaxAge - margin &&
+    (session.expiresAt ?? 0) > now + margin * 1000
+  );
 }
 
 export function consoleSessions(services: Services) {
@@ -44,12 +69,17 @@ export function consoleSessions(services: Services) {
     ttl: CONSOLE_SESSION_TTL,
   });
 
-  /** The signed-in admin and their session, or null (also when the admin was disabled since). */
+  /**
+   * The signed-in admin and their session, or null. A session the admin's disabling ended
+   * (PROTOCOL §10.2) is deleted here, so enabling the admin again does not revive it.
+   */
   async function current(ctx: Context): Promise<{ session: ConsoleSession; admin: Admin } | null> {
     const session = await sessions.load(ctx);
     if (!session?.adminId) return null;
     const admin = await services.accounts.admins.findById(session.adminId);
-    return admin && !admin.disabled ? { session, admin } : null;
+    if (admin && !admin.disabled && !sessionOutlived(admin, session.startedAt)) return { session, admin };
+    if (admin && sessionOutlived(admin, session.startedAt)) await sessions.end(ctx);
+    return null;
   }
 
   return { ...sessions, current };

@@ -8,7 +8,7 @@ import { field, parseForm } from '../http/body.js';
 import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { endAndAudit } from '../impersonation/end.js';
-import { findSession, type ImpersonationSession, isActive, listSessions } from '../impersonation/sessions.js';
+import { type EndReason, findSession, type ImpersonationSession, isActive, listSessions } from '../impersonation/sessions.js';
 import { settleSession } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, signedInAdmin, utc, type ConsoleSessions } from './page.js';
@@ -16,12 +16,15 @@ import { consolePage, coveredTenants, humanDuration, queryValue, signedInAdmin, 
 const SESSIONS_SHOWN = 50;
 
 /** How a session ended, in words (EndReason of src/impersonation/sessions.ts). */
-const ENDED: Record<string, string> = {
+const ENDED: Record<EndReason, string> = {
   revoked: 'stopped in the tenant app',
   ended_by_admin: 'ended by an admin',
   ended_by_user: 'ended by the user',
   ticket_replayed: 'ended: its ticket was replayed',
   expired: 'expired',
+  admin_disabled: 'ended: the admin was disabled',
+  user_disabled: 'ended: the user was disabled',
+  admin_role_removed: "ended: the admin's roles no longer cover it",
 };
 
 const NOTICES: Record<string, string> = {

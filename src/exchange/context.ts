@@ -7,6 +7,9 @@ import { StoreUnavailableError } from '../store/types.js';
 
 export type AuditFacts = Omit<AuditEventInput, 'type' | 'outcome'>;
 
+/** Refusals a flood repeats: one event per window with a count (impersonation/denial-digest.ts). */
+const DIGESTED = new Set<ReasonCode>(['unknown_tickets_rate_limited']);
+
 export function requestFacts(ctx: KoaContextWithOIDC): AuditFacts {
   return {
     client: ctx.oidc.client?.clientId,
@@ -33,11 +36,13 @@ export async function refuse(
 
   const code: ReasonCode = refusal.code;
   const wire = reasons[code];
-  if (code !== 'store_unavailable') {
-    await services.audit
-      .append({ type: 'impersonation.denied', outcome: 'failure', code, ...facts })
-      .catch((auditErr) => ctx.state.log?.error({ err: auditErr, code }, 'could not audit a refusal'));
-  }
+  const audited =
+    code === 'store_unavailable'
+      ? Promise.resolve()
+      : DIGESTED.has(code) && facts.client
+        ? services.denialDigest.record({ ...facts, code, client: facts.client })
+        : services.audit.append({ type: 'impersonation.denied', outcome: 'failure', code, ...facts });
+  await audited.catch((auditErr) => ctx.state.log?.error({ err: auditErr, code }, 'could not audit a refusal'));
   if (refusal.hints.retryAfter) ctx.set('Retry-After', String(refusal.hints.retryAfter));
   if (code === 'store_unavailable') ctx.set('Retry-After', '5');
   if (refusal.hints.acrValues) {

@@ -2,14 +2,18 @@
  * Leg 2 (PROTOCOL §3.4): a tenant client of the ticket's tenant presents the ticket once
  * and receives the impersonation access token: an RFC 9068 JWT with `act` and
  * `impersonation`, no refresh token. The first presentation burns the ticket whatever
- * its outcome; any later one is a replay that (tenant `onReplay: revoke`) ends the session.
+ * its outcome (a requested_token_type we do not issue included); any later one is a
+ * replay that (tenant `onReplay: revoke`) ends the session. Both accounts are re-checked.
  */
 import { findTenant } from '../config/index.js';
 import { actorDisplay } from '../impersonation/actor-display.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { endSession, startSession } from '../impersonation/sessions.js';
-import { linkSession, presentTicket, type TicketRecord } from '../impersonation/tickets.js';
+import { linkSession, type Presentation, presentTicket, type TicketRecord } from '../impersonation/tickets.js';
+import { accountsRefusal } from '../impersonation/live.js';
+import { coverageOf } from '../impersonation/policy.js';
+import { activeAdminRoles, activeUser, adminStateRead, userRead } from '../accounts/state.js';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '../impersonation/token-types.js';
 import { type KoaContextWithOIDC, mintJwtAccessToken } from '../oidc/tokens.js';
 import type { Services } from '../services.js';
@@ -17,16 +21,29 @@ import { type AuditFacts, param } from './context.js';
 
 const ticketShape = /^[A-Za-z0-9_-]{43}$/;
 
+const REDEEM_REFUSALS = {
+  admin_disabled: 'ticket_admin_disabled',
+  admin_role_removed: 'ticket_tenant_not_covered',
+  user_disabled: 'ticket_subject_disabled',
+} as const;
+
 export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
   const { config, store } = services;
-  const requested = param(ctx, 'requested_token_type');
-  if (requested && requested !== TOKEN_TYPE_ACCESS_TOKEN) throw new ImpersonationError('requested_token_type_unsupported');
+  const client = ctx.oidc.client!;
+  // Refusals about made-up tickets go to the client's tenant's log (there is no other tenant).
+  if (client.gatehouse_role === 'tenant') facts.tenant = String(client.gatehouse_tenant);
   const ticket = param(ctx, 'subject_token');
-  if (!ticket || !ticketShape.test(ticket)) throw new ImpersonationError('ticket_invalid');
 
   const maxSession = Math.max(...config.tenants.map((t) => t.impersonation.maxSeconds), 60);
-  const presentation = await presentTicket(store, ticket, maxSession + 300);
-  if (presentation.kind === 'unknown') throw new ImpersonationError('ticket_invalid');
+  const presentation: Presentation = ticket && ticketShape.test(ticket) ? await presentTicket(store, ticket, maxSession + 300) : { kind: 'unknown' };
+  if (presentation.kind === 'unknown') {
+    // PROTOCOL §4: unknown tickets are limited per client. Only they are charged (one atomic
+    // consume each), so a flood gets `points` refusals audited one by one and 429 after,
+    // and the client's real tickets still redeem.
+    const gate = await services.limiters.unknownTicketsPerClient.consume(client.clientId);
+    if (!gate.allowed) throw new ImpersonationError('unknown_tickets_rate_limited', { retryAfter: gate.retryAfter });
+    throw new ImpersonationError('ticket_invalid');
+  }
   const record: TicketRecord = presentation.record;
   Object.assign(facts, { admin: record.actor, user: record.subject, tenant: record.tenant, reason: record.reason });
   const tenant = findTenant(config, record.tenant);
@@ -41,13 +58,19 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
     throw new ImpersonationError('ticket_replayed');
   }
 
-  // Burned already: from here on every refusal leaves the ticket unusable.
-  const client = ctx.oidc.client!;
+  // Burned already (PROTOCOL §3.4): from here on every refusal leaves the ticket unusable.
+  const requested = param(ctx, 'requested_token_type');
+  if (requested && requested !== TOKEN_TYPE_ACCESS_TOKEN) throw new ImpersonationError('requested_token_type_unsupported');
   if (client.gatehouse_role !== 'tenant') throw new ImpersonationError('client_not_tenant');
   const clientTenant = findTenant(config, String(client.gatehouse_tenant));
   if (!tenant || client.gatehouse_tenant !== record.tenant || !clientTenant?.domains.includes(record.audience)) {
     throw new ImpersonationError('redeem_wrong_tenant');
   }
+  // PROTOCOL §10.2: both accounts are re-read (one round trip); a disable or a role removed since the mint wins.
+  const [adminFields, userFields] = await store.hashReads([adminStateRead(record.actor), userRead(record.subject)]);
+  const user = activeUser(userFields);
+  const refusal = accountsRefusal(activeAdminRoles(adminFields), user, record.tenant, coverageOf(config.roles));
+  if (refusal) throw new ImpersonationError(REDEEM_REFUSALS[refusal]);
 
   const session = await startSession(store, {
     admin: record.actor,

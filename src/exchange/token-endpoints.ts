@@ -8,7 +8,9 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { JWTPayload } from 'jose';
 import type { Services } from '../services.js';
-import { endAndAudit, settleSession } from '../impersonation/end.js';
+import { endAndAudit } from '../impersonation/end.js';
+import { liveSession } from '../impersonation/live.js';
+import { coverageOf } from '../impersonation/policy.js';
 
 interface ImpersonationClaims extends JWTPayload {
   client_id?: string;
@@ -20,6 +22,16 @@ interface ImpersonationClaims extends JWTPayload {
 async function verified(services: Services, token: unknown): Promise<ImpersonationClaims | null> {
   if (typeof token !== 'string') return null;
   return (await services.tokenVerifier.verify(token).catch(() => null)) as ImpersonationClaims | null;
+}
+
+/**
+ * The impersonation session and its user while it may go on: the session, the admin and the
+ * user read in one round trip (PROTOCOL §10.2: introspection and /me re-check both accounts).
+ */
+function sessionOf(services: Services, claims: ImpersonationClaims) {
+  if (!claims.impersonation || !claims.act || typeof claims.sub !== 'string') return Promise.resolve(null);
+  const deps = { store: services.store, audit: services.audit, covers: coverageOf(services.config.roles) };
+  return liveSession(deps, { sid: claims.impersonation.sid, admin: claims.act.sub, user: claims.sub });
 }
 
 export function impersonationTokenMiddleware(services: Services) {
@@ -47,7 +59,7 @@ export function impersonationTokenMiddleware(services: Services) {
     if (route === 'introspection') {
       ctx.status = 200;
       const mayKnow = claims && (claims.client_id === client.clientId || client.gatehouse_role === 'support-console');
-      const session = mayKnow && claims.impersonation ? await settleSession(services.store, services.audit, claims.impersonation.sid) : null;
+      const session = mayKnow && claims.impersonation ? await sessionOf(services, claims) : null;
       if (!claims || !mayKnow || (claims.impersonation && !session)) {
         ctx.body = { active: false };
         return;
@@ -95,14 +107,14 @@ export function impersonationUserinfo(services: Services) {
     const claims = token ? await verified(services, token) : null;
     if (!claims?.impersonation || !claims.act) return next();
     ctx.set('Cache-Control', 'no-store');
-    const session = await settleSession(services.store, services.audit, claims.impersonation.sid);
-    const user = session ? await services.accounts.users.findById(String(claims.sub)) : null;
-    if (!session || !user || user.disabled) {
+    const live = await sessionOf(services, claims);
+    if (!live) {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', 'Bearer error="invalid_token", error_description="the impersonation session has ended"');
       ctx.body = { error: 'invalid_token', error_description: 'the impersonation session has ended' };
       return;
     }
+    const { user } = live;
     const scopes = new Set(String(claims.scope ?? '').split(' '));
     ctx.body = {
       sub: user.id,

@@ -4,7 +4,15 @@
  */
 import type { AuditEventInput } from '../audit/events.js';
 import type { Store } from '../store/types.js';
-import { type EndReason, endSession, findSession, type ImpersonationSession, isActive } from './sessions.js';
+import {
+  type EndReason,
+  endSession,
+  findSession,
+  type ImpersonationSession,
+  isActive,
+  listLiveSessions,
+  type SessionIndex,
+} from './sessions.js';
 
 export interface AuditSink {
   append(input: AuditEventInput): Promise<unknown>;
@@ -45,10 +53,34 @@ export async function endAndAudit(
 
 /** The session if it is still on; one that ran out is settled now (audited once as `expired`). */
 export async function settleSession(store: Store, audit: AuditSink, sid: string | undefined): Promise<ImpersonationSession | null> {
-  if (!sid) return null;
-  const session = await findSession(store, sid);
-  if (!session) return null;
+  const session = sid ? await findSession(store, sid) : null;
+  return session ? settled(store, audit, session) : null;
+}
+
+/** `settleSession` for a session already read. */
+export async function settled(store: Store, audit: AuditSink, session: ImpersonationSession): Promise<ImpersonationSession | null> {
   if (isActive(session)) return session;
-  if (!session.endedAt) await endAndAudit(store, audit, sid, 'expired', 'system');
+  if (!session.endedAt) await endAndAudit(store, audit, session.sid, 'expired', 'system');
   return null;
+}
+
+/**
+ * Ends every live session of an index that `which` selects (all by default), each audited
+ * once with `reason`: disabling an account, or removing the role that covered a tenant
+ * (PROTOCOL §10.2). Returns the sessions this call ended.
+ */
+export async function endLiveSessions(
+  store: Store,
+  audit: AuditSink,
+  by: SessionIndex,
+  reason: EndReason,
+  options: { endedBy?: string; facts?: Facts; via?: string; which?: (s: ImpersonationSession) => boolean | Promise<boolean> } = {},
+): Promise<ImpersonationSession[]> {
+  const ended: ImpersonationSession[] = [];
+  for (const session of await listLiveSessions(store, by)) {
+    if (options.which && !(await options.which(session))) continue;
+    const done = await endAndAudit(store, audit, session.sid, reason, options.endedBy ?? 'system', options.facts, options.via);
+    if (done) ended.push(done);
+  }
+  return ended;
 }

@@ -57,6 +57,16 @@ export function assertMayImpersonate(adminRoles: string[], roles: RoleConfig[], 
   if (sensitive && !covering.some((r) => r.sensitive)) throw new ImpersonationError('sensitive_user');
 }
 
+/** `assertMayImpersonate` as a yes or no, for re-checks after the mint (PROTOCOL §10.2). */
+export function mayImpersonate(adminRoles: string[], roles: RoleConfig[], tenantId: string, sensitive: boolean): boolean {
+  const covering = rolesOf(adminRoles, roles).filter((r) => coversTenant(r, tenantId));
+  return covering.length > 0 && (!sensitive || covering.some((r) => r.sensitive));
+}
+
+/** `mayImpersonate` bound to the configured roles: the `covers` of live-session checks. */
+export const coverageOf = (roles: RoleConfig[]) => (adminRoles: string[], tenantId: string, sensitive: boolean) =>
+  mayImpersonate(adminRoles, roles, tenantId, sensitive);
+
 /** Reason, duration, scope and audience, checked against the tenant's policy. */
 export function checkMintRequest(input: MintRequestInput, tenant: TenantConfig): Grantable {
   const checked = checkFreeText(input.reason, REASON_RULE);

@@ -31,6 +31,11 @@ export const reasons = {
   requested_token_type_unsupported: { error: 'invalid_request', status: 400, description: 'unsupported requested_token_type' },
   ticket_invalid: { error: 'invalid_request', status: 400, description: 'the ticket is unknown, expired or already used' },
   ticket_replayed: { error: 'invalid_request', status: 400, description: 'the ticket is unknown, expired or already used' },
+  // PROTOCOL §4, §10.2: re-checked at redemption; the ticket is burned by then.
+  ticket_admin_disabled: { error: 'invalid_request', status: 400, description: 'the admin who asked for this ticket has been disabled' },
+  ticket_tenant_not_covered: { error: 'invalid_request', status: 400, description: "the admin who asked for this ticket no longer covers this user's tenant" },
+  ticket_subject_disabled: { error: 'invalid_request', status: 400, description: 'the user of this ticket is unknown or disabled' },
+  unknown_tickets_rate_limited: { error: 'slow_down', status: 429, description: 'too many unknown tickets from this client; slow down' },
   rate_limited: { error: 'slow_down', status: 429, description: 'too many requests; slow down' },
   store_unavailable: { error: 'temporarily_unavailable', status: 503, description: 'the service is temporarily unavailable; nothing was issued' },
 } as const satisfies Record<string, { error: string; status: number; description: string }>;

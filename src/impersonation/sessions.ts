@@ -3,6 +3,7 @@
  * user, a replay or expiry (PROTOCOL §3.6). The end is decided by one HSETNX, so it is
  * recorded (and audited) exactly once whoever ends it.
  */
+import { IMPERSONATION_HARD_CAP_SECONDS } from '../config/schema.js';
 import { keys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
 import { newSessionId } from './secrets.js';
@@ -10,7 +11,16 @@ import { newSessionId } from './secrets.js';
 /** How long ended sessions stay listable as "past sessions". */
 export const SESSION_HISTORY_SECONDS = 30 * 86400;
 
-export type EndReason = 'revoked' | 'ended_by_admin' | 'ended_by_user' | 'ticket_replayed' | 'expired';
+export type EndReason =
+  | 'revoked'
+  | 'ended_by_admin'
+  | 'ended_by_user'
+  | 'ticket_replayed'
+  | 'expired'
+  /** PROTOCOL §10.2: the admin or the user was disabled, or the admin's roles stopped covering the tenant. */
+  | 'admin_disabled'
+  | 'user_disabled'
+  | 'admin_role_removed';
 
 export interface ImpersonationSession {
   sid: string;
@@ -49,7 +59,11 @@ export async function startSession(
 }
 
 export async function findSession(store: Store, sid: string): Promise<ImpersonationSession | null> {
-  const fields = await store.hgetall(keys.session(sid));
+  return sessionFromFields(await store.hgetall(keys.session(sid)));
+}
+
+/** A session from its stored hash (read by `findSession`, or in a pipeline with other reads). */
+export function sessionFromFields(fields: Record<string, string> | null): ImpersonationSession | null {
   if (!fields?.record) return null;
   const session = JSON.parse(fields.record) as ImpersonationSession;
   if (fields.endedAt) {
@@ -89,4 +103,20 @@ export async function listSessions(store: Store, by: SessionIndex, limit = 50, o
   const sids = await store.zrevrange(key, offset, offset + limit - 1);
   const sessions = await Promise.all(sids.map((sid) => findSession(store, sid)));
   return sessions.filter((s): s is ImpersonationSession => s !== null);
+}
+
+const PAGE = 100;
+
+/**
+ * The sessions of an index that may still be on, walking it newest first only as far back
+ * as the longest session could have started (the hard cap), whatever the history holds.
+ */
+export async function listLiveSessions(store: Store, by: SessionIndex, now = Date.now()): Promise<ImpersonationSession[]> {
+  const oldestStart = now - IMPERSONATION_HARD_CAP_SECONDS * 1000;
+  const live: ImpersonationSession[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await listSessions(store, by, PAGE, offset);
+    live.push(...page.filter((s) => isActive(s, now)));
+    if (page.length < PAGE || page.at(-1)!.startedAt < oldestStart) return live;
+  }
 }

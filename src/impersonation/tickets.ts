@@ -41,27 +41,22 @@ export type Presentation =
   | { kind: 'replay'; record: TicketRecord; ticketHash: string; sid?: string; firstReplay: boolean }
   | { kind: 'unknown' };
 
-/** Presents a ticket: exactly one caller ever gets `first`. */
+/**
+ * Presents a ticket: exactly one caller ever gets `first`. The claim is one atomic store
+ * step (mark consumed, keep the spent record for `rememberFor` seconds, read it back), so
+ * the first presentation burns the ticket before anything about the request is judged.
+ */
 export async function presentTicket(store: Store, ticket: string, rememberFor: number): Promise<Presentation> {
   const ticketHash = sha256(ticket);
   const key = keys.ticket(ticketHash);
   const now = String(Date.now());
-  const won = await store.hsetnx(key, 'consumedAt', now);
-  const fields = await store.hgetall(key);
-  if (!fields?.record) {
-    // Unknown or expired: HSETNX may just have created a stray hash; drop it.
-    if (won) await store.del(key);
-    return { kind: 'unknown' };
-  }
-  const record = JSON.parse(fields.record) as TicketRecord;
-  if (won) {
-    // Keep the spent record long enough to recognise replays during the session.
-    await store.expire(key, rememberFor);
-    return { kind: 'first', record, ticketHash };
-  }
-  const firstReplay = await store.hsetnx(key, 'replayedAt', now);
-  const sid = (await store.hgetall(key))?.sid;
-  return { kind: 'replay', record, ticketHash, sid, firstReplay };
+  const claim = await store.claimField(key, 'consumedAt', now, { requiredField: 'record', ttl: rememberFor });
+  if (!claim) return { kind: 'unknown' };
+  const record = JSON.parse(claim.fields.record!) as TicketRecord;
+  if (claim.claimed) return { kind: 'first', record, ticketHash };
+  // Mark the replay, then read the session id in the same step: see linkSession.
+  const replay = await store.claimField(key, 'replayedAt', now, { requiredField: 'record', ttl: rememberFor });
+  return { kind: 'replay', record, ticketHash, sid: replay?.fields.sid, firstReplay: Boolean(replay?.claimed) };
 }
 
 /**

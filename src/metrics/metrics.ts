@@ -85,7 +85,8 @@ export function createMetrics(countActiveSessions: () => Promise<number>): Metri
       if (event.type === 'impersonation.ticket_issued') minted.inc();
       else if (event.type === 'impersonation.started') redeemed.inc();
       else if (event.type === 'impersonation.ticket_replayed') replayed.inc();
-      else if (event.type === 'impersonation.denied') denied.inc({ reason: event.code ?? 'unknown' });
+      // A refusal repeated in a flood is one event with `details.count` (impersonation/denial-digest.ts).
+      else if (event.type === 'impersonation.denied') denied.inc({ reason: event.code ?? 'unknown' }, Number(event.details?.count ?? 1));
       else if (event.type === 'impersonation.ended') ended.inc({ reason: event.code ?? 'unknown' });
     },
     countStoreError(operation) {

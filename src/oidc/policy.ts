@@ -21,9 +21,10 @@ export function acrSatisfies(have: string | undefined, wanted: string[]): boolea
 /**
  * `accountFits` says whether the session's account may sign in to the requesting client:
  * one browser session must never hand an admin's identity to a tenant app, or one
- * tenant's user to another tenant's app; such a session is asked to sign in again.
+ * tenant's user to another tenant's app, nor outlive the account's disabling (PROTOCOL
+ * §10.2); such a session is asked to sign in again.
  */
-export function buildPolicy(accountFits: (accountId: string, client: object) => Promise<boolean>) {
+export function buildPolicy(accountFits: (accountId: string, client: object, loginTs: number | undefined) => Promise<boolean>) {
   const { base, Check } = interactionPolicy;
   const policy = base();
   const login = policy.get('login')!;
@@ -31,7 +32,8 @@ export function buildPolicy(accountFits: (accountId: string, client: object) => 
     new Check('account_mismatch', 'the signed-in account cannot use this client', async (ctx) => {
       const { oidc } = ctx;
       if (oidc.result?.login || !oidc.session?.accountId || !oidc.client) return Check.NO_NEED_TO_PROMPT;
-      return (await accountFits(oidc.session.accountId, oidc.client)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const loginTs = (oidc.session as { loginTs?: number }).loginTs;
+      return (await accountFits(oidc.session.accountId, oidc.client, loginTs)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   login.checks.add(

@@ -4,6 +4,7 @@
  */
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
+import { sessionOutlived } from '../accounts/records.js';
 import type { GatehouseConfig } from '../config/index.js';
 import { findClient, findTenant } from '../config/index.js';
 import type { Logger } from '../log.js';
@@ -21,6 +22,8 @@ export interface AccountClaims {
   name: string;
   tenant?: string;
   disabled: boolean;
+  /** When the account was last disabled (ms): Gatehouse sessions signed in before it are over. */
+  sessionsEndedAt?: number;
 }
 
 export interface ProviderDeps {
@@ -98,10 +101,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       Grant: config.policy.refreshTokenTtl,
     },
     interactions: {
-      policy: buildPolicy(async (accountId, client) => {
+      policy: buildPolicy(async (accountId, client, loginTs) => {
         const account = await lookupAccount(accountId);
         const c = client as { gatehouse_role?: unknown; gatehouse_tenant?: unknown };
-        return Boolean(account) && accountFitsClient(account!, String(c.gatehouse_role), c.gatehouse_tenant as string | undefined);
+        if (!account || sessionOutlived(account, (loginTs ?? 0) * 1000)) return false;
+        return accountFitsClient(account, String(c.gatehouse_role), c.gatehouse_tenant as string | undefined);
       }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },

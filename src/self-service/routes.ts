@@ -12,6 +12,7 @@ import { refusePasskey, requestMeta, requireCsrfHeader } from '../http/passkey-c
 import { passkeyPages } from '../http/passkey-pages.js';
 import { render } from '../http/render.js';
 import type { Services } from '../services.js';
+import type { StoredPasskey } from '../webauthn/index.js';
 import { tenantForOrganisation } from './organisation.js';
 import { accountSessions } from './session.js';
 import { supportAccessRoutes, supportAccessSummary } from './support-access.js';
@@ -20,6 +21,8 @@ import { supportAccessRoutes, supportAccessSummary } from './support-access.js';
 const GENERIC_FAILURE = 'Organisation, email or password is incorrect.';
 /** Binds /account's passkey sign-in challenges to this page (interactions bind theirs to a uid). */
 const BINDING = 'account';
+/** Binds the passkey confirmation that opens passkey changes on /account/passkeys. */
+const STEP_UP_BINDING = 'account-passkeys';
 
 /** A short query parameter, or undefined. */
 function queryText(ctx: Context, name: string): string | undefined {
@@ -40,7 +43,8 @@ export function selfServiceRoutes(services: Services) {
 
   async function signIn(ctx: Context, user: User, amr: string[]) {
     await audit.append({ type: 'user.login', user: user.id, tenant: user.tenant, outcome: 'success', ...requestMeta(ctx), details: { amr: amr.join(' '), page: 'account' } });
-    await sessions.start(ctx, { userId: user.id, amr, signedInAt: Date.now() });
+    const now = Date.now();
+    await sessions.start(ctx, { userId: user.id, amr, signedInAt: now, ...(amr.includes('user') ? { passkeyAt: now } : {}) });
   }
 
   router.get('/', async (ctx) => {
@@ -118,6 +122,40 @@ export function selfServiceRoutes(services: Services) {
     ctx.redirect('/account');
   });
 
+  // A confirmation with one of the user's own passkeys, which opens passkey changes for
+  // `stepUpMaxAge` seconds (the gate below).
+  router.post('/stepup/options', parseForm, async (ctx) => {
+    requireCsrfHeader(ctx);
+    const signedIn = await sessions.current(ctx);
+    if (!signedIn) return ctx.throw(401, 'You are signed out. Sign in again.');
+    try {
+      ctx.body = await passkeys.startAuthentication({ purpose: 'stepup', binding: STEP_UP_BINDING, accountId: signedIn.user.id });
+    } catch (err) {
+      await refusePasskey(services, ctx, err);
+    }
+  });
+
+  router.post('/stepup/verify', parseForm, async (ctx) => {
+    requireCsrfHeader(ctx);
+    const signedIn = await sessions.current(ctx);
+    if (!signedIn) return ctx.throw(401, 'You are signed out. Sign in again.');
+    const body = ctx.request.body as { handle?: unknown; response?: unknown };
+    try {
+      const { method } = await passkeys.finishAuthentication({
+        purpose: 'stepup',
+        binding: STEP_UP_BINDING,
+        handle: body.handle,
+        response: body.response,
+        accept: (p) => p.accountKind === 'user' && p.accountId === signedIn.user.id,
+      });
+      const amr = [...new Set([...signedIn.session.amr, method, 'user', ...(signedIn.session.amr.includes('pwd') ? ['mfa'] : [])])];
+      await sessions.update(ctx, { ...signedIn.session, amr, passkeyAt: Date.now() });
+      ctx.body = { redirectTo: '/account/passkeys' };
+    } catch (err) {
+      await refusePasskey(services, ctx, err);
+    }
+  });
+
   const manage = passkeyPages(services, {
     base: '/account/passkeys',
     home: '/account',
@@ -125,7 +163,29 @@ export function selfServiceRoutes(services: Services) {
       const signedIn = await sessions.current(ctx);
       return signedIn && { kind: 'user', id: signedIn.user.id, email: signedIn.user.email, name: signedIn.user.name };
     },
+    // A user's first passkey may come from a password session (it is the way off passwords,
+    // and the password already opens the account); once one exists, changes need a passkey
+    // confirmation younger than stepUpMaxAge, so a phished password cannot add its own.
+    async gate(ctx, _account, held) {
+      if (held === 0) return { allowed: true };
+      const passkeyAt = (await sessions.current(ctx))?.session.passkeyAt ?? 0;
+      if (Date.now() - passkeyAt < config.policy.stepUpMaxAge * 1000) return { allowed: true };
+      return {
+        allowed: false,
+        reason: 'Changing your passkeys needs you to confirm with one of them first.',
+        ceremony: { optionsUrl: '/account/stepup/options', verifyUrl: '/account/stepup/verify' },
+      };
+    },
+    onRegistered: (ctx, account, passkey) => audited(ctx, 'user.passkey_registered', account.id, passkey),
+    onRemoved: (ctx, account, passkey) => audited(ctx, 'user.passkey_removed', account.id, passkey),
+    onRenamed: (ctx, account, passkey) => audited(ctx, 'user.passkey_renamed', account.id, passkey),
   });
+
+  async function audited(ctx: Context, type: 'user.passkey_registered' | 'user.passkey_removed' | 'user.passkey_renamed', userId: string, passkey: StoredPasskey) {
+    const user = await accounts.users.findById(userId);
+    const details = { credentialId: passkey.id.slice(0, 64), name: passkey.name, deviceType: passkey.deviceType };
+    await audit.append({ type, user: userId, ...(user ? { tenant: user.tenant } : {}), outcome: 'success', ...requestMeta(ctx), details });
+  }
 
   return [router, manage, supportAccessRoutes(services)] as const;
 }

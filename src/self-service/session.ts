@@ -1,5 +1,6 @@
 /** The /account session: which user is signed in, and how (RFC 8176 amr). */
 import type { Context } from 'koa';
+import { sessionOutlived } from '../accounts/index.js';
 import type { User } from '../accounts/types.js';
 import { cookieSessions } from '../http/cookie-session.js';
 import type { Services } from '../services.js';
@@ -13,16 +14,23 @@ export interface AccountSession {
   amr: string[];
   /** Milliseconds since the epoch. */
   signedInAt: number;
+  /** Milliseconds since the epoch: the last user-verified passkey assertion in this session. */
+  passkeyAt?: number;
 }
 
 export function accountSessions(services: Services) {
   const sessions = cookieSessions<AccountSession>(services.store, { cookie: ACCOUNT_COOKIE, key: keys.accountSession, ttl: ACCOUNT_SESSION_TTL });
 
-  /** The signed-in user, or null (also when the account was disabled since). */
+  /**
+   * The signed-in user, or null. A session the user's disabling ended (PROTOCOL §10.2) is
+   * deleted here, so enabling the user again does not revive it.
+   */
   async function current(ctx: Context): Promise<{ session: AccountSession; user: User } | null> {
     const session = await sessions.load(ctx);
     const user = session ? await services.accounts.users.findById(session.userId) : null;
-    return session && user && !user.disabled ? { session, user } : null;
+    if (session && user && !user.disabled && !sessionOutlived(user, session.signedInAt)) return { session, user };
+    if (session && user && sessionOutlived(user, session.signedInAt)) await sessions.end(ctx);
+    return null;
   }
 
   return { ...sessions, current };

@@ -15,17 +15,21 @@ import { endAndAudit } from '../impersonation/end.js';
 import { findSession, isActive, listSessions } from '../impersonation/sessions.js';
 import { settleSession } from '../impersonation/end.js';
 import type { Services } from '../services.js';
+import type { EndReason } from '../impersonation/sessions.js';
 import { accountSessions } from './session.js';
 
 const SESSIONS_SHOWN = 50;
 
 /** How a session ended, as the user reads it. */
-const ENDED: Record<string, string> = {
+const ENDED: Record<EndReason, string> = {
   revoked: 'Stopped by the support agent in the app',
   ended_by_admin: 'Ended by support',
   ended_by_user: 'Ended by you',
   ticket_replayed: 'Ended by Gatehouse (a security check failed)',
   expired: 'Expired',
+  admin_disabled: "Ended: the support agent's account was disabled",
+  user_disabled: 'Ended: your account was disabled',
+  admin_role_removed: 'Ended: the support agent may no longer help your organisation',
 };
 
 const NOTICES: Record<string, string> = {

@@ -28,6 +28,12 @@ export const keys = {
   /** Browser sessions of our own pages: the console (admins) and /account (users). */
   consoleSession: (id: string) => `console-session:${id}`,
   accountSession: (id: string) => `account-session:${id}`,
+  /** A browser between the enrollment link's password and its passkey ceremony. */
+  enrollmentSession: (id: string) => `enrollment-session:${id}`,
+
+  /** Passkey enrollment links (PROTOCOL §10.1): keyed by SHA-256 only; an admin's current one. */
+  enrollmentLink: (linkHash: string) => `enrollment-link:${linkHash}`,
+  adminEnrollmentLink: (adminId: string) => `enrollment-link-admin:${adminId}`,
 
   /** Impersonation: tickets and access codes are keyed by their SHA-256 only. */
   ticket: (ticketHash: string) => `ticket:${ticketHash}`,
@@ -52,6 +58,10 @@ export const keys = {
   }),
   /** Held by the one instance issuing checkpoints (and archiving) at a time. */
   auditCheckpointLease: () => 'audit-checkpoint-lease',
+
+  /** Repeated identical refusals counted per window, and the windows waiting to be told. */
+  denialCount: (digest: string) => `denial-count:${digest}`,
+  denialDigests: () => 'denial-digests',
 
   /** Rate limiting (rate-limiter-flexible adds its own suffixes). */
   rateLimit: (name: string) => `rl:${name}`,

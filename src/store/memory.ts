@@ -156,6 +156,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return true;
     },
 
+    async claimField(key, field, value, { requiredField, ttl }) {
+      const entry = typed(k(key), 'hash');
+      if (!entry?.value.has(requiredField)) return null;
+      const claimed = !entry.value.has(field);
+      if (claimed) {
+        entry.value.set(field, value);
+        expire(k(key), ttl);
+      }
+      return { claimed, fields: Object.fromEntries(entry.value) };
+    },
+
+    async hashReads(reads) {
+      return reads.map(({ key, fields }) => {
+        const hash = typed(k(key), 'hash')?.value;
+        if (!hash) return null;
+        const out = fields ? Object.fromEntries(fields.filter((f) => hash.has(f)).map((f) => [f, hash.get(f)!])) : Object.fromEntries(hash);
+        return Object.keys(out).length > 0 ? out : null;
+      });
+    },
+
     async sadd(key, member, ttl) {
       if (ttl !== undefined) assertInteger(ttl);
       const set = upsert(k(key), 'set', () => new Set<string>()) as Set<string>;

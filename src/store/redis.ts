@@ -1,6 +1,6 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
-import { type ChainedAppendResult, type SetOptions, type Store, StoreUnavailableError } from './types.js';
+import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
 export type RedisClient = Redis | Cluster;
@@ -128,6 +128,7 @@ function isConnectivityError(err: unknown): boolean {
 interface ScriptCommands {
   gatehouseIncrWithTtl(key: string, ttl: number): Promise<number>;
   gatehouseAppendChained(streamKey: string, headKey: string, ...args: string[]): Promise<[number, string]>;
+  gatehouseClaimField(key: string, requiredField: string, field: string, value: string, ttl: number): Promise<[number, string[]] | null>;
 }
 
 /**
@@ -157,6 +158,19 @@ redis.call('SET', KEYS[2], ARGV[2])
 return {1, id}`;
 
 /**
+ * Claim a field of a hash that must exist (single-use records such as tickets): nothing is
+ * written to a missing or incomplete hash, so an unknown key never leaves a stray behind.
+ * KEYS[1] = hash; ARGV[1] = required field, ARGV[2] = field, ARGV[3] = value, ARGV[4] = ttl
+ * seconds, set only when this call claimed the field.
+ * Returns nil when the required field is missing, else {1 or 0 (claimed), HGETALL}.
+ */
+const CLAIM_FIELD = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return nil end
+local claimed = redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3])
+if claimed == 1 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return {claimed, redis.call('HGETALL', KEYS[1])}`;
+
+/**
  * A Store over an injected client. The store owns the client: `close()` quits it.
  * @example
  * const store = createRedisStore(createRedisClient({ url }, 'store'), { prefix: 'gh' });
@@ -169,6 +183,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
   const k = (key: string) => `${prefix}:${key}`;
   client.defineCommand('gatehouseIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
   client.defineCommand('gatehouseAppendChained', { numberOfKeys: 2, lua: APPEND_CHAINED });
+  client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
   const scripts = client as RedisClient & ScriptCommands;
 
   async function run<T>(command: () => Promise<T>): Promise<T> {
@@ -186,6 +201,20 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
     const replies = await multi.exec();
     const failed = replies?.find(([err]) => err);
     if (failed) throw failed[0];
+  }
+
+  /** One write, one round trip: HMGET / HGETALL per read. */
+  async function pipelined(reads: { key: string; fields?: string[] }[]): Promise<unknown[]> {
+    const pipeline = client.pipeline();
+    for (const r of reads) {
+      if (r.fields) pipeline.hmget(k(r.key), ...r.fields);
+      else pipeline.hgetall(k(r.key));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
   }
 
   return {
@@ -220,6 +249,21 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
         return Object.keys(hash).length > 0 ? hash : null;
       }),
     hsetnx: (key, field, value) => run(async () => (await client.hsetnx(k(key), field, value)) === 1),
+    claimField: (key, field, value, { requiredField, ttl }) =>
+      run(async (): Promise<FieldClaim | null> => {
+        const reply = await scripts.gatehouseClaimField(k(key), requiredField, field, value, ttl);
+        return reply ? { claimed: reply[0] === 1, fields: pairsToRecord(reply[1]) } : null;
+      }),
+    hashReads: (reads) =>
+      run(async () => {
+        if (reads.length === 0) return [];
+        // A Cluster pipeline must stay on one node; there the reads go out in parallel instead.
+        const replies =
+          client.isCluster
+            ? await Promise.all(reads.map((r) => (r.fields ? client.hmget(k(r.key), ...r.fields) : client.hgetall(k(r.key)))))
+            : await pipelined(reads);
+        return replies.map((reply, i) => hashReply(reads[i]!.fields, reply));
+      }),
 
     sadd: (key, member, ttl) =>
       run(() =>
@@ -265,6 +309,19 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** HMGET (values by position, nil for missing) or HGETALL (a map) as a record, or null when empty. */
+function hashReply(fields: string[] | undefined, reply: unknown): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  if (fields) {
+    (reply as (string | null)[]).forEach((value, i) => {
+      if (value !== null) out[fields[i]!] = value;
+    });
+  } else {
+    Object.assign(out, reply as Record<string, string>);
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 function pairsToRecord(flat: string[]): Record<string, string> {

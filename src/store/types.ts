@@ -25,6 +25,19 @@ export interface ChainedAppendResult {
 export type { TlogCheckpointRecord, TlogKeys, TlogLeaf, TlogState, TlogStore } from './tlog.js';
 export { TREE_CHUNK } from './tlog.js';
 
+export interface HashRead {
+  key: string;
+  /** Only these fields (HMGET); absent = the whole hash (HGETALL). */
+  fields?: string[];
+}
+
+export interface FieldClaim {
+  /** True when this call set the field: it was the first to claim it. */
+  claimed: boolean;
+  /** The whole hash after the claim. */
+  fields: Record<string, string>;
+}
+
 export interface StreamEntry {
   id: string;
   fields: Record<string, string>;
@@ -51,6 +64,18 @@ export interface Store extends TlogStore {
   hgetall(key: string): Promise<Record<string, string> | null>;
   /** Set one field only when it is absent (HSETNX). */
   hsetnx(key: string, field: string, value: string): Promise<boolean>;
+  /**
+   * One atomic step on a hash that must already hold `requiredField`: HSETNX `field`,
+   * give the key `ttl` seconds when this call set it, and return the whole hash. Null
+   * (and nothing written) when the hash or its `requiredField` is missing.
+   */
+  claimField(key: string, field: string, value: string, options: { requiredField: string; ttl: number }): Promise<FieldClaim | null>;
+  /**
+   * Several hash reads in one round trip (a pipeline; on Cluster, one per node, in
+   * parallel). Not atomic across keys. A missing hash (or one without any of the asked
+   * fields) is null; asked fields that are missing are left out.
+   */
+  hashReads(reads: HashRead[]): Promise<(Record<string, string> | null)[]>;
 
   sadd(key: string, member: string, ttl?: number): Promise<void>;
   srem(key: string, member: string): Promise<void>;

@@ -37,6 +37,8 @@ export interface CredentialStore {
   list(kind: AccountKind, accountId: string): Promise<StoredPasskey[]>;
   count(kind: AccountKind, accountId: string): Promise<number>;
   recordUse(passkey: StoredPasskey, use: { counter: number; backedUp: boolean; at: number }): Promise<void>;
+  /** Writes a new name; a passkey removed meanwhile stays removed (its record is not revived). */
+  rename(passkey: StoredPasskey, name: string): Promise<StoredPasskey>;
   /** False when the account holds no such passkey. */
   remove(kind: AccountKind, accountId: string, id: string): Promise<boolean>;
 }
@@ -78,6 +80,13 @@ export function createCredentialStore(store: Store): CredentialStore {
     async recordUse(passkey, use) {
       const updated: StoredPasskey = { ...passkey, counter: use.counter, backedUp: use.backedUp, lastUsedAt: use.at };
       await store.set(keys.passkey(passkey.id), JSON.stringify(updated));
+    },
+
+    async rename(passkey, name) {
+      const renamed: StoredPasskey = { ...passkey, name };
+      // SET XX semantics by hand: only while the record still exists.
+      if (await store.get(keys.passkey(passkey.id))) await store.set(keys.passkey(passkey.id), JSON.stringify(renamed));
+      return renamed;
     },
 
     async remove(kind, accountId, id) {

@@ -34,8 +34,17 @@ export const methodOf = (p: Pick<StoredPasskey, 'deviceType'>): PasskeyMethod =>
 export interface Passkeys {
   readonly rp: RelyingParty;
   startRegistration(account: PasskeyAccount): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; handle: string }>;
-  /** Throws PasskeyError. */
-  finishRegistration(input: { account: PasskeyAccount; handle: unknown; response: unknown; name: unknown }): Promise<StoredPasskey>;
+  /**
+   * Throws PasskeyError. `beforeStore` runs once the response is verified and before the
+   * passkey is stored: throwing there stores nothing (an enrollment link taken by another).
+   */
+  finishRegistration(input: {
+    account: PasskeyAccount;
+    handle: unknown;
+    response: unknown;
+    name: unknown;
+    beforeStore?: (passkey: StoredPasskey) => Promise<void>;
+  }): Promise<StoredPasskey>;
   /**
    * `stepup` names the account and allows only its passkeys; `signin` is discoverable.
    * `binding` ties the challenge to what started it (an interaction uid). Throws `no_passkey`.
@@ -57,8 +66,16 @@ export interface Passkeys {
   count(kind: AccountKind, accountId: string): Promise<number>;
   /** Throws `not_found`. */
   remove(kind: AccountKind, accountId: string, id: string): Promise<StoredPasskey>;
+  /** Throws `not_found`, `invalid_name`. */
+  rename(kind: AccountKind, accountId: string, id: string, name: unknown): Promise<StoredPasskey>;
 }
 
+/** A passkey's name as typed, trimmed, under the free-text rule; throws `invalid_name`. */
+function checkName(name: unknown): string {
+  const checked = checkFreeText(name, PASSKEY_NAME_RULE);
+  if (!checked.ok) throw new PasskeyError('invalid_name');
+  return checked.text;
+}
 
 export function createPasskeys(store: Store, rp: RelyingParty, options: { challengeTtl?: number } = {}): Passkeys {
   const challenges = createChallenges(store, options.challengeTtl);
@@ -80,10 +97,8 @@ export function createPasskeys(store: Store, rp: RelyingParty, options: { challe
       return { options, handle };
     },
 
-    async finishRegistration({ account, handle, response, name }) {
-      const checked = checkFreeText(name, PASSKEY_NAME_RULE);
-      if (!checked.ok) throw new PasskeyError('invalid_name');
-      const trimmed = checked.text;
+    async finishRegistration({ account, handle, response, name, beforeStore }) {
+      const trimmed = checkName(name);
       const record = await takeChallenge(handle, 'registration');
       if (record.accountId !== account.id) throw new PasskeyError('challenge_mismatch');
       const passkey = await verifyRegistration(rp, {
@@ -93,6 +108,7 @@ export function createPasskeys(store: Store, rp: RelyingParty, options: { challe
         name: trimmed,
         now: Date.now(),
       });
+      await beforeStore?.(passkey);
       if (!(await credentials.add(passkey))) throw new PasskeyError('already_registered');
       return passkey;
     },
@@ -136,6 +152,13 @@ export function createPasskeys(store: Store, rp: RelyingParty, options: { challe
         throw new PasskeyError('not_found');
       }
       return passkey;
+    },
+
+    async rename(kind, accountId, id, name) {
+      const trimmed = checkName(name);
+      const passkey = await credentials.find(id);
+      if (!passkey || passkey.accountKind !== kind || passkey.accountId !== accountId) throw new PasskeyError('not_found');
+      return credentials.rename(passkey, trimmed);
     },
   };
 }

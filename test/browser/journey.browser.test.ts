@@ -1,7 +1,8 @@
 /**
  * The whole journey in headless Chromium, against processes started as `npm start` starts
  * them (src/server.ts with a seeded config starts the demo tenant app beside Gatehouse) on a
- * real redis-server: the admin signs in to the console, registers a passkey, picks acme and
+ * real redis-server: the admin opens the passkey enrollment link `npm start` printed beside
+ * her password and registers a passkey, signs in to the console, picks acme and
  * bob, gives a reason, steps up with the passkey, and lands on acme signed in as bob under
  * the banner; the payment is refused; going back and re-posting the ticket fails cleanly
  * (a replay, which ends that session); a second session is stopped from the banner, which
@@ -114,8 +115,21 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
       if (req.method() === 'POST' && req.url() === `${acme}/impersonate`) tickets.push(new URLSearchParams(req.postData() ?? '').get('ticket') ?? '');
     });
 
-    // 1. Sign in to the console with a password, register a passkey.
-    await page.goto(`${issuer}/admin`);
+    // 1. The enrollment link printed beside alice's password (PROTOCOL §10.1: an admin's first
+    //    passkey comes only from such a link): her password, then the passkey.
+    const link = /admin\s+alice@gatehouse\.test \/ alice-demo-pass .*\n\s+passkey enrollment link \(one use, until [^)]+\): (\S+)/.exec(gatehouse.output());
+    assert.ok(link, `npm start prints alice's enrollment link:\n${gatehouse.output()}`);
+    await page.goto(link[1]!);
+    await page.fill('#enroll-password input[name=password]', 'alice-demo-pass');
+    await page.click('#enroll-password button[type=submit]');
+    await page.waitForURL(`${issuer}/admin/enroll/passkey`);
+    await page.fill('#passkey-name', 'Chromium virtual key');
+    await page.screenshot({ path: `${ARTIFACTS}/enroll.png` });
+    await page.click('#passkey-register');
+    await page.waitForSelector('#enrolled');
+
+    // Then sign in to the console with the password; the passkey is listed.
+    await page.click('#to-console');
     await page.click('#console-signin');
     await page.waitForURL(/\/interaction\//);
     await page.fill('input[name=email]', 'alice@gatehouse.test');
@@ -123,8 +137,6 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
     await page.click('button[type=submit]');
     await page.waitForURL(`${issuer}/admin`);
     await page.goto(`${issuer}/admin/passkeys`);
-    await page.fill('#passkey-name', 'Chromium virtual key');
-    await page.click('#passkey-register');
     await page.waitForSelector('#passkeys td:has-text("Chromium virtual key")');
 
     // 2. Pick acme and bob, give a reason; the console asks for the passkey first.

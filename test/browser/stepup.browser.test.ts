@@ -1,17 +1,19 @@
 /**
- * End to end in headless Chromium with a CDP virtual authenticator: an admin signs in to
- * the console with a password, registers a passkey, and steps up; the console's token
- * for them then says acr phr.
+ * End to end in headless Chromium with a CDP virtual authenticator: an admin registers a
+ * passkey through a one-time enrollment link, signs in to the console with a password
+ * (the passkeys page then sends them through the step-up and back), and steps up; the
+ * console's token for them then says acr phr.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { keys } from '../../src/store/keys.js';
 import { addVirtualAuthenticator, launchBrowser, type TestBrowser, type VirtualAuthenticator } from '../helpers/browser.js';
 import { consoleSecret } from '../helpers/console.js';
+import { issueLink } from '../helpers/enroll.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
-describe('browser: console sign-in, passkey registration and step-up (Chromium)', () => {
+describe('browser: passkey enrollment link, console sign-in and step-up (Chromium)', () => {
   let redis: RedisServer;
   let gh: TestGatehouse;
   let browser: TestBrowser;
@@ -46,9 +48,18 @@ describe('browser: console sign-in, passkey registration and step-up (Chromium)'
     return (await res.json()) as { active: boolean; acr: string; amr: string[]; auth_time: number };
   }
 
-  it('signs in with a password, registers a passkey in /admin, steps up, and gets acr phr', async () => {
+  it('registers a passkey through an enrollment link, signs in with a password, steps up, and gets acr phr', async () => {
     const { page } = browser;
-    await page.goto(`${gh.issuer}/admin`);
+    await page.goto(await issueLink(gh, 'alice@gatehouse.test'));
+    await page.fill('#enroll-password input[name=password]', 'alice-demo-pass');
+    await page.click('#enroll-password button[type=submit]');
+    await page.waitForURL(`${gh.issuer}/admin/enroll/passkey`);
+    await page.fill('#passkey-name', 'Chromium virtual key');
+    await page.click('#passkey-register');
+    await page.waitForSelector('#enrolled');
+    assert.equal((await authenticator.credentials()).length, 1, 'the virtual authenticator holds the new passkey');
+
+    await page.click('#to-console');
     await page.click('#console-signin');
     await page.waitForURL(/\/interaction\//);
     await page.fill('input[name=email]', 'alice@gatehouse.test');
@@ -58,18 +69,18 @@ describe('browser: console sign-in, passkey registration and step-up (Chromium)'
     assert.equal(await page.textContent('#acr'), 'pwd');
     assert.equal((await consoleToken()).acr, 'pwd');
 
+    // A password session sees its passkeys but may not change them: through the step-up and back.
     await page.goto(`${gh.issuer}/admin/passkeys`);
-    await page.fill('#passkey-name', 'Chromium virtual key');
-    await page.click('#passkey-register');
-    await page.waitForSelector('#passkeys td:has-text("Chromium virtual key")');
-    assert.equal((await authenticator.credentials()).length, 1, 'the virtual authenticator holds the new passkey');
-
-    await page.goto(`${gh.issuer}/admin`);
+    assert.ok(await page.isVisible('#passkeys td:has-text("Chromium virtual key")'));
+    assert.equal(await page.locator('#passkey-register').count(), 0);
     const before = Math.floor(Date.now() / 1000);
-    await page.click('#stepup');
+    await page.click('#passkeys-stepup');
     await page.waitForSelector('#passkey-stepup');
     await page.click('#passkey-stepup');
-    await page.waitForURL(`${gh.issuer}/admin`);
+    await page.waitForURL(`${gh.issuer}/admin/passkeys`);
+    assert.ok(await page.isVisible('#passkey-register'), 'changes are open after the step-up');
+
+    await page.goto(`${gh.issuer}/admin`);
     assert.equal(await page.textContent('#acr'), 'phr');
     const token = await consoleToken();
     assert.equal(token.active, true);

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNotifier, type Notifier } from '../../src/audit/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole } from '../helpers/console.js';
+import { signInConsole } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { consoleSession, followThrough, pageCsrf, submit, ticketForm } from '../helpers/console-pages.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -63,7 +64,7 @@ describe('support console (/admin) over HTTP', () => {
       await gh.gatehouse.services.accounts.users.create({ tenant: 'acme', email: `user${String(i).padStart(2, '0')}@acme.test`, name: `Paging User ${i}` });
     }
     ({ agent: alice } = await signInConsole(issuer, ALICE));
-    await registerPasskey(alice, issuer, key, 'laptop');
+    await enrollAdmin(gh, ALICE, key, 'laptop');
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
   after(async () => {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { HttpAgent } from '../helpers/http-agent.js';
 import { assertIsolated } from '../helpers/bdi.js';
 import { mintTicket, startDemo, type Demo } from './tenant-app-setup.js';
@@ -26,7 +27,7 @@ describe('the impersonation banner isolates people\'s text (demo tenant app, rea
     const { gh, acme } = demo;
     const key = new SoftwareAuthenticator();
     const { agent: admin } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(admin, gh.issuer, key, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'laptop');
     const actorToken = (await stepUp(gh.issuer, admin, key)).accessToken;
     const bob = (await gh.gatehouse.services.accounts.users.findByEmail('acme', 'bob@acme.test'))!.id;
     const minted = await mintTicket(gh.issuer, { actorToken, subject: bob, audience: acme, reason: REASON });

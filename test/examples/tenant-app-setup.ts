@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { startTenantApp, type TenantApp, tenantsFromConfig } from '../../examples/tenant-app/index.js';
-import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { type StartOptions, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, type HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
-import { startRedisServer } from '../helpers/redis-server.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { routeSubdomainsToLoopback } from './subdomain-fetch.js';
 
 export interface LogEntry {
@@ -19,6 +19,7 @@ export interface LogEntry {
 
 export interface Demo {
   gh: TestGatehouse;
+  redis: RedisServer;
   app: TenantApp;
   acme: string;
   globex: string;
@@ -26,18 +27,28 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-export async function startDemo(): Promise<Demo> {
+export interface DemoOptions {
+  /** The app's `recheckSeconds` (the RP kit's default, 30, when absent). */
+  recheckSeconds?: number;
+  storePrefix?: string;
+  /** More changes to the Gatehouse config (after the tenants moved to the app's port). */
+  configure?: StartOptions['configure'];
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const restoreFetch = routeSubdomainsToLoopback();
   const port = await freePort();
   const redis = await startRedisServer();
   const gh = await startGatehouse({
     redisUrl: redis.url,
+    ...(options.storePrefix ? { storePrefix: options.storePrefix } : {}),
     configure: (raw) => {
       // The dev config's tenant origins are on port 4000; the app under test listens on `port`.
       const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${port}`));
       raw.tenants = moved(raw.tenants);
       raw.clients = moved(raw.clients);
       raw.seed.users.push({ tenant: 'acme', email: 'mallory@acme.test', name: '<img src=x onerror=alert(1)>', password: 'mallory-demo-pass' });
+      options.configure?.(raw);
     },
   });
   const logs: LogEntry[] = [];
@@ -49,10 +60,12 @@ export async function startDemo(): Promise<Demo> {
     tenants: tenantsFromConfig(gh.config),
     consoleUrl: `${gh.issuer}/admin`,
     cookieKeys: ['test-tenant-app-key'],
+    ...(options.recheckSeconds !== undefined ? { recheckSeconds: options.recheckSeconds } : {}),
     logger: { info: record('info'), warn: record('warn'), error: record('error') },
   });
   return {
     gh,
+    redis,
     app,
     acme: `http://acme.localhost:${port}`,
     globex: `http://globex.localhost:${port}`,

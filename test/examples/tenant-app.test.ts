@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { discover, oidc } from '../helpers/oidc-flow.js';
 import { cookie, csrfOf, mintTicket, signIn, startDemo, type Demo } from './tenant-app-setup.js';
@@ -131,7 +132,7 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
 
     before(async () => {
       ({ agent: admin } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }));
-      await registerPasskey(admin, gh.issuer, authenticator, 'laptop');
+      await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'laptop');
       actorToken = (await stepUp(gh.issuer, admin, authenticator)).accessToken;
       adminId = (await gh.gatehouse.services.accounts.admins.findByEmail('alice@gatehouse.test'))!.id;
       bobId = (await gh.gatehouse.services.accounts.users.findByEmail('acme', 'bob@acme.test'))!.id;

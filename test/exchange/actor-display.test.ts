@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { ACME, mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from './setup.js';
@@ -46,7 +47,7 @@ describe('impersonation.actor_display follows the tenant setting', () => {
     });
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     const authenticator = new SoftwareAuthenticator();
-    await registerPasskey(agent, gh.issuer, authenticator, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'laptop');
     actorToken = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
   });
   after(async () => {

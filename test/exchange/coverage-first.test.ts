@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAccessCode, setConsent } from '../../src/impersonation/access-codes.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { GLOBEX, INITECH, lastEvent, mintFields, startExchangeGatehouse, T, tokenRequest, userId } from './setup.js';
@@ -37,7 +38,7 @@ describe('mint decides coverage before anything about the user (real Redis)', ()
     });
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'gina@gatehouse.test', password: 'gina-demo-pass' });
-    await registerPasskey(agent, gh.issuer, key, 'gina key');
+    await enrollAdmin(gh, { email: 'gina@gatehouse.test', password: 'gina-demo-pass' }, key, 'gina key');
     gina = (await stepUp(gh.issuer, agent, key)).accessToken;
   });
   after(async () => {

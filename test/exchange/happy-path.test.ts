@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { verifyWebhookSignature } from '../../src/audit/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { discover, oidc } from '../helpers/oidc-flow.js';
 import { freePort } from '../helpers/ports.js';
@@ -65,7 +66,7 @@ describe('impersonation happy path (real Redis, openid-client, software passkey)
       },
     });
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, authenticator, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'laptop');
     const stepped = await stepUp(gh.issuer, agent, authenticator);
     assert.equal(stepped.acr, 'phr');
     actor = stepped.accessToken;

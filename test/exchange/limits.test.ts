@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seedAccounts } from '../../src/accounts/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { basic, GLOBEX, lastEvent, mintFields, redeemFields, startExchangeGatehouse, T, tokenRequest, userId } from './setup.js';
@@ -33,7 +34,7 @@ describe('token exchange limits (real Redis)', () => {
     });
     const authenticator = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, authenticator, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'key');
     actor = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
@@ -100,7 +101,7 @@ describe('store outage (real Redis stopped and restarted)', () => {
   it('503 temporarily_unavailable and nothing issued while Redis is down; works again after', async () => {
     const authenticator = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, authenticator, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'key');
     const actor = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
     const bob = await userId(gh, 'acme', 'bob@acme.test');
 
@@ -132,7 +133,7 @@ describe('store outage (real Redis stopped and restarted)', () => {
     await seedAccounts(gh.gatehouse.services.accounts, gh.config.seed);
     const again = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     const key2 = new SoftwareAuthenticator();
-    await registerPasskey(again.agent, gh.issuer, key2, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key2, 'key');
     const actor2 = (await stepUp(gh.issuer, again.agent, key2)).accessToken;
     const bob2 = await userId(gh, 'acme', 'bob@acme.test');
     const up = await tokenRequest(gh.issuer, 'support-console', mintFields(actor2, bob2));

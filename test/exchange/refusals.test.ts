@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAccessCode } from '../../src/impersonation/access-codes.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import {
@@ -55,7 +56,7 @@ describe('token exchange refusals (PROTOCOL §4)', () => {
       },
     });
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, authenticator, 'test key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'test key');
     actor = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
@@ -178,7 +179,7 @@ describe('token exchange refusals (PROTOCOL §4)', () => {
   it('roles not covering the tenant, or a sensitive user without a role that allows it → invalid_target', async () => {
     const { agent } = await signInConsole(gh.issuer, { email: 'gina@gatehouse.test', password: 'gina-demo-pass' });
     const ginaKey = new SoftwareAuthenticator();
-    await registerPasskey(agent, gh.issuer, ginaKey, 'gina key');
+    await enrollAdmin(gh, { email: 'gina@gatehouse.test', password: 'gina-demo-pass' }, ginaKey, 'gina key');
     const gina = (await stepUp(gh.issuer, agent, ginaKey)).accessToken;
     await refused(await mint({}, bob, gina), 400, 'invalid_target', 'tenant_not_covered');
     const carol = await userId(gh, 'acme', 'carol@acme.test');

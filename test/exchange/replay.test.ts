@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { baseConfig, startGatehouse, testKeys, type TestGatehouse } from '../helpers/gatehouse.js';
 import { spawnGatehouse, writeConfig, type GatehouseProcess } from '../helpers/gatehouse-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -42,7 +43,7 @@ describe('ticket replay across two processes (real Redis)', () => {
   it('exactly one of 200 concurrent redemptions wins; the replay ends its session', async () => {
     const authenticator = new SoftwareAuthenticator();
     const { agent } = await signInConsole(a.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, a.issuer, authenticator, 'key');
+    await enrollAdmin(a, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'key');
     const actor = (await stepUp(a.issuer, agent, authenticator)).accessToken;
     const bob = await userId(a, 'acme', 'bob@acme.test');
     const minted = await tokenRequest(a.issuer, 'support-console', mintFields(actor, bob));

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { findSession } from '../../src/impersonation/sessions.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -40,7 +41,7 @@ describe('the RP kit in Koa, Express and Hono (real Gatehouse, real Redis)', () 
     });
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     const authenticator = new SoftwareAuthenticator();
-    await registerPasskey(agent, gh.issuer, authenticator, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'laptop');
     actorToken = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
     aliceId = (await gh.gatehouse.services.accounts.admins.findByEmail('alice@gatehouse.test'))!.id;

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -41,7 +42,7 @@ describe('free text: characters, bidi and control characters, <bdi> (real Redis)
     });
     const authenticator = new SoftwareAuthenticator();
     ({ agent: admin } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }));
-    await registerPasskey(admin, gh.issuer, authenticator, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'key');
     actor = (await stepUp(gh.issuer, admin, authenticator)).accessToken;
     dana = await userId(gh, 'acme', 'dana@acme.test');
   });

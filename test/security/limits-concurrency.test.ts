@@ -12,6 +12,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import { passwordVerifications } from '../../src/accounts/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { csrfOf, postJson, registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { discover, oidc } from '../helpers/oidc-flow.js';
@@ -71,7 +72,7 @@ describe('limits hold under concurrency (real Redis)', () => {
     await registerPasskey(bob, gh.issuer, bobKey, 'bob key', '/account/passkeys');
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, key, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
     actor = (await stepUp(gh.issuer, agent, key)).accessToken;
   });
   after(async () => {

@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { csrfOf, registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { csrfOf, signInConsole, stepUp } from '../helpers/console.js';
+import { useLink } from '../helpers/enroll.js';
+import { runCli } from '../helpers/cli.js';
 import { baseConfig, testKeys } from '../helpers/gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
 import { HttpAgent } from '../helpers/http-agent.js';
@@ -23,6 +25,7 @@ describe('limits across two Gatehouse processes (real Redis)', () => {
   let redis: RedisServer;
   let one: GatehouseProcess;
   let two: GatehouseProcess;
+  let cliEnv: Record<string, string>;
 
   before(async () => {
     redis = await startRedisServer();
@@ -42,6 +45,7 @@ describe('limits across two Gatehouse processes (real Redis)', () => {
     const configPath = writeConfig(raw);
     one = await spawnGatehouse({ configPath, env, port });
     two = await spawnGatehouse({ configPath, env, issuer });
+    cliEnv = { REDIS_URL: redis.url, GATEHOUSE_CONFIG: configPath, GATEHOUSE_ISSUER: issuer };
   });
   after(async () => {
     await one?.stop();
@@ -67,7 +71,9 @@ describe('limits across two Gatehouse processes (real Redis)', () => {
   it(`${N} concurrent wrong access codes from one admin, split over two instances: at most ${LIMIT} looked up`, async () => {
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(one.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, one.issuer, key, 'key');
+    // The admin's passkey through an enrollment link from the CLI, as an operator gives one.
+    const link = await runCli(['admin', 'enroll-link', 'alice@gatehouse.test'], cliEnv);
+    assert.equal((await useLink(link.stdout.trim(), 'alice-demo-pass', key)).status, 200, link.stderr);
     const actor = (await stepUp(one.issuer, agent, key)).accessToken;
     const results = await Promise.all(
       Array.from({ length: N }, async (_, i) => {

@@ -19,7 +19,8 @@ import { createApp, type GatehouseApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { csrfOf, registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { csrfOf, signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { testKeys, type TestGatehouse } from '../helpers/gatehouse.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { freePort } from '../helpers/ports.js';
@@ -196,7 +197,7 @@ describe('published URLs come from GATEHOUSE_ISSUER, never from Host (real Redis
   it('redeem_uri comes from the tenant\'s configured domain whatever the Host', async () => {
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, key, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
     const actor = (await stepUp(gh.issuer, agent, key)).accessToken;
     const bob = await userId(gh, 'acme', 'bob@acme.test');
     const res = await raw(gh.port, {

@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTenantApp, type TenantApp, tenantsFromConfig } from '../../examples/tenant-app/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
@@ -82,7 +83,7 @@ describe('support access on /account (real Gatehouse, real Redis, demo tenant ap
     });
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, issuer, key, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'laptop');
     ({ accessToken: actorToken } = await stepUp(issuer, agent, key));
   });
   after(async () => {

@@ -1,13 +1,16 @@
 /**
  * Passkey management in the console (/admin/passkeys) over HTTP with the software
- * authenticator, on a real redis-server: register, list, remove, the last-passkey rule,
- * registration security, audit events.
+ * authenticator, on a real redis-server: the first passkey from an enrollment link, then,
+ * freshly stepped up, register, list, rename, remove, the last-passkey rule, registration
+ * security, audit events. (What a password-only session cannot do: test/security.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { csrfOf, postJson, registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { followThrough } from '../helpers/console-pages.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -28,6 +31,14 @@ describe('console passkeys (/admin/passkeys)', () => {
   const events = async (type: 'admin.passkey_registered' | 'admin.passkey_removed' | 'admin.login') =>
     (await gh.gatehouse.services.audit.list({ type }, { limit: 50 })).events;
 
+  /** Through the console's step-up with `key` and back to the passkeys page: changes are open. */
+  async function steppedUp(by: HttpAgent, key: SoftwareAuthenticator) {
+    const landed = await followThrough(by, `${gh.issuer}/admin/stepup?return=/admin/passkeys`, key);
+    assert.equal(landed.url.pathname, '/admin/passkeys');
+    assert.match(landed.html, /id="passkey-register"/);
+    return csrfOf(landed.html);
+  }
+
   before(async () => {
     redis = await startRedisServer();
     gh = await startGatehouse({ redisUrl: redis.url });
@@ -47,7 +58,8 @@ describe('console passkeys (/admin/passkeys)', () => {
   });
 
   it('registers named passkeys, lists them with created, last used and device type, and audits each', async () => {
-    await registerPasskey(agent, gh.issuer, laptop, 'Work laptop');
+    await enrollAdmin(gh, ALICE, laptop, 'Work laptop');
+    csrf = await steppedUp(agent, laptop);
     const synced = await registerPasskey(agent, gh.issuer, phone, 'Phone <synced>');
     assert.equal(synced.body.passkey.deviceType, 'multiDevice');
     const html = await page();
@@ -60,6 +72,7 @@ describe('console passkeys (/admin/passkeys)', () => {
     const registered = await events('admin.passkey_registered');
     assert.equal(registered.length, 2);
     assert.deepEqual(registered.map((e) => e.details?.name).sort(), ['Phone <synced>', 'Work laptop']);
+    assert.deepEqual(registered.map((e) => e.details?.via).sort(), ['console', 'enrollment_link']);
     // A synced passkey reads as a software key in amr; its last use shows in the list.
     const stepped = await stepUp(gh.issuer, agent, phone);
     assert.deepEqual(stepped.amr, ['pwd', 'swk', 'user', 'mfa']);
@@ -103,12 +116,26 @@ describe('console passkeys (/admin/passkeys)', () => {
     assert.equal((await remove(held[2]!.id, agent, 'wrong')).status, 403);
   });
 
+  it('renames a passkey (names are checked), audited', async () => {
+    const [first] = await gh.gatehouse.services.passkeys.list('admin', (await gh.gatehouse.services.accounts.admins.findByEmail(ALICE.email))!.id);
+    const renamed = await agent.postForm(`${gh.issuer}/admin/passkeys/${first!.id}/rename`, { csrf, name: '  Desk laptop ' });
+    assert.equal(renamed.status, 303);
+    assert.match(await page(), /<td><bdi>Desk laptop<\/bdi><\/td>/);
+    const bad = await agent.postForm(`${gh.issuer}/admin/passkeys/${first!.id}/rename`, { csrf, name: '' });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /Give the passkey a name of 1 to 64 characters/);
+    const { events: renames } = await gh.gatehouse.services.audit.list({ type: 'admin.passkey_renamed' }, { limit: 5 });
+    assert.equal(renames[0]?.details?.name, 'Desk laptop');
+  });
+
   it("an admin who may not impersonate can remove their last passkey; nobody can remove another admin's", async () => {
-    const { agent: other, csrf: otherCsrf } = await signInConsole(gh.issuer, NOROLE);
-    const { credentialId } = await registerPasskey(other, gh.issuer, new SoftwareAuthenticator(), 'only key');
+    const { agent: other } = await signInConsole(gh.issuer, NOROLE);
+    const only = new SoftwareAuthenticator();
+    const { credentialId } = await enrollAdmin(gh, NOROLE, only, 'only key');
+    const otherCsrf = await steppedUp(other, only);
     const alices = await gh.gatehouse.services.passkeys.list('admin', (await gh.gatehouse.services.accounts.admins.findByEmail(ALICE.email))!.id);
     assert.equal((await remove(alices[0]!.id, other, otherCsrf)).status, 404);
-    assert.equal((await remove(credentialId, other, otherCsrf)).status, 303);
+    assert.equal((await remove(credentialId!, other, otherCsrf)).status, 303);
     assert.doesNotMatch(await page(other), /only key/);
   });
 

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { keys } from '../../src/store/keys.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { answerPasskeyPage, consoleSecret, registerPasskey, signInConsole, startPasskey, stepUp } from '../helpers/console.js';
+import { answerPasskeyPage, consoleSecret, signInConsole, startPasskey, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { HttpAgent } from '../helpers/http-agent.js';
 import { authorize, discover, oidc } from '../helpers/oidc-flow.js';
@@ -71,9 +72,8 @@ describe('passkey step-up (acr phr) in the authorization request', () => {
     await gh.gatehouse.services.accounts.admins.create({ ...BRUNO, name: 'Bruno Admin', roles: ['support'] });
     client = await discover(gh.issuer, 'support-console', consoleSecret());
     ({ agent } = await signInConsole(gh.issuer, ALICE));
-    await registerPasskey(agent, gh.issuer, key, 'laptop');
-    const bruno = await signInConsole(gh.issuer, BRUNO);
-    await registerPasskey(bruno.agent, gh.issuer, brunoKey, 'bruno key');
+    await enrollAdmin(gh, ALICE, key, 'laptop');
+    await enrollAdmin(gh, BRUNO, brunoKey, 'bruno key');
   });
   after(async () => {
     await gh?.stop();

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { answerPasskeyPage, consoleSecret, csrfOf, postJson, registerPasskey, signInConsole } from '../helpers/console.js';
+import { answerPasskeyPage, consoleSecret, csrfOf, postJson, registerPasskey } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { authorize, discover, oidc } from '../helpers/oidc-flow.js';
@@ -65,8 +66,7 @@ describe('user passkeys (/account) and passkey sign-in', () => {
     gh = await startGatehouse({ redisUrl: redis.url });
     await gh.gatehouse.services.accounts.admins.create({ email: 'nokey@gatehouse.test', name: 'No Key', password: 'nokey-demo-pass', roles: ['support'] });
     acme = await discover(gh.issuer, 'acme-app', 'dev-acme-secret');
-    const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, aliceKey, 'alice key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, aliceKey, 'alice key');
   });
   after(async () => {
     await gh?.stop();
@@ -79,6 +79,33 @@ describe('user passkeys (/account) and passkey sign-in', () => {
     const home = await (await agent.fetch(`${gh.issuer}/account`)).text();
     assert.match(home, /Passkeys<\/a>: 1 registered/);
     assert.match(home, /with pwd\./);
+  });
+
+  it('once a user has a passkey, a password session must confirm with it before adding, renaming or removing one', async () => {
+    const agent = await signInAccount('acme', 'bob@acme.test', 'bob-demo-pass');
+    const list = await (await agent.fetch(`${gh.issuer}/account/passkeys`)).text();
+    assert.doesNotMatch(list, /id="passkey-register"/);
+    assert.match(list, /id="passkeys-confirm"[^>]*data-options-url="\/account\/stepup\/options"/);
+    const csrf = csrfOf(list);
+    const refused = await postJson(agent, `${gh.issuer}/account/passkeys/options`, csrf, {});
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: string }).error, 'step_up_required');
+    const [held] = await gh.gatehouse.services.passkeys.list('user', (await gh.gatehouse.services.accounts.users.findByEmail('acme', 'bob@acme.test'))!.id);
+    const removal = await agent.postForm(`${gh.issuer}/account/passkeys/${held!.id}/delete`, { csrf });
+    assert.equal(removal.status, 303);
+    assert.equal(await gh.gatehouse.services.passkeys.count('user', held!.accountId), 1, 'not removed without the confirmation');
+    assert.equal((await agent.postForm(`${gh.issuer}/account/passkeys/${held!.id}/rename`, { csrf, name: 'pwned' })).status, 303);
+    assert.equal((await gh.gatehouse.services.passkeys.list('user', held!.accountId))[0]!.name, "Bob's phone", 'not renamed either');
+
+    // Confirm with the passkey on the page, then a second passkey registers.
+    const started = (await (await postJson(agent, `${gh.issuer}/account/stepup/options`, csrf, {})).json()) as Started;
+    const confirmed = await postJson(agent, `${gh.issuer}/account/stepup/verify`, csrf, { handle: started.handle, response: bobKey.getAssertion(started.options, gh.issuer) });
+    assert.deepEqual(await confirmed.json(), { redirectTo: '/account/passkeys' });
+    await registerPasskey(agent, gh.issuer, new SoftwareAuthenticator(), 'Bob laptop', '/account/passkeys');
+    assert.match(await (await agent.fetch(`${gh.issuer}/account`)).text(), /with pwd, swk, user, mfa\./);
+    const { events } = await gh.gatehouse.services.audit.list({ type: 'user.passkey_registered' }, { limit: 10 });
+    assert.equal(events.length, 2);
+    assert.equal(events[0]!.tenant, 'acme');
   });
 
   it('the passkey alone signs in to the tenant app: JWT access token with acr phr, amr [swk, user], auth_time', async () => {
@@ -133,6 +160,7 @@ describe('user passkeys (/account) and passkey sign-in', () => {
     assert.match(user, new RegExp(`href="${gh.issuer}/account"`));
     const console = await discover(gh.issuer, 'support-console', consoleSecret());
     const admin = await page(console, `${gh.issuer}/admin/callback`, 'nokey@gatehouse.test', 'nokey-demo-pass');
-    assert.match(admin, new RegExp(`Open the support console at <a href="${gh.issuer}/admin"`));
+    assert.match(admin, new RegExp(`in the support console at <a href="${gh.issuer}/admin"`));
+    assert.match(admin, /passkey enrollment link/);
   });
 });

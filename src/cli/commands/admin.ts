@@ -1,15 +1,24 @@
 import { type Admin, AccountError, assertAcceptableName } from '../../accounts/index.js';
+import { issueEnrollment } from '../../enrollment/index.js';
+import { changeAdminRoles, disableAdmin, enableAdmin } from '../../lifecycle/index.js';
 import { adminByEmail, collectAll, parseRoles } from '../checks.js';
 import { type CliContext, CliError, type CommandGroup, optionalString, requireString } from '../command.js';
 import { formatDate, formatTable, printable } from '../format.js';
+import { CLI_ACTOR, enrollmentDeps, lifecycleDeps } from '../lifecycle.js';
 
 const row = (a: Admin) => [a.email, printable(a.name), a.roles.join(',') || '-', a.disabled ? 'disabled' : 'active', a.id, formatDate(a.createdAt)];
 
 async function setDisabled(ctx: CliContext, email: string, disabled: boolean) {
   const { admins } = await ctx.accounts();
   const admin = await adminByEmail(admins, email);
-  await admins.setDisabled(admin.id, disabled);
-  ctx.out(`${disabled ? 'disabled' : 'enabled'} admin ${admin.email} (${admin.id})`);
+  const deps = await lifecycleDeps(ctx);
+  if (!disabled) {
+    await enableAdmin(deps, admin.id, CLI_ACTOR);
+    return ctx.out(`enabled admin ${admin.email} (${admin.id})`);
+  }
+  // PROTOCOL §10.2: sessions, console sign-ins and outstanding tickets end with the account.
+  const { sessionsEnded } = await disableAdmin(deps, admin.id, CLI_ACTOR);
+  ctx.out(`disabled admin ${admin.email} (${admin.id}); ${sessionsEnded} impersonation session(s) ended`);
 }
 
 /** Support staff accounts (PROTOCOL §1: admins are a model of their own). */
@@ -55,7 +64,7 @@ export const admin: CommandGroup = {
     },
     disable: {
       usage: '<email>',
-      summary: 'stop an admin from signing in',
+      summary: "stop an admin: sign-ins, console sessions, impersonation sessions and tickets end",
       positionals: ['email'],
       run: (ctx, _values, [email]) => setDisabled(ctx, email!, true),
     },
@@ -64,6 +73,30 @@ export const admin: CommandGroup = {
       summary: 'let a disabled admin sign in again',
       positionals: ['email'],
       run: (ctx, _values, [email]) => setDisabled(ctx, email!, false),
+    },
+    roles: {
+      usage: '<email> --roles a,b',
+      summary: "replace an admin's roles; sessions the new roles do not cover end",
+      options: { roles: { type: 'string' } },
+      positionals: ['email'],
+      async run(ctx, values, [email]) {
+        const roles = parseRoles(ctx.config(), requireString(values, 'roles'));
+        const admin = await adminByEmail((await ctx.accounts()).admins, email!);
+        const { account, sessionsEnded } = await changeAdminRoles(await lifecycleDeps(ctx), admin.id, roles, CLI_ACTOR);
+        ctx.out(`admin ${account.email} now has roles ${account.roles.join(',')}; ${sessionsEnded} impersonation session(s) ended`);
+      },
+    },
+    'enroll-link': {
+      usage: '<email>',
+      summary: "a one-time link that registers the admin's passkey (first one, or a lost one's replacement)",
+      positionals: ['email'],
+      async run(ctx, _values, [email]) {
+        const admin = await adminByEmail((await ctx.accounts()).admins, email!);
+        if (admin.disabled) throw new CliError(`admin ${admin.email} is disabled; enable the account first`);
+        const { url, expiresAt } = await issueEnrollment(await enrollmentDeps(ctx), admin, { by: 'cli', via: 'cli' });
+        ctx.out(url);
+        ctx.note(`enrollment link for ${admin.email}: single use, expires ${expiresAt.toISOString()}; opening it asks for the admin's password. Issuing another voids this one.`);
+      },
     },
   },
 };

@@ -1,4 +1,3 @@
-import { createAuditLog } from '../../audit/index.js';
 import { endAndAudit } from '../../impersonation/end.js';
 import { findSession, isActive, listSessions, type SessionIndex } from '../../impersonation/sessions.js';
 import { type CommandGroup, CliError, optionalString, UsageError } from '../command.js';
@@ -38,7 +37,7 @@ export const sessions: CommandGroup = {
         const session = await findSession(store, sid!);
         if (!session) throw new CliError(`no session ${sid}`);
         if (!isActive(session)) throw new CliError(`session ${sid} has already ended`);
-        const ended = await endAndAudit(store, createAuditLog(store), sid!, 'ended_by_admin', 'admin', {}, 'cli');
+        const ended = await endAndAudit(store, await ctx.audit(), sid!, 'ended_by_admin', 'admin', {}, 'cli');
         if (!ended) throw new CliError(`session ${sid} has already ended`);
         ctx.out(`ended ${sid}`);
       },

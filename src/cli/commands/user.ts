@@ -2,6 +2,8 @@ import { AccountError, assertAcceptableName, type User } from '../../accounts/in
 import { assertTenant, collectAll, userByEmail } from '../checks.js';
 import { type CliContext, CliError, type CommandGroup, optionalString, requireString } from '../command.js';
 import { formatDate, formatTable, printable } from '../format.js';
+import { disableUser, enableUser } from '../../lifecycle/index.js';
+import { CLI_ACTOR, lifecycleDeps } from '../lifecycle.js';
 
 const row = (u: User) => [u.email, printable(u.name), u.sensitive ? 'yes' : '-', u.disabled ? 'disabled' : 'active', u.id, formatDate(u.createdAt)];
 
@@ -9,8 +11,14 @@ async function setDisabled(ctx: CliContext, tenantArg: string, email: string, di
   const tenant = assertTenant(ctx.config(), tenantArg);
   const { users } = await ctx.accounts();
   const user = await userByEmail(users, tenant, email);
-  await users.setDisabled(user.id, disabled);
-  ctx.out(`${disabled ? 'disabled' : 'enabled'} user ${user.email} in tenant ${tenant} (${user.id})`);
+  const deps = await lifecycleDeps(ctx);
+  if (!disabled) {
+    await enableUser(deps, user.id, CLI_ACTOR);
+    return ctx.out(`enabled user ${user.email} in tenant ${tenant} (${user.id})`);
+  }
+  // PROTOCOL §10.2: sessions, /account sign-ins and outstanding tickets end with the account.
+  const { sessionsEnded } = await disableUser(deps, user.id, CLI_ACTOR);
+  ctx.out(`disabled user ${user.email} in tenant ${tenant} (${user.id}); ${sessionsEnded} impersonation session(s) ended`);
 }
 
 const tenantOption = { tenant: { type: 'string' } } as const;
@@ -57,7 +65,7 @@ export const user: CommandGroup = {
     },
     disable: {
       usage: '--tenant T <email>',
-      summary: 'stop a user from signing in',
+      summary: "stop a user: sign-ins, /account sessions, impersonations of the user and their tickets end",
       options: tenantOption,
       positionals: ['email'],
       run: (ctx, values, [email]) => setDisabled(ctx, requireString(values, 'tenant'), email!, true),
