@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { keys } from '../../src/store/index.js';
 import { configureExchange, mintFields, redeemFields, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { givePasskey } from '../helpers/enroll.js';
 import { baseConfig, startGatehouse, testKeys, type TestGatehouse } from '../helpers/gatehouse.js';
 import { spawnGatehouse, writeConfig, type GatehouseProcess } from '../helpers/gatehouse-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -44,8 +45,8 @@ describe('audit appends from three processes under load (real Redis)', () => {
 
   it(`${ROUNDS} concurrent mints and redemptions spread over three processes: every event in place`, async () => {
     const key = new SoftwareAuthenticator();
+    await givePasskey(a, 'admin', 'alice@gatehouse.test', key, 'laptop');
     const { agent } = await signInConsole(a.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, a.issuer, key, 'key');
     const actor = (await stepUp(a.issuer, agent, key)).accessToken;
     const bob = await userId(a, 'acme', 'bob@acme.test');
     const instances = [a.issuer, ...others.map((p) => `http://127.0.0.1:${p.port}`)];

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { givePasskey } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import type { HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -31,8 +32,8 @@ describe('console audit page shows only covered tenants (real HTTP, real Redis)'
     redis = await startRedisServer();
     gh = await startExchangeGatehouse({ redisUrl: redis.url });
     const key = new SoftwareAuthenticator();
+    await givePasskey(gh, 'admin', 'alice@gatehouse.test', key, 'laptop');
     ({ agent: alice } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }));
-    await registerPasskey(alice, gh.issuer, key, 'laptop');
     const actor = (await stepUp(gh.issuer, alice, key)).accessToken;
     // An acme event with a reason, and a globex one (dave needs an access code: denied).
     const acme = await tokenRequest(gh.issuer, 'support-console', mintFields(actor, await userId(gh, 'acme', 'bob@acme.test'), { reason: ACME_REASON }));

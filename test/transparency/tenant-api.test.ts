@@ -13,7 +13,8 @@ import { logKeys, REWRITE_STREAM, redisCli } from '../audit/tamper.js';
 import { startReceiver, type Receiver, waitFor } from '../audit/helpers.js';
 import { basic, GLOBEX, mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { givePasskey } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -49,8 +50,8 @@ describe('access transparency: a tenant reads and proves its own audit log (real
       },
     });
     const key = new SoftwareAuthenticator();
+    await givePasskey(gh, 'admin', 'alice@gatehouse.test', key, 'laptop');
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, key, 'laptop');
     actor = (await stepUp(gh.issuer, agent, key)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
     await impersonate();
