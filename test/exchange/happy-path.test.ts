@@ -14,7 +14,7 @@ import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { discover, oidc } from '../helpers/oidc-flow.js';
 import { freePort } from '../helpers/ports.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 import { ACME, lastEvent, mintFields, redeemFields, SECRETS, startExchangeGatehouse, T, tokenRequest, userId } from './setup.js';
 
 interface Delivery {
@@ -34,7 +34,7 @@ async function until<T>(probe: () => T | undefined, ms = 10_000): Promise<T> {
 }
 
 describe('impersonation happy path (real Redis, openid-client, software passkey)', () => {
-  let redis: RedisServer;
+  let redis: TestRedis;
   let gh: TestGatehouse;
   let receiver: Server;
   const deliveries: Delivery[] = [];
@@ -55,9 +55,9 @@ describe('impersonation happy path (real Redis, openid-client, software passkey)
         res.writeHead(200).end('ok');
       });
     }).listen(port, '127.0.0.1');
-    redis = await startRedisServer();
+    redis = await startTestRedis();
     gh = await startExchangeGatehouse({
-      redisUrl: redis.url,
+      redisEnv: redis.env,
       configure: (raw) => {
         raw.webhooks = [
           { url: `http://127.0.0.1:${port}/slack`, format: 'slack', events: ['impersonation.started', 'impersonation.ended'] },

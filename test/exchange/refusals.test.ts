@@ -8,7 +8,7 @@ import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole, stepUp } from '../helpers/console.js';
 import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 import {
   ACME,
   GLOBEX,
@@ -24,7 +24,7 @@ import {
 } from './setup.js';
 
 describe('token exchange refusals (PROTOCOL §4)', () => {
-  let redis: RedisServer;
+  let redis: TestRedis;
   let gh: TestGatehouse;
   let actor: string;
   let bob: string;
@@ -48,9 +48,9 @@ describe('token exchange refusals (PROTOCOL §4)', () => {
   }
 
   before(async () => {
-    redis = await startRedisServer();
+    redis = await startTestRedis();
     gh = await startExchangeGatehouse({
-      redisUrl: redis.url,
+      redisEnv: redis.env,
       configure: (raw) => {
         raw.policy.rateLimits = { ticketsPerAdmin: { points: 1000, duration: 600 }, accessCodesPerAdmin: { points: 1000, duration: 600 } };
       },

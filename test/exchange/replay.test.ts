@@ -9,25 +9,25 @@ import { signInConsole, stepUp } from '../helpers/console.js';
 import { enrollAdmin } from '../helpers/enroll.js';
 import { baseConfig, startGatehouse, testKeys, type TestGatehouse } from '../helpers/gatehouse.js';
 import { spawnGatehouse, writeConfig, type GatehouseProcess } from '../helpers/gatehouse-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 import { configureExchange, mintFields, redeemFields, tokenRequest, userId } from './setup.js';
 
 describe('ticket replay across two processes (real Redis)', () => {
-  let redis: RedisServer;
+  let redis: TestRedis;
   let a: TestGatehouse;
   let b: GatehouseProcess;
   let c: GatehouseProcess;
 
   before(async () => {
-    redis = await startRedisServer();
+    redis = await startTestRedis();
     // One deployment: the same issuer, keys, prefix and config for every instance.
-    a = await startGatehouse({ redisUrl: redis.url, storePrefix: 'replay', configure: configureExchange });
+    a = await startGatehouse({ redisEnv: redis.env, storePrefix: 'replay', configure: configureExchange });
     const raw = baseConfig();
     configureExchange(raw);
     raw.storePrefix = 'replay';
     for (const client of raw.clients) if (client.role === 'support-console') client.redirectUris = [`${a.issuer}/admin/callback`];
     // No demo tenant app: two of them would want the dev config's port 4000 (npm start refuses a taken port).
-    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
+    const env = { ...redis.env, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
     const configPath = writeConfig(raw);
     [b, c] = await Promise.all([
       spawnGatehouse({ configPath, env, issuer: a.issuer }),

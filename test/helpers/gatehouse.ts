@@ -38,6 +38,8 @@ export function baseConfig(): Record<string, any> {
 
 export interface StartOptions {
   redisUrl?: string | null;
+  /** The Redis environment (REDIS_URL, REDIS_SENTINELS…, REDIS_CLUSTER_NODES) of a TestRedis; wins over redisUrl. */
+  redisEnv?: Record<string, string>;
   /** Mutates the raw config before validation. */
   configure?: (raw: Record<string, any>) => void;
   port?: number;
@@ -61,7 +63,7 @@ export async function startGatehouse(options: StartOptions = {}): Promise<TestGa
     PORT: String(port),
     GATEHOUSE_ISSUER: issuer,
     GATEHOUSE_KEYS: await testKeys(),
-    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...(options.redisEnv ?? (options.redisUrl ? { REDIS_URL: options.redisUrl } : {})),
   };
   const config = parseConfig(raw, env, resolve('test-config'));
   const logs = new LogCapture();

@@ -55,7 +55,7 @@ const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
  * not leave redis-server processes behind. When nobody else handles the signal (the test
  * runner does, in-process), exit as the default handler would.
  */
-function onProcessEnd(cleanup: () => void): void {
+export function onProcessEnd(cleanup: () => void): void {
   if (!hooked) {
     hooked = true;
     const runAll = () => {
@@ -85,7 +85,7 @@ export async function testRedisUrl(): Promise<string> {
   return (await shared).url;
 }
 
-function assertInstalled(): void {
+export function assertInstalled(): void {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   // Never skip: a missing server must fail CI rather than hide the Redis half of the suite.
   if (probe.error || probe.status !== 0) {
@@ -137,7 +137,7 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function answersPing(port: number): Promise<boolean> {
+export function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     let reply = '';

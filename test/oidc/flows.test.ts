@@ -7,19 +7,19 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { discover, login, LoginRefused, oidc, authorize } from '../helpers/oidc-flow.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 
 const ACME = 'http://acme.localhost:4000';
 const ACME_CB = `${ACME}/callback`;
 
 describe('standard OIDC flows (real Redis, openid-client)', () => {
-  let redis: RedisServer;
+  let redis: TestRedis;
   let gh: TestGatehouse;
   let acme: oidc.Configuration;
 
   before(async () => {
-    redis = await startRedisServer();
-    gh = await startGatehouse({ redisUrl: redis.url });
+    redis = await startTestRedis();
+    gh = await startGatehouse({ redisEnv: redis.env });
     acme = await discover(gh.issuer, 'acme-app', 'dev-acme-secret');
   });
   after(async () => {
