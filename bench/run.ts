@@ -1,86 +1,149 @@
 /**
- * Load benchmark: the token endpoint on one Gatehouse over a real redis-server, loopback
- * only, bounded in count. Prints throughput and the ratio of each impersonation leg to a
- * plain client-credentials grant measured in the same run (ratios, not absolute numbers,
- * are what compare across these shared, noisy machines).
- *
- *   npm run bench            # 2,000 requests per scenario, 25 in flight
+ * `npm run bench [-- --quick] [-- --json FILE]`: the production build of Gatehouse under
+ * load from a separate process (autocannon), loopback only, bounded in time. See
+ * bench/README.md for what is measured and how.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { SoftwareAuthenticator } from '../test/helpers/authenticator.js';
-import { signInConsole, stepUp } from '../test/helpers/console.js';
-import { givePasskey } from '../test/helpers/enroll.js';
-import { mintFields, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../test/exchange/setup.js';
+import { registerPasskey, signInConsole, stepUp } from '../test/helpers/console.js';
+import { terminateTlsFor } from '../test/helpers/loopback-tls.js';
+import { cli } from '../test/helpers/redis-node.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { ACME_ORIGIN, ADMIN, type Deployment, startDeployment } from './deployment.js';
+import type { Measured, Plan, Scenario } from './load.js';
+import { printReport, type Report } from './report.js';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 25);
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' } } });
+const quick = Boolean(args.quick);
+const CONNECTIONS = 64;
+const timing = quick ? { warmupSeconds: 2, seconds: 5 } : { warmupSeconds: 5, seconds: 20 };
+const TICKETS_FOR_MEMORY = quick ? 500 : 2000;
+const T = {
+  exchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
+  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  userId: 'urn:gatehouse:token-type:user-id',
+  ticket: 'urn:gatehouse:token-type:impersonation-ticket',
+};
 
-async function measure(name: string, count: number, one: (i: number) => Promise<number>) {
-  const latencies: number[] = [];
-  let next = 0;
-  let failures = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        if ((await one(i)) !== 200) failures++;
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
-  const rps = count / seconds;
-  console.log(`${name.padEnd(22)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${p(0.5)} ms  p99 ${p(0.99)} ms  failures ${failures}`);
-  return rps;
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+/** VmRSS / VmHWM (peak) of a process, in MB, from /proc. */
+function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? Number.NaN) / 1024;
 }
 
-const redis = await startRedisServer();
-const gh = await startExchangeGatehouse({
-  redisUrl: redis.url,
-  configure: (raw) => {
-    raw.policy.rateLimits = { ticketsPerAdmin: { points: 1_000_000, duration: 60 } };
-  },
-});
-gh.gatehouse.services.logger.level = 'warn';
-try {
-  const key = new SoftwareAuthenticator();
-  await givePasskey(gh, 'admin', 'alice@gatehouse.test', key, 'bench');
-  const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-  const actor = (await stepUp(gh.issuer, agent, key)).accessToken;
-  const bob = await userId(gh, 'acme', 'bob@acme.test');
-
-  console.log(`token endpoint, ${REQUESTS} requests per scenario, ${IN_FLIGHT} in flight, Redis store`);
-  const baseline = await measure('client_credentials', REQUESTS, async () =>
-    (await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials' })).status,
-  );
-  const tickets: string[] = [];
-  const mint = await measure('mint (leg 1)', REQUESTS, async () => {
-    const res = await tokenRequest(gh.issuer, 'support-console', mintFields(actor, bob));
-    if (res.status === 200) tickets.push(res.body.access_token);
-    return res.status;
-  });
-  const tokens: string[] = [];
-  const redeem = await measure('redeem (leg 2)', tickets.length, async (i) => {
-    const res = await tokenRequest(gh.issuer, 'acme-app', redeemFields(tickets[i]!));
-    if (res.status === 200) tokens.push(res.body.access_token);
-    return res.status;
-  });
-  const acme = `Basic ${Buffer.from('acme-app:dev-acme-secret').toString('base64')}`;
-  const introspect = await measure('introspection', tokens.length, async (i) => {
-    const res = await fetch(`${gh.issuer}/token/introspection`, {
-      method: 'POST',
-      headers: { authorization: acme, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: tokens[i]! }),
-    });
-    return ((await res.json()) as { active?: boolean }).active ? res.status : 500;
-  });
-  const ratio = (rps: number) => (rps / baseline).toFixed(2);
-  console.log(`ratios to client_credentials: mint ${ratio(mint)}, redeem ${ratio(redeem)}, introspection ${ratio(introspect)}`);
-} finally {
-  await gh.stop();
-  await redis.stop();
+async function post(url: string, authorization: string, fields: Record<string, string>) {
+  const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
+  const body = (await res.json()) as Record<string, string>;
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(body)}`);
+  return body;
 }
+
+async function usedMemory(port: number): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await cli(port, 'INFO', 'memory'))![1]);
+}
+
+/**
+ * Redis bytes per outstanding ticket: INFO used_memory before and after minting N tickets
+ * (nothing else runs meanwhile), divided by N: the ticket record, its audit event and any
+ * index the mint writes. MEMORY USAGE of one ticket key is reported beside it.
+ */
+async function redisBytesPerTicket(dep: Deployment, redisPort: number, mintBody: Record<string, string>) {
+  const auth = basic('support-console', dep.secrets.console);
+  const before = await usedMemory(redisPort);
+  let last = '';
+  for (let i = 0; i < TICKETS_FOR_MEMORY; i += 25) {
+    const batch = await Promise.all(Array.from({ length: Math.min(25, TICKETS_FOR_MEMORY - i) }, () => post(`${dep.issuer}/token`, auth, mintBody)));
+    last = batch.at(-1)!.access_token!;
+  }
+  const after = await usedMemory(redisPort);
+  const ticketKey = `bench:ticket:${createHash('sha256').update(last).digest('hex')}`;
+  const ticketKeyBytes = Number(await cli(redisPort, 'MEMORY', 'USAGE', ticketKey, 'SAMPLES', '0'));
+  return { perTicket: Math.round((after - before) / TICKETS_FOR_MEMORY), ticketKeyBytes, tickets: TICKETS_FOR_MEMORY };
+}
+
+async function main() {
+  say('npm run build');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const redis = await startRedisServer();
+  const dep = await startDeployment(redis.url);
+  const tls = terminateTlsFor(dep.issuer);
+  const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-load-'));
+  try {
+    say(`production Gatehouse (dist/) pid ${dep.pid} at ${dep.issuer}, Redis ${redis.url}`);
+    // The admin's passkey and step-up, over HTTP as a browser would (software authenticator).
+    const key = new SoftwareAuthenticator();
+    const { agent } = await signInConsole(dep.issuer, ADMIN);
+    await registerPasskey(agent, dep.issuer, key, 'bench');
+    const actor = (await stepUp(dep.issuer, agent, key, {}, dep.secrets.console)).accessToken;
+    const mintFields = {
+      grant_type: T.exchange,
+      actor_token: actor,
+      actor_token_type: T.accessToken,
+      subject_token: dep.userId,
+      subject_token_type: T.userId,
+      audience: ACME_ORIGIN,
+      reason: 'BENCH-1: load test',
+    };
+    const redeemFields = (ticket: string) => ({ grant_type: T.exchange, subject_token: ticket, subject_token_type: T.ticket, requested_token_type: T.accessToken });
+    const consoleAuth = basic('support-console', dep.secrets.console);
+    const acmeAuth = basic('acme-app', dep.secrets.acme);
+    const ticket = (await post(`${dep.issuer}/token`, consoleAuth, mintFields)).access_token!;
+    const impersonationToken = (await post(`${dep.issuer}/token`, acmeAuth, redeemFields(ticket))).access_token!;
+
+    say(`Redis bytes per ticket (${TICKETS_FOR_MEMORY} outstanding tickets)`);
+    const memory = await redisBytesPerTicket(dep, redis.port, mintFields);
+    const idleRssMb = rssMb(dep.pid, 'VmRSS');
+
+    const proxied = { host: new URL(dep.issuer).host, 'x-forwarded-proto': 'https' };
+    const formPost = (authorization: string) => ({ ...proxied, authorization, 'content-type': 'application/x-www-form-urlencoded' });
+    const scenarios: Scenario[] = [
+      { name: 'client_credentials', method: 'POST', path: '/token', headers: formPost(acmeAuth), body: form({ grant_type: 'client_credentials' }) },
+      { name: 'mint', method: 'POST', path: '/token', headers: formPost(consoleAuth), body: form(mintFields), role: 'mint' },
+      { name: 'redeem', method: 'POST', path: '/token', headers: formPost(acmeAuth), body: form(redeemFields('{ticket}')).replace('%7Bticket%7D', '{ticket}'), role: 'redeem' },
+      { name: 'introspection', method: 'POST', path: '/token/introspection', headers: formPost(acmeAuth), body: form({ token: impersonationToken }) },
+      { name: 'userinfo', method: 'GET', path: '/me', headers: { ...proxied, authorization: `Bearer ${impersonationToken}` } },
+      { name: 'discovery', method: 'GET', path: '/.well-known/openid-configuration', headers: proxied },
+    ];
+    const plan: Plan = { url: dep.plain, connections: CONNECTIONS, ...timing, scenarios };
+    const planPath = join(work, 'plan.json');
+    const outPath = join(work, 'results.json');
+    writeFileSync(planPath, JSON.stringify(plan));
+    const loader = spawn(process.execPath, ['--import', 'tsx', resolve('bench/load.ts'), planPath, outPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const code = await new Promise<number | null>((r) => loader.once('exit', r));
+    if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+    const results = JSON.parse(readFileSync(outPath, 'utf8')) as Measured[];
+
+    const report: Report = {
+      date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      connections: CONNECTIONS,
+      ...timing,
+      results,
+      ratios: Object.fromEntries(results.map((r) => [r.name, r.rps / results[0]!.rps])),
+      peakRssMb: rssMb(dep.pid, 'VmHWM'),
+      idleRssMb,
+      redisBytesPerTicket: memory.perTicket,
+      redisTicketKeyBytes: memory.ticketKeyBytes,
+      memoryMethod: `INFO used_memory delta over ${memory.tickets} outstanding tickets / ${memory.tickets}`,
+    };
+    printReport(report);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    tls.restore();
+    rmSync(work, { recursive: true, force: true });
+    await dep.stop();
+    await redis.stop();
+  }
+}
+
+await main();

@@ -94,8 +94,14 @@ export async function answerPasskeyPage(
  * fresh assertion every time), through the agent's Gatehouse session. Returns the admin's
  * access token, for use as an actor token, and how it says the admin authenticated.
  */
-export async function stepUp(issuer: string, agent: HttpAgent, authenticator: SoftwareAuthenticator, extra: Record<string, string> = {}) {
-  const client = await discover(issuer, 'support-console', consoleSecret());
+export async function stepUp(
+  issuer: string,
+  agent: HttpAgent,
+  authenticator: SoftwareAuthenticator,
+  extra: Record<string, string> = {},
+  clientSecret = consoleSecret(),
+) {
+  const client = await discover(issuer, 'support-console', clientSecret);
   const { callbackUrl, codeVerifier, state } = await authorize(client, {
     redirectUri: `${issuer}/admin/callback`,
     email: '',
