@@ -56,7 +56,10 @@ function formTargets(config: GatehouseConfig): string[] {
 
 export async function createApp(config: GatehouseConfig, options: AppOptions = {}): Promise<GatehouseApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const created = createStore(config.redis, { prefix: config.storePrefix });
+  const created = createStore(config.redis, {
+    prefix: config.storePrefix,
+    replicas: { replicaAcks: config.store.replicaAcks, timeoutMs: config.store.replicaTimeoutMs },
+  });
   const { redis } = created;
   const metrics = createMetrics(() => countActiveSessions(created.store, config.tenants));
   const store = countStoreErrors(created.store, (operation) => metrics.countStoreError(operation));

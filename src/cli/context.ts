@@ -45,7 +45,10 @@ export function createContext(io: CliIO): OwnedContext {
         'no store configured: set REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES); the memory store would vanish when this command exits',
       );
     }
-    const { store, redis } = createStore(cfg.redis, { prefix: cfg.storePrefix });
+    const { store, redis } = createStore(cfg.redis, {
+      prefix: cfg.storePrefix,
+      replicas: { replicaAcks: cfg.store.replicaAcks, timeoutMs: cfg.store.replicaTimeoutMs },
+    });
     try {
       if (redis) await waitForReady(redis, STORE_READY_TIMEOUT_MS);
     } catch (err) {

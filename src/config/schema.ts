@@ -262,6 +262,18 @@ export const configSchema = z
     trustProxy: proxyHops,
     /** Redis key prefix, so several deployments can share one Redis. */
     storePrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('gh'),
+    /**
+     * Durability of the writes security depends on (README "What a failover can lose"):
+     * how many replicas must acknowledge them (Redis WAIT) before Gatehouse answers.
+     */
+    store: z
+      .object({
+        /** `auto`: 1 when the master has a replica connected, else 0; or a number (0 = never wait). */
+        replicaAcks: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).default('auto'),
+        /** How long to wait for them; past it the request fails with 503 (fail closed). */
+        replicaTimeoutMs: z.number().int().min(10).max(10_000).default(1000),
+      })
+      .prefault({}),
     /** Keys that sign cookies; the first signs, all verify (rotation). */
     cookieKeys: z.array(secret).min(1),
     tenants: z.array(tenantSchema).default([]),

@@ -41,6 +41,8 @@ export async function peekAccessCode(store: Store, code: string): Promise<Access
 export async function takeAccessCode(store: Store, code: string): Promise<AccessCodeRecord | null> {
   const key = codeKey(code);
   const raw = key ? await store.getdel(key) : null;
+  // A deletion a failover could lose would let the code be used again.
+  if (raw && key) await store.waitForReplicas(key);
   return raw ? (JSON.parse(raw) as AccessCodeRecord) : null;
 }
 

@@ -91,6 +91,8 @@ export async function endSession(
   const endedAt = endReason === 'expired' ? session.expiresAt : now;
   if (!(await store.hsetnx(key, 'endedAt', String(endedAt)))) return null;
   await store.hset(key, { endReason, endedBy: endedBy ?? '' });
+  // An end a failover could lose would bring a revoked session back to life.
+  await store.waitForReplicas(key);
   return { ...session, endedAt, endReason, endedBy };
 }
 

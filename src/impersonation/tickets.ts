@@ -27,7 +27,10 @@ export interface TicketRecord {
 
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {
   const ticket = newTicket();
-  await store.hset(keys.ticket(sha256(ticket)), { record: JSON.stringify(record) }, ttl);
+  const key = keys.ticket(sha256(ticket));
+  await store.hset(key, { record: JSON.stringify(record) }, ttl);
+  // A ticket is only handed out once a failover cannot lose its record.
+  await store.waitForReplicas(key);
   return ticket;
 }
 
@@ -53,7 +56,11 @@ export async function presentTicket(store: Store, ticket: string, rememberFor: n
   const claim = await store.claimField(key, 'consumedAt', now, { requiredField: 'record', ttl: rememberFor });
   if (!claim) return { kind: 'unknown' };
   const record = JSON.parse(claim.fields.record!) as TicketRecord;
-  if (claim.claimed) return { kind: 'first', record, ticketHash };
+  if (claim.claimed) {
+    // A burned marker a failover could lose would let the ticket be redeemed again.
+    await store.waitForReplicas(key);
+    return { kind: 'first', record, ticketHash };
+  }
   // Mark the replay, then read the session id in the same step: see linkSession.
   const replay = await store.claimField(key, 'replayedAt', now, { requiredField: 'record', ttl: rememberFor });
   return { kind: 'replay', record, ticketHash, sid: replay?.fields.sid, firstReplay: Boolean(replay?.claimed) };

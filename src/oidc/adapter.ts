@@ -80,6 +80,8 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
         // `find()` reports it, for oidc-provider's own reuse detection. The TTL again, in
         // case a revocation deleted the record meanwhile and this write recreated it.
         await store.hset(key, { consumed: now }, left > 0 ? left : undefined);
+        // A consumed marker a failover could lose would let the code be redeemed again.
+        await store.waitForReplicas(keys.oidcConsumed(this.name, id));
         return;
       }
       // A second consumer: a replayed code or refresh token. Revoke everything the grant

@@ -4,6 +4,7 @@
  */
 import { createMemoryStore } from './memory.js';
 import { createRedisClient, createRedisStore, type RedisClient, type RedisConnectionOptions } from './redis.js';
+import type { ReplicaOptions } from './replicas.js';
 import type { Store } from './types.js';
 
 export { keys } from './keys.js';
@@ -15,6 +16,7 @@ export {
   type RedisConnectionOptions,
   waitForReady,
 } from './redis.js';
+export { clusterSlot, type ReplicaAcks, type ReplicaOptions } from './replicas.js';
 export * from './types.js';
 
 /**
@@ -27,7 +29,7 @@ export * from './types.js';
  */
 export function createStore(
   conn: RedisConnectionOptions | null,
-  options: { prefix: string },
+  options: { prefix: string; replicas?: ReplicaOptions },
 ): { store: Store; redis: RedisClient | null } {
   if (conn === null) return { store: createMemoryStore(options), redis: null };
   const redis = createRedisClient(conn, 'store');

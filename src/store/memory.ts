@@ -252,6 +252,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       data.delete(k(key));
       return true;
     },
+    // One process, no replicas: a write is as durable as it will ever be.
+    async waitForReplicas() {},
 
     async ping() {},
 

@@ -1,5 +1,6 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
+import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
 import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
@@ -22,6 +23,8 @@ export interface RedisConnectionOptions {
 const STORE_CONNECT_TIMEOUT_MS = 2_000;
 const STORE_COMMAND_TIMEOUT_MS = 2_000;
 const RECONNECT_CAP_MS = 2_000;
+/** The default of `store.replicaTimeoutMs` (config/schema.ts). */
+export const DEFAULT_REPLICA_TIMEOUT_MS = 1_000;
 
 /** Exponential backoff with jitter, capped, and never `null`: giving up needs a restart. */
 function retryStrategy(times: number): number {
@@ -114,6 +117,7 @@ const CLIENT_MESSAGES =
 
 function isConnectivityError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  if (err instanceof NotReplicatedError) return true;
   if (err instanceof ReplyError) return UNAVAILABLE_REPLIES.test(err.message);
   const code = (err as { code?: unknown }).code;
   return (
@@ -175,7 +179,7 @@ return {claimed, redis.call('HGETALL', KEYS[1])}`;
  * @example
  * const store = createRedisStore(createRedisClient({ url }, 'store'), { prefix: 'gh' });
  */
-export function createRedisStore(client: RedisClient, options: { prefix: string }): Store {
+export function createRedisStore(client: RedisClient, options: { prefix: string; replicas?: ReplicaOptions }): Store {
   const prefix = options.prefix || 'gh';
   // The Cluster hash tag is the first `{…}` in a key; a brace in the prefix would
   // become the tag of every key and put them all in one slot (or split an audit log's `{audit:<log>}` keys).
@@ -185,6 +189,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
   client.defineCommand('gatehouseAppendChained', { numberOfKeys: 2, lua: APPEND_CHAINED });
   client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
   const scripts = client as RedisClient & ScriptCommands;
+  const waitForReplicas = createReplicaWaiter(client, options.replicas ?? { replicaAcks: 'auto', timeoutMs: DEFAULT_REPLICA_TIMEOUT_MS });
 
   async function run<T>(command: () => Promise<T>): Promise<T> {
     try {
@@ -302,6 +307,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string 
 
     ...redisTlogCommands(client, k, run),
 
+    waitForReplicas: (key) => run(() => waitForReplicas(k(key))),
     ping: () => run(async () => void (await client.ping())),
     close: async () => {
       if (client.status === 'end') return;

@@ -102,6 +102,18 @@ export interface Store extends TlogStore {
   /** Entries in insertion order, starting after `afterId` ('0' for the start). */
   readStream(streamKey: string, afterId: string, count: number): Promise<StreamEntry[]>;
 
+  /**
+   * Durability for writes that security depends on (a ticket record, a burned ticket, a
+   * consumed code, a new passkey, an ended session, an audit append): waits until the
+   * replicas the operator asks for (`store.replicaAcks`) hold every write this process
+   * has made so far on the connection that serves `key` (Redis WAIT on the node owning
+   * `key`'s slot). Throws StoreUnavailableError when fewer acknowledge in time, so the
+   * caller answers 503 rather than vouch for a write a failover could still lose.
+   * Resolves at once on the memory store and when no acknowledgement is asked for.
+   * Call it after the write, before the response that relies on it.
+   */
+  waitForReplicas(key: string): Promise<void>;
+
   /** Liveness of the backing store; throws when unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

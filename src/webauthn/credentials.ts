@@ -57,6 +57,9 @@ export function createCredentialStore(store: Store): CredentialStore {
     async add(passkey) {
       if (!(await store.set(keys.passkey(passkey.id), JSON.stringify(passkey), { nx: true }))) return false;
       await store.sadd(keys.accountPasskeys(passkey.accountKind, passkey.accountId), passkey.id);
+      // A passkey a failover could lose would leave its admin unable to step up.
+      await store.waitForReplicas(keys.passkey(passkey.id));
+      await store.waitForReplicas(keys.accountPasskeys(passkey.accountKind, passkey.accountId));
       return true;
     },
 

@@ -25,6 +25,9 @@ export interface RedisNode {
   kill(): Promise<void>;
   /** Starts it again on the same port with the same arguments. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a node that is there but answers nothing (a lagging or cut-off replica). */
+  pause(): void;
+  resume(): void;
 }
 
 /** A scratch folder removed when the test process ends. */
@@ -83,7 +86,10 @@ export async function startNode(port: number, config: string[], options: { senti
     throw new Error(`redis node on port ${port} did not answer PING:\n${readLog(dir)}`);
   };
   await launch();
-  onProcessEnd(() => child?.kill('SIGKILL'));
+  onProcessEnd(() => {
+    child?.kill('SIGCONT');
+    child?.kill('SIGKILL');
+  });
   return {
     port,
     dir,
@@ -98,6 +104,8 @@ export async function startNode(port: number, config: string[], options: { senti
       await exited;
     },
     start: launch,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }
 
