@@ -144,6 +144,22 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.deepEqual(await store.hashReads([]), []);
     });
 
+    it('hdelIfEquals deletes only while the field holds the value, with the fields named after it', async () => {
+      const k = key('give-back');
+      await store.hset(k, { record: 'r', consumedAt: 'mine', replayedAt: 't' });
+      assert.equal(await store.hdelIfEquals(k, 'consumedAt', 'theirs', ['replayedAt']), false);
+      assert.deepEqual(await store.hgetall(k), { record: 'r', consumedAt: 'mine', replayedAt: 't' });
+      assert.equal(await store.hdelIfEquals(k, 'consumedAt', 'mine', ['replayedAt']), true);
+      assert.deepEqual(await store.hgetall(k), { record: 'r' });
+      assert.equal(await store.hdelIfEquals(k, 'consumedAt', 'mine'), false);
+      assert.equal(await store.hdelIfEquals(key('none'), 'f', 'v'), false);
+    });
+
+    it('waitForReplicas returns at once without replicas (auto)', async () => {
+      await store.set(key('durable'), 'v');
+      await store.waitForReplicas(key('durable'));
+    });
+
     it('sets: sadd, smembers, srem; the last srem deletes the key', async () => {
       const k = key('set');
       assert.deepEqual(await store.smembers(k), []);

@@ -109,6 +109,9 @@ export async function issueCheckpoint(
   const keys = storeKeys.auditLog(log);
   const origin = logOrigin(issuer, log);
   const size = await growTree(store, keys);
+  // Sign only what a failover keeps: the replicas hold every write of this connection so
+  // far, the leaves this process appended and the tree it grew over them (store.replicaAcks).
+  await store.waitForReplicas(keys.tree);
   const latest = await latestCheckpoint(store, log);
   const remembered = lastSigned?.get(log);
   const extends_ = async (earlier: { size: number; root: Hash }) => {

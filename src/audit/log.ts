@@ -59,7 +59,13 @@ export interface AuditLog {
  * await audit.append({ type: 'impersonation.started', admin, user, tenant, sid, outcome: 'success' });
  */
 export function createAuditLog(store: Store, options: AuditLogOptions = {}): AuditLog {
-  const commit = createGroupCommit((log, leaves) => store.tlogAppend(storeKeys.auditLog(log), leaves));
+  const commit = createGroupCommit(async (log, leaves) => {
+    const keys = storeKeys.auditLog(log);
+    const size = await store.tlogAppend(keys, leaves);
+    // An acknowledged event must survive a failover (store.replicaAcks).
+    await store.waitForReplicas(keys.leaves);
+    return size;
+  });
   const logs = () => auditLogNames(options.tenants?.() ?? []);
 
   function announce(event: AuditEvent): void {

@@ -9,8 +9,8 @@ import { findTenant } from '../config/index.js';
 import { actorDisplay } from '../impersonation/actor-display.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { endAndAudit } from '../impersonation/end.js';
-import { endSession, startSession } from '../impersonation/sessions.js';
-import { linkSession, type Presentation, presentTicket, type TicketRecord } from '../impersonation/tickets.js';
+import { endSession, type ImpersonationSession, startSession } from '../impersonation/sessions.js';
+import { giveBackTicket, linkSession, type Presentation, presentTicket, type TicketRecord } from '../impersonation/tickets.js';
 import { accountsRefusal } from '../impersonation/live.js';
 import { coverageOf } from '../impersonation/policy.js';
 import { activeAdminRoles, activeUser, adminStateRead, userRead } from '../accounts/state.js';
@@ -66,36 +66,40 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
   if (!tenant || client.gatehouse_tenant !== record.tenant || !clientTenant?.domains.includes(record.audience)) {
     throw new ImpersonationError('redeem_wrong_tenant');
   }
-  // PROTOCOL §10.2: both accounts are re-read (one round trip); a disable or a role removed since the mint wins.
-  const [adminFields, userFields] = await store.hashReads([adminStateRead(record.actor), userRead(record.subject)]);
-  const user = activeUser(userFields);
-  const refusal = accountsRefusal(activeAdminRoles(adminFields), user, record.tenant, coverageOf(config.roles));
-  if (refusal) throw new ImpersonationError(REDEEM_REFUSALS[refusal]);
-
-  const session = await startSession(store, {
-    admin: record.actor,
-    user: record.subject,
-    tenant: record.tenant,
-    audience: record.audience,
-    client: client.clientId,
-    reason: record.reason,
-    scope: record.scope,
-    duration: record.duration,
-  });
-  facts.sid = session.sid;
+  let session: ImpersonationSession | undefined;
+  let accessToken: string;
+  let audited = false;
+  let replayed = false;
   const scope = record.scope.join(' ');
-  const accessToken = await mintJwtAccessToken(ctx, {
-    accountId: record.subject,
-    audience: record.audience,
-    scope,
-    expiresIn: record.duration,
-    gty: GRANT_TYPE_TOKEN_EXCHANGE,
-    claims: {
-      act: { sub: record.actor },
-      impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record) },
-    },
-  });
   try {
+    // PROTOCOL §10.2: both accounts are re-read (one round trip); a disable or a role removed since the mint wins.
+    const [adminFields, userFields] = await store.hashReads([adminStateRead(record.actor), userRead(record.subject)]);
+    const user = activeUser(userFields);
+    const refusal = accountsRefusal(activeAdminRoles(adminFields), user, record.tenant, coverageOf(config.roles));
+    if (refusal) throw new ImpersonationError(REDEEM_REFUSALS[refusal]);
+
+    session = await startSession(store, {
+      admin: record.actor,
+      user: record.subject,
+      tenant: record.tenant,
+      audience: record.audience,
+      client: client.clientId,
+      reason: record.reason,
+      scope: record.scope,
+      duration: record.duration,
+    });
+    facts.sid = session.sid;
+    accessToken = await mintJwtAccessToken(ctx, {
+      accountId: record.subject,
+      audience: record.audience,
+      scope,
+      expiresIn: record.duration,
+      gty: GRANT_TYPE_TOKEN_EXCHANGE,
+      claims: {
+        act: { sub: record.actor },
+        impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record) },
+      },
+    });
     await services.audit.append({
       type: 'impersonation.started',
       outcome: 'success',
@@ -107,12 +111,23 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
         ...(record.subjectEmail ? { userEmail: record.subjectEmail } : {}),
       },
     });
+    audited = true;
+    ({ replayed } = await linkSession(store, presentation.ticketHash, session.sid));
   } catch (err) {
-    // Not audited, not issued: the token is dead before anyone sees it.
-    await endSession(store, session.sid, 'revoked').catch(() => undefined);
+    // A refusal keeps the ticket burned (PROTOCOL §3.4).
+    if (err instanceof ImpersonationError) throw err;
+    // Not issued: the token is dead before anyone sees it. Nothing left this process, so
+    // the session ends (audited when its start was) and the ticket goes back to the
+    // tenant's retry: a 503 burns nothing.
+    const started = session;
+    const undo = !started
+      ? undefined
+      : audited
+        ? () => endAndAudit(store, services.audit, started.sid, 'revoked', 'system', facts, 'redemption_failed')
+        : () => endSession(store, started.sid, 'revoked');
+    giveBackTicket(store, presentation.ticketHash, presentation.burn, undo);
     throw err;
   }
-  const { replayed } = await linkSession(store, presentation.ticketHash, session.sid);
   if (replayed && tenant.onReplay === 'revoke') {
     await endAndAudit(store, services.audit, session.sid, 'ticket_replayed', 'system', facts);
   }

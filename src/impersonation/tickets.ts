@@ -3,8 +3,10 @@
  * presentation wins one atomic HSETNX on the record, whatever happens next; every later
  * presentation is a replay, recognised as such for as long as the session could live.
  */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { keys } from '../store/keys.js';
-import type { Store } from '../store/types.js';
+import type { FieldClaim, Store } from '../store/types.js';
 import { newTicket, sha256 } from './secrets.js';
 
 export interface TicketRecord {
@@ -40,7 +42,7 @@ export async function discardTicket(store: Store, ticket: string): Promise<void>
 }
 
 export type Presentation =
-  | { kind: 'first'; record: TicketRecord; ticketHash: string }
+  | { kind: 'first'; record: TicketRecord; ticketHash: string; burn: string }
   | { kind: 'replay'; record: TicketRecord; ticketHash: string; sid?: string; firstReplay: boolean }
   | { kind: 'unknown' };
 
@@ -53,14 +55,22 @@ export async function presentTicket(store: Store, ticket: string, rememberFor: n
   const ticketHash = sha256(ticket);
   const key = keys.ticket(ticketHash);
   const now = String(Date.now());
-  const claim = await store.claimField(key, 'consumedAt', now, { requiredField: 'record', ttl: rememberFor });
+  // Unique to this presentation, so that only it can give the ticket back (giveBackTicket).
+  const burn = `${now}.${randomBytes(6).toString('hex')}`;
+  let claim: FieldClaim | null;
+  try {
+    claim = await store.claimField(key, 'consumedAt', burn, { requiredField: 'record', ttl: rememberFor });
+    // A burned marker a failover could lose would let the ticket be redeemed again.
+    if (claim?.claimed) await store.waitForReplicas(key);
+  } catch (err) {
+    // The store failed after the burn, or the burn's reply was lost on the way: give back
+    // whatever this presentation may have burned.
+    giveBackTicket(store, ticketHash, burn);
+    throw err;
+  }
   if (!claim) return { kind: 'unknown' };
   const record = JSON.parse(claim.fields.record!) as TicketRecord;
-  if (claim.claimed) {
-    // A burned marker a failover could lose would let the ticket be redeemed again.
-    await store.waitForReplicas(key);
-    return { kind: 'first', record, ticketHash };
-  }
+  if (claim.claimed) return { kind: 'first', record, ticketHash, burn };
   // Mark the replay, then read the session id in the same step: see linkSession.
   const replay = await store.claimField(key, 'replayedAt', now, { requiredField: 'record', ttl: rememberFor });
   return { kind: 'replay', record, ticketHash, sid: replay?.fields.sid, firstReplay: Boolean(replay?.claimed) };
@@ -76,4 +86,30 @@ export async function linkSession(store: Store, ticketHash: string, sid: string)
   await store.hset(key, { sid });
   const fields = await store.hgetall(key);
   return { replayed: Boolean(fields?.replayedAt) };
+}
+
+/** Retry delays for giving a ticket back while the store is away (about half a minute in all). */
+const GIVE_BACK_DELAYS_MS = [0, 250, 500, ...Array<number>(30).fill(1000)];
+
+/**
+ * A redemption that failed on the store's side after burning its ticket, before anything
+ * left this process (no token answered), gives the ticket back: the tenant's retry then
+ * redeems it, so a 503 burns nothing. `undo` (ending the session the failed attempt had
+ * started) runs first. Only this presentation's own burn is removed, with any replay mark
+ * a retry left meanwhile. Runs in the background, retried while the store is unreachable;
+ * a ticket whose give-back never got through (the process died) stays burned.
+ */
+export function giveBackTicket(store: Store, ticketHash: string, burn: string, undo?: () => Promise<unknown>): void {
+  void (async () => {
+    for (const delay of GIVE_BACK_DELAYS_MS) {
+      if (delay) await sleep(delay, undefined, { ref: false });
+      try {
+        await undo?.();
+        await store.hdelIfEquals(keys.ticket(ticketHash), 'consumedAt', burn, ['replayedAt']);
+        return;
+      } catch {
+        // The store is still away: try again later.
+      }
+    }
+  })();
 }

@@ -176,6 +176,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       });
     },
 
+    async hdelIfEquals(key, field, value, alsoFields = []) {
+      const hash = typed(k(key), 'hash')?.value as Map<string, string> | undefined;
+      if (hash?.get(field) !== value) return false;
+      for (const f of [field, ...alsoFields]) hash.delete(f);
+      return true;
+    },
+
     async sadd(key, member, ttl) {
       if (ttl !== undefined) assertInteger(ttl);
       const set = upsert(k(key), 'set', () => new Set<string>()) as Set<string>;

@@ -1,6 +1,7 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
+import { APPEND_CHAINED, HDEL_IF_EQUALS, INCR_WITH_TTL, type ScriptCommands } from './scripts.js';
 import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
@@ -128,39 +129,6 @@ function isConnectivityError(err: unknown): boolean {
   );
 }
 
-/** Our Lua commands, added with defineCommand; ioredis runs them with EVALSHA (EVAL on NOSCRIPT). */
-interface ScriptCommands {
-  gatehouseIncrWithTtl(key: string, ttl: number): Promise<number>;
-  gatehouseAppendChained(streamKey: string, headKey: string, ...args: string[]): Promise<[number, string]>;
-  gatehouseClaimField(key: string, requiredField: string, field: string, value: string, ttl: number): Promise<[number, string[]] | null>;
-}
-
-/**
- * INCR, and EXPIRE only when this call created the counter, so a rate window starts at
- * the first hit and later hits do not extend it. One script, so no caller can see the
- * counter without its TTL (a crash between two commands would leave it immortal).
- * KEYS[1] = counter, ARGV[1] = ttl seconds.
- */
-const INCR_WITH_TTL = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
-/**
- * Compare-and-append for hash chains: the entry goes in only if the head is still the one
- * its hash was computed from, so two instances can never fork the chain. (The audit trail
- * no longer uses it: its logs have their own commands, tlog-redis.ts.)
- * KEYS[1] = stream, KEYS[2] = head (same hash tag for Cluster);
- * ARGV[1] = expected head ('' = absent), ARGV[2] = new head, ARGV[3..] = field, value…
- * Returns {1, entry id} or {0, current head ('' = absent)}.
- */
-const APPEND_CHAINED = `
-local head = redis.call('GET', KEYS[2]) or ''  -- GET answers false for a missing key
-if head ~= ARGV[1] then return {0, head} end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-redis.call('SET', KEYS[2], ARGV[2])
-return {1, id}`;
-
 /**
  * Claim a field of a hash that must exist (single-use records such as tickets): nothing is
  * written to a missing or incomplete hash, so an unknown key never leaves a stray behind.
@@ -187,6 +155,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
   const k = (key: string) => `${prefix}:${key}`;
   client.defineCommand('gatehouseIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
   client.defineCommand('gatehouseAppendChained', { numberOfKeys: 2, lua: APPEND_CHAINED });
+  client.defineCommand('gatehouseHdelIfEquals', { numberOfKeys: 1, lua: HDEL_IF_EQUALS });
   client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
   const scripts = client as RedisClient & ScriptCommands;
   const waitForReplicas = createReplicaWaiter(client, options.replicas ?? { replicaAcks: 'auto', timeoutMs: DEFAULT_REPLICA_TIMEOUT_MS });
@@ -254,6 +223,8 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
         return Object.keys(hash).length > 0 ? hash : null;
       }),
     hsetnx: (key, field, value) => run(async () => (await client.hsetnx(k(key), field, value)) === 1),
+    hdelIfEquals: (key, field, value, alsoFields = []) =>
+      run(async () => (await scripts.gatehouseHdelIfEquals(k(key), field, value, ...alsoFields)) === 1),
     claimField: (key, field, value, { requiredField, ttl }) =>
       run(async (): Promise<FieldClaim | null> => {
         const reply = await scripts.gatehouseClaimField(k(key), requiredField, field, value, ttl);

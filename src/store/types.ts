@@ -77,6 +77,13 @@ export interface Store extends TlogStore {
    */
   hashReads(reads: HashRead[]): Promise<(Record<string, string> | null)[]>;
 
+  /**
+   * Deletes `field` (and `alsoFields`) only while `field` still holds `value`, in one
+   * atomic step; true when it did. Gives back a claim made with `hsetnx` that nobody
+   * else can have taken since (a ticket whose redemption failed before anything left).
+   */
+  hdelIfEquals(key: string, field: string, value: string, alsoFields?: string[]): Promise<boolean>;
+
   sadd(key: string, member: string, ttl?: number): Promise<void>;
   srem(key: string, member: string): Promise<void>;
   smembers(key: string): Promise<string[]>;

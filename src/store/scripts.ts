@@ -1,0 +1,46 @@
+/**
+ * The store's Lua scripts. Each touches the keys it is given only, all in one slot
+ * (Redis Cluster), and runs atomically.
+ */
+/** Our Lua commands, added with defineCommand; ioredis runs them with EVALSHA (EVAL on NOSCRIPT). */
+export interface ScriptCommands {
+  gatehouseIncrWithTtl(key: string, ttl: number): Promise<number>;
+  gatehouseAppendChained(streamKey: string, headKey: string, ...args: string[]): Promise<[number, string]>;
+  gatehouseHdelIfEquals(key: string, field: string, value: string, ...alsoFields: string[]): Promise<number>;
+  gatehouseClaimField(key: string, requiredField: string, field: string, value: string, ttl: number): Promise<[number, string[]] | null>;
+}
+
+/**
+ * HDEL field (and the fields after it) only while field holds the expected value.
+ * KEYS[1] = hash; ARGV[1] = field, ARGV[2] = expected value, ARGV[3..] = also delete.
+ */
+export const HDEL_IF_EQUALS = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1], unpack(ARGV, 3))
+return 1`;
+
+/**
+ * INCR, and EXPIRE only when this call created the counter, so a rate window starts at
+ * the first hit and later hits do not extend it. One script, so no caller can see the
+ * counter without its TTL (a crash between two commands would leave it immortal).
+ * KEYS[1] = counter, ARGV[1] = ttl seconds.
+ */
+export const INCR_WITH_TTL = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/**
+ * Compare-and-append for hash chains: the entry goes in only if the head is still the one
+ * its hash was computed from, so two instances can never fork the chain. (The audit trail
+ * no longer uses it: its logs have their own commands, tlog-redis.ts.)
+ * KEYS[1] = stream, KEYS[2] = head (same hash tag for Cluster);
+ * ARGV[1] = expected head ('' = absent), ARGV[2] = new head, ARGV[3..] = field, value…
+ * Returns {1, entry id} or {0, current head ('' = absent)}.
+ */
+export const APPEND_CHAINED = `
+local head = redis.call('GET', KEYS[2]) or ''  -- GET answers false for a missing key
+if head ~= ARGV[1] then return {0, head} end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], ARGV[2])
+return {1, id}`;
