@@ -38,6 +38,8 @@ export function createReplicaWaiter(client: RedisClient, options: ReplicaOptions
   }
   // Per master (a Cluster has several): the replica count INFO reported, and when.
   const seen = new Map<string, { replicas: number; at: number }>();
+  // A reconnect may have found another master (a Sentinel failover): ask it afresh.
+  client.on('ready', () => seen.clear());
 
   async function wanted(key: string): Promise<number> {
     if (replicaAcks !== 'auto') return replicaAcks;

@@ -13,6 +13,8 @@ export interface GatehouseProcess {
   port: number;
   output: () => string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: no graceful shutdown. */
+  kill(): Promise<void>;
 }
 
 export function writeConfig(raw: Record<string, unknown>): string {
@@ -49,8 +51,13 @@ export async function spawnGatehouse(options: { configPath: string; env: Record<
     port,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     },
   };

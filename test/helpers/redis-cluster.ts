@@ -10,6 +10,8 @@ export interface ClusterTopology {
   nodes: RedisNode[];
   /** Ports of the nodes that currently are masters, by `CLUSTER NODES` of a live node. */
   masterPorts(): Promise<number[]>;
+  /** The port of the master that serves `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
   /** Kills one master and waits until its replica has taken over its slots. */
   killMasterAndFailOver(port?: number): Promise<{ killed: RedisNode; promotedPort: number }>;
   stop(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
         master: flags!.includes('master') && !flags!.includes('fail'),
         connected: state === 'connected',
         slots: slots.length,
+        ranges: slots.filter((r) => !r.startsWith('[')).map((r) => r.split('-').map(Number) as [number, number?]),
       }));
   const masterPorts = async () => (await clusterNodes()).filter((n) => n.master && n.slots > 0).map((n) => n.port);
   const healthy = async () => {
@@ -73,6 +76,12 @@ export async function startClusterTopology(): Promise<ClusterTopology> {
     env: { REDIS_CLUSTER_NODES: nodes.slice(0, MASTERS).map((n) => `127.0.0.1:${n.port}`).join(',') },
     nodes,
     masterPorts,
+    async masterOf(key) {
+      const slot = Number(await cli(live().port, 'CLUSTER', 'KEYSLOT', key));
+      const owner = (await clusterNodes()).find((n) => n.master && n.ranges.some(([lo, hi]) => slot >= lo && slot <= (hi ?? lo)));
+      if (!owner) throw new Error(`no master serves slot ${slot}`);
+      return owner.port;
+    },
     async killMasterAndFailOver(port) {
       const before = await masterPorts();
       const target = nodes.find((n) => n.port === (port ?? before[0]))!;

@@ -1,0 +1,47 @@
+/**
+ * The 1,000-way race (issue 10): one ticket presented 1,000 times at once across three
+ * Gatehouse processes on one Redis is redeemed exactly once, for every ticket of the run;
+ * every other presentation is refused as a replay, none fails with a 5xx.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mintFields, redeemFields, tokenRequest } from '../exchange/setup.js';
+import { type Fleet, startFleet } from '../helpers/fleet.js';
+import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
+
+const TICKETS = 10;
+const PRESENTATIONS = 1000;
+
+describe(`${PRESENTATIONS} concurrent redemptions of one ticket across three processes`, () => {
+  let redis: TestRedis;
+  let fleet: Fleet;
+
+  before(async () => {
+    redis = await startTestRedis();
+    fleet = await startFleet({ redisEnv: redis.env, spawned: 3, prefix: 'race' });
+  });
+  after(async () => {
+    await fleet?.stop();
+    await redis?.stop();
+  });
+
+  it(`exactly one of ${PRESENTATIONS} wins, for each of ${TICKETS} tickets`, async () => {
+    const processes = fleet.instances.slice(1);
+    for (let t = 0; t < TICKETS; t++) {
+      const minted = await tokenRequest(fleet.local.issuer, 'support-console', mintFields(fleet.actor, fleet.bob, { reason: `RACE-${t}: 1000 at once` }));
+      assert.equal(minted.status, 200, JSON.stringify(minted.body));
+      const ticket = minted.body.access_token as string;
+      const results = await Promise.all(
+        Array.from({ length: PRESENTATIONS }, (_, i) => tokenRequest(processes[i % processes.length]!, 'acme-app', redeemFields(ticket))),
+      );
+      const statuses: Record<number, number> = {};
+      for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      assert.deepEqual(statuses, { 200: 1, 400: PRESENTATIONS - 1 }, `ticket ${t}`);
+      for (const r of results) if (r.status === 400) assert.equal(r.body.error, 'invalid_request');
+    }
+    const { audit } = fleet.local.gatehouse.services;
+    const started = await audit.list({ type: 'impersonation.started' }, { limit: 100 });
+    assert.equal(started.events.length, TICKETS, 'one impersonation.started per ticket');
+    assert.equal((await audit.verify()).ok, true);
+  });
+});
