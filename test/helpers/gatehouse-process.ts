@@ -11,6 +11,7 @@ import { freePort } from './ports.js';
 export interface GatehouseProcess {
   issuer: string;
   port: number;
+  pid: number;
   output: () => string;
   stop(): Promise<void>;
   /** SIGKILL, as a crash: no graceful shutdown. */
@@ -49,6 +50,7 @@ export async function spawnGatehouse(options: { configPath: string; env: Record<
   return {
     issuer,
     port,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
