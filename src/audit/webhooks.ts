@@ -10,7 +10,7 @@ import {
 } from './webhook-delivery.js';
 import { createBullmqWebhookQueue } from './webhook-queue-bullmq.js';
 import { createMemoryWebhookQueue } from './webhook-queue-memory.js';
-import { type DeadLetter, PermanentWebhookError, type WebhookJob, webhookJobId } from './webhook-queue.js';
+import { type DeadLetter, PermanentWebhookError, type WebhookJob, type WebhookQueue, webhookJobId } from './webhook-queue.js';
 
 export type { WebhookConfig } from './webhook-delivery.js';
 export type { DeadLetter } from './webhook-queue.js';
@@ -65,10 +65,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw new Error('webhook attempts must be 1 or more');
   if (!(policy.backoffMs >= 0)) throw new Error('webhook backoffMs must be 0 or more');
 
-  const queue =
+  const makeQueue = () =>
     options.queueConnection === null
       ? createMemoryWebhookQueue(policy, logger)
       : createBullmqWebhookQueue(options.queueConnection, { prefix: options.prefix ?? 'gh', policy, logger });
+  // No webhook, nothing to deliver: no worker and no queue connection (whose reconnect
+  // errors would fill the log during a Redis outage), until someone asks for dead letters.
+  const queue = webhooks.length === 0 ? idleQueue(makeQueue) : makeQueue();
 
   async function deliver(job: WebhookJob): Promise<void> {
     // The index is a hint; the key decides, so a reordered config still matches.
@@ -106,6 +109,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
     close: () => queue.close(),
     deadLetters: (limit = 100) => queue.deadLetters(limit),
     retryDeadLetter: (id) => queue.retryDeadLetter(id),
+  };
+}
+
+/** The queue of a deployment without webhooks: opened only to list or retry old dead letters. */
+function idleQueue(make: () => WebhookQueue): WebhookQueue {
+  let queue: WebhookQueue | undefined;
+  const opened = () => (queue ??= make());
+  return {
+    add: async () => {},
+    start: async () => {},
+    deadLetters: (limit) => opened().deadLetters(limit),
+    retryDeadLetter: (id) => opened().retryDeadLetter(id),
+    close: async () => queue?.close(),
   };
 }
 
