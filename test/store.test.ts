@@ -160,6 +160,17 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       await store.waitForReplicas(key('durable'));
     });
 
+    it('zadd trims members below trimBelow and sets the TTL, in one step', async () => {
+      const k = key('trimmed');
+      for (const [score, m] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) await store.zadd(k, score, m);
+      await store.zadd(k, 5, 'e', { trimBelow: 3, ttl: 100 });
+      assert.deepEqual(await store.zrevrange(k, 0, -1), ['e', 'c']);
+      assert.equal(await store.ttl(k), 100);
+      await store.zadd(k, 1, 'z', { trimBelow: 10 });
+      assert.deepEqual(await store.zrevrange(k, 0, -1), [], 'everything below the bound goes, the new member too');
+      assert.equal(await store.ttl(k), -2);
+    });
+
     it('sets: sadd, smembers, srem; the last srem deletes the key', async () => {
       const k = key('set');
       assert.deepEqual(await store.smembers(k), []);

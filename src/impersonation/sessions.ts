@@ -11,6 +11,13 @@ import { newSessionId } from './secrets.js';
 /** How long ended sessions stay listable as "past sessions". */
 export const SESSION_HISTORY_SECONDS = 30 * 86400;
 
+/**
+ * How long an index keeps a session: its record lives `duration + SESSION_HISTORY_SECONDS`
+ * and no session runs longer than the hard cap, so a member started before that can only
+ * point at nothing.
+ */
+const INDEX_KEEPS_SECONDS = IMPERSONATION_HARD_CAP_SECONDS + SESSION_HISTORY_SECONDS;
+
 export type EndReason =
   | 'revoked'
   | 'ended_by_admin'
@@ -50,10 +57,13 @@ export async function startSession(
   const startedAt = Date.now();
   const session: ImpersonationSession = { ...rest, sid: newSessionId(), startedAt, expiresAt: startedAt + duration * 1000 };
   await store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS);
+  // Each index trims what has outlived every record it could name, and expires when unused,
+  // so it holds the live and retained sessions only.
+  const index = { trimBelow: startedAt - INDEX_KEEPS_SECONDS * 1000, ttl: INDEX_KEEPS_SECONDS };
   await Promise.all([
-    store.zadd(keys.sessionsByAdmin(session.admin), startedAt, session.sid),
-    store.zadd(keys.sessionsByUser(session.user), startedAt, session.sid),
-    store.zadd(keys.sessionsByTenant(session.tenant), startedAt, session.sid),
+    store.zadd(keys.sessionsByAdmin(session.admin), startedAt, session.sid, index),
+    store.zadd(keys.sessionsByUser(session.user), startedAt, session.sid, index),
+    store.zadd(keys.sessionsByTenant(session.tenant), startedAt, session.sid, index),
   ]);
   return session;
 }

@@ -1,5 +1,5 @@
 import { memoryTlogCommands } from './tlog-memory.js';
-import type { ChainedAppendResult, SetOptions, Store, StreamEntry } from './types.js';
+import type { ChainedAppendResult, SetOptions, Store, StreamEntry, ZaddOptions } from './types.js';
 
 /**
  * The embedded store for `npm start` without Redis: one process only. Every method mirrors
@@ -200,10 +200,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return [...(typed(k(key), 'set')?.value ?? [])];
     },
 
-    async zadd(key, score, member) {
+    async zadd(key, score, member, { trimBelow, ttl }: ZaddOptions = {}) {
       if (Number.isNaN(score)) throw new Error('ERR value is not a valid float');
+      if (ttl !== undefined) assertInteger(ttl);
       const zset = upsert(k(key), 'zset', () => new Map<string, number>()) as Map<string, number>;
       zset.set(member, score);
+      if (trimBelow !== undefined) for (const [m, s] of zset) if (s < trimBelow) zset.delete(m);
+      if (zset.size === 0) data.delete(k(key));
+      else if (ttl !== undefined) expire(k(key), ttl);
     },
 
     async zrem(key, member) {

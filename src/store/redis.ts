@@ -2,7 +2,7 @@ import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
 import { APPEND_CHAINED, HDEL_IF_EQUALS, INCR_WITH_TTL, type ScriptCommands } from './scripts.js';
-import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError } from './types.js';
+import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError, type ZaddOptions } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
 export type RedisClient = Redis | Cluster;
@@ -251,7 +251,15 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
     srem: (key, member) => run(async () => void (await client.srem(k(key), member))),
     smembers: (key) => run(() => client.smembers(k(key))),
 
-    zadd: (key, score, member) => run(async () => void (await client.zadd(k(key), score, member))),
+    zadd: (key, score, member, { trimBelow, ttl }: ZaddOptions = {}) =>
+      run(() =>
+        transaction((multi) => {
+          multi.zadd(k(key), score, member);
+          // `(` makes the bound exclusive: below, not at.
+          if (trimBelow !== undefined) multi.zremrangebyscore(k(key), '-inf', `(${trimBelow}`);
+          if (ttl !== undefined) multi.expire(k(key), ttl);
+        }),
+      ),
     zrem: (key, member) => run(async () => void (await client.zrem(k(key), member))),
     zrevrange: (key, start, stop) => run(() => client.zrevrange(k(key), start, stop)),
 

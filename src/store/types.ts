@@ -14,6 +14,13 @@ export interface SetOptions {
   nx?: boolean;
 }
 
+export interface ZaddOptions {
+  /** Remove members whose score is below this. */
+  trimBelow?: number;
+  /** Time to live of the whole set, in seconds. */
+  ttl?: number;
+}
+
 export interface ChainedAppendResult {
   /** True when the head still matched `expectedHead` and the entry was appended. */
   ok: boolean;
@@ -89,7 +96,11 @@ export interface Store extends TlogStore {
   smembers(key: string): Promise<string[]>;
 
   /** Sorted sets, scored by time; used for listings (sessions, users). */
-  zadd(key: string, score: number, member: string): Promise<void>;
+  /**
+   * With `trimBelow`, members scored below it go in the same step (ZREMRANGEBYSCORE), and
+   * with `ttl` the set gets that TTL: an index that trims itself and dies when unused.
+   */
+  zadd(key: string, score: number, member: string, options?: ZaddOptions): Promise<void>;
   zrem(key: string, member: string): Promise<void>;
   /** Members by descending score, newest first. */
   zrevrange(key: string, start: number, stop: number): Promise<string[]>;
