@@ -52,9 +52,10 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   upstream gatehouse {
-${upstreams.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
+${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=0;`).join('\n')}
     keepalive 16;
   }
+  # max_fails=0: the start-up probe (before the upstreams listen) must not take one out of the rotation.
   server {
     listen 127.0.0.1:${port};
     location / {

@@ -27,6 +27,7 @@ describe(`${PRESENTATIONS} concurrent redemptions of one ticket across three pro
 
   it(`exactly one of ${PRESENTATIONS} wins, for each of ${TICKETS} tickets`, async () => {
     const processes = fleet.instances.slice(1);
+    let unavailable = 0;
     for (let t = 0; t < TICKETS; t++) {
       const minted = await tokenRequest(fleet.local.issuer, 'support-console', mintFields(fleet.actor, fleet.bob, { reason: `RACE-${t}: 1000 at once` }));
       assert.equal(minted.status, 200, JSON.stringify(minted.body));
@@ -36,12 +37,19 @@ describe(`${PRESENTATIONS} concurrent redemptions of one ticket across three pro
       );
       const statuses: Record<number, number> = {};
       for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-      assert.deepEqual(statuses, { 200: 1, 400: PRESENTATIONS - 1 }, `ticket ${t}`);
+      // Exactly one winner. On a starved machine some presentations may time out on Redis
+      // and answer 503 (fail fast); every other one is refused as a replay.
+      assert.equal(statuses[200], 1, `ticket ${t}: ${JSON.stringify(statuses)}`);
+      assert.equal((statuses[400] ?? 0) + (statuses[503] ?? 0), PRESENTATIONS - 1, `ticket ${t}: ${JSON.stringify(statuses)}`);
       for (const r of results) if (r.status === 400) assert.equal(r.body.error, 'invalid_request');
+      unavailable += statuses[503] ?? 0;
+      const again = await tokenRequest(processes[t % processes.length]!, 'acme-app', redeemFields(ticket));
+      assert.equal(again.status, 400, 'redeemed once, refused ever after');
     }
     const { audit } = fleet.local.gatehouse.services;
     const started = await audit.list({ type: 'impersonation.started' }, { limit: 100 });
     assert.equal(started.events.length, TICKETS, 'one impersonation.started per ticket');
     assert.equal((await audit.verify()).ok, true);
+    process.stderr.write(`race: ${TICKETS} tickets × ${PRESENTATIONS} presentations, one winner each; ${unavailable} presentations answered 503\n`);
   });
 });
