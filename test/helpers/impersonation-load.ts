@@ -29,10 +29,26 @@ export interface LoadOptions {
   maxMs?: number;
 }
 
+/**
+ * A request that lost the keep-alive race (the server closed the idle connection as the
+ * request went out, so it never read it) is sent again on a new connection: that is the
+ * client's lot, not the server's answer.
+ */
+export async function retryingLostSockets<T>(send: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await send();
+    } catch (err) {
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      if (i >= tries || (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET')) throw err;
+    }
+  }
+}
+
 async function timed(leg: Outcome['leg'], via: string, send: () => ReturnType<typeof tokenRequest>): Promise<Outcome & { body?: Record<string, unknown> }> {
   const start = Date.now();
   try {
-    const res = await send();
+    const res = await retryingLostSockets(send);
     return { leg, via, status: res.status, start, end: Date.now(), body: res.body, ...(res.status >= 400 ? { error: String(res.body.error ?? '') } : {}) };
   } catch (err) {
     return { leg, via, status: 0, error: (err as Error).message, start, end: Date.now() };

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mintFields, redeemFields, tokenRequest } from '../exchange/setup.js';
 import { type Fleet, startFleet } from '../helpers/fleet.js';
+import { retryingLostSockets } from '../helpers/impersonation-load.js';
 import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 
 const TICKETS = 10;
@@ -33,7 +34,7 @@ describe(`${PRESENTATIONS} concurrent redemptions of one ticket across three pro
       assert.equal(minted.status, 200, JSON.stringify(minted.body));
       const ticket = minted.body.access_token as string;
       const results = await Promise.all(
-        Array.from({ length: PRESENTATIONS }, (_, i) => tokenRequest(processes[i % processes.length]!, 'acme-app', redeemFields(ticket))),
+        Array.from({ length: PRESENTATIONS }, (_, i) => retryingLostSockets(() => tokenRequest(processes[i % processes.length]!, 'acme-app', redeemFields(ticket)))),
       );
       const statuses: Record<number, number> = {};
       for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
