@@ -24,7 +24,7 @@ export interface Fleet {
 }
 
 export async function startFleet(options: { redisEnv: Record<string, string>; spawned: number; prefix: string }): Promise<Fleet> {
-  const configure = (raw: Record<string, any>) => {
+  const configure = (raw: ReturnType<typeof baseConfig>) => {
     configureExchange(raw);
     raw.policy.rateLimits = { ticketsPerAdmin: { points: 1_000_000, duration: 60 } };
   };

@@ -15,7 +15,12 @@ describe('no webhooks configured: the webhook queue stays quiet', () => {
 
   before(async () => {
     redis = await startRedisServer();
-    gh = await startGatehouse({ redisUrl: redis.url, configure: (raw) => void (raw.webhooks = []) });
+    gh = await startGatehouse({
+      redisUrl: redis.url,
+      configure: (raw) => {
+        raw.webhooks = [];
+      },
+    });
   });
   after(async () => {
     await gh?.stop();
