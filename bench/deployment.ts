@@ -49,7 +49,7 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
   const secrets = { console: secret(), acme: secret() };
   const config = {
     // The bench talks to the process directly, as a TLS-terminating proxy one hop in front would.
-    trustProxy: true,
+    trustProxy: 1,
     storePrefix: 'bench',
     cookieKeys: [secret()],
     tenants: [{ id: 'acme', name: 'Acme', domains: [ACME_ORIGIN] }],
