@@ -34,7 +34,8 @@ export async function startFleet(options: { redisEnv: Record<string, string>; sp
   configure(raw);
   raw.storePrefix = options.prefix;
   for (const client of raw.clients) if (client.role === 'support-console') client.redirectUris = [`${local.issuer}/admin/callback`];
-  const env = { ...options.redisEnv, GATEHOUSE_KEYS: await testKeys() };
+  // No demo tenant apps: they would all want the dev config's port 4000.
+  const env = { ...options.redisEnv, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
   const configPath = writeConfig(raw);
   const spawned = await Promise.all(
     Array.from({ length: options.spawned }, () => spawnGatehouse({ configPath, env: { ...env, LOG_LEVEL: 'warn' }, issuer: local.issuer })),

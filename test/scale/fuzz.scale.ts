@@ -48,7 +48,7 @@ describe(`fuzzing: ${RUNS} generated malformed requests`, () => {
     const raw = baseConfig();
     configureExchange(raw);
     for (const c of raw.clients) if (c.role === 'support-console') c.redirectUris = [`${issuer}/admin/callback`];
-    gh = await spawnGatehouse({ configPath: writeConfig(raw), port, env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), LOG_LEVEL: 'warn', NODE_OPTIONS: HEAP_CAP } });
+    gh = await spawnGatehouse({ configPath: writeConfig(raw), port, env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off', LOG_LEVEL: 'warn', NODE_OPTIONS: HEAP_CAP } });
 
     const key = new SoftwareAuthenticator();
     const admin = await signInConsole(issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });

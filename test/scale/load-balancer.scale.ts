@@ -45,7 +45,7 @@ describe('two processes behind nginx (round robin, X-Forwarded-Proto: https)', (
       }
     }
     const configPath = writeConfig(raw);
-    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys() };
+    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
     processes = [];
     // One after the other: each seeds the demo accounts only when missing.
     for (const port of ports) {
