@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditEvent, AuditLog } from '../../src/audit/index.js';
 import { mintFields, redeemFields, tokenRequest } from '../exchange/setup.js';
 import type { Fleet } from './fleet.js';
 import { impersonationLoad, redeemedTwice, sidOf, tally } from './impersonation-load.js';
@@ -56,14 +57,26 @@ export async function checkFailoverUnderLoad(fleet: Fleet, failOver: () => Promi
 
   // Every answered redemption's impersonation.started is still in the log.
   const { audit } = fleet.local.gatehouse.services;
-  const started = await audit.list({ type: 'impersonation.started' }, { limit: 100_000 });
-  const logged = new Set(started.events.map((e) => e.sid));
+  const started = await allEvents(audit, 'impersonation.started');
+  const logged = new Set(started.map((e) => e.sid));
   const lost = outcomes.filter((o) => o.token && !logged.has(sidOf(o.token)));
   assert.equal(lost.length, 0, `${lost.length} acknowledged impersonation.started events lost`);
-  const issued = await audit.list({ type: 'impersonation.ticket_issued' }, { limit: 100_000 });
+  const issued = await allEvents(audit, 'impersonation.ticket_issued');
   const minted = outcomes.filter((o) => o.leg === 'mint' && o.status === 200).length;
-  assert.ok(issued.events.length >= minted, `${issued.events.length} ticket_issued events for ${minted} tickets`);
+  assert.ok(issued.length >= minted, `${issued.length} ticket_issued events for ${minted} tickets`);
   const verified = await audit.verify();
   assert.equal(verified.ok, true, JSON.stringify(verified));
   process.stderr.write(`${label}: resumed ${resumedAt - failedOverAt} ms after the failover completed; ${JSON.stringify(counts)}\n`);
+}
+
+/** Every event of a type, page by page (a page holds at most 1,000). */
+export async function allEvents(audit: AuditLog, type: AuditEvent['type']): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  let before: string | undefined;
+  do {
+    const page = await audit.list({ type }, { limit: 1000, ...(before ? { before } : {}) });
+    events.push(...page.events);
+    before = page.next;
+  } while (before);
+  return events;
 }
