@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SoftwareAuthenticator } from '../test/helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../test/helpers/console.js';
+import { signInConsole, stepUp } from '../test/helpers/console.js';
+import { enrollAdminWithCli } from '../test/helpers/enroll.js';
 import { terminateTlsFor } from '../test/helpers/loopback-tls.js';
 import { cli } from '../test/helpers/redis-node.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
@@ -82,8 +83,9 @@ async function main() {
     say(`production Gatehouse (dist/) pid ${dep.pid} at ${dep.issuer}, Redis ${redis.url}`);
     // The admin's passkey and step-up, over HTTP as a browser would (software authenticator).
     const key = new SoftwareAuthenticator();
+    // The operator hands the admin a one-time enrollment link (the CLI); the admin opens it.
+    await enrollAdminWithCli(dep.env, ADMIN, key);
     const { agent } = await signInConsole(dep.issuer, ADMIN);
-    await registerPasskey(agent, dep.issuer, key, 'bench');
     const actor = (await stepUp(dep.issuer, agent, key, {}, dep.secrets.console)).accessToken;
     const mintFields = {
       grant_type: T.exchange,

@@ -76,3 +76,25 @@ export async function enrollAdmin(gh: TestGatehouse, credentials: { email: strin
   if (result.status !== 200) throw new Error(`enrollment refused (${result.status}): ${JSON.stringify(result.body)}`);
   return result;
 }
+
+/**
+ * An admin's passkey the way an operator hands one out: `gatehouse admin enroll-link`
+ * (the CLI, against the deployment's store and config in `env`), then the link opened
+ * over HTTP. For suites whose Gatehouse runs in other processes.
+ */
+export async function enrollAdminWithCli(
+  env: Record<string, string>,
+  credentials: { email: string; password: string },
+  authenticator: SoftwareAuthenticator,
+  options: { cli?: string[]; rpOrigin?: string } = {},
+) {
+  const { execFile } = await import('node:child_process');
+  const url = await new Promise<string>((done, fail) =>
+    execFile(process.execPath, [...(options.cli ?? ['bin/gatehouse.js']), 'admin', 'enroll-link', credentials.email], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      err ? fail(new Error(`enroll-link: ${stderr || err.message}`)) : done(stdout.trim().split('\n')[0]!),
+    ),
+  );
+  const result = await useLink(url, credentials.password, authenticator, options.rpOrigin ? { rpOrigin: options.rpOrigin } : {});
+  if (result.status !== 200) throw new Error(`enrollment refused (${result.status}): ${JSON.stringify(result.body)}`);
+  return result;
+}

@@ -6,7 +6,8 @@
  */
 import { configureExchange, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from './authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from './console.js';
+import { signInConsole, stepUp } from './console.js';
+import { enrollAdmin } from './enroll.js';
 import { baseConfig, startGatehouse, type TestGatehouse, testKeys } from './gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from './gatehouse-process.js';
 
@@ -42,7 +43,7 @@ export async function startFleet(options: { redisEnv: Record<string, string>; sp
   );
   const key = new SoftwareAuthenticator();
   const { agent } = await signInConsole(local.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-  await registerPasskey(agent, local.issuer, key, 'key');
+  await enrollAdmin(local, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
   const actor = (await stepUp(local.issuer, agent, key)).accessToken;
   const bob = await userId(local, 'acme', 'bob@acme.test');
   return {

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { createMemoryStore, createStore, type Store, StoreUnavailableError, waitForReady } from '../../src/store/index.js';
 import { mintFields, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import type { RedisNode } from '../helpers/redis-node.js';
 import { type SentinelTopology, startSentinelTopology } from '../helpers/redis-sentinel.js';
@@ -35,7 +36,7 @@ describe('durability: security writes wait for a replica (Sentinel, store.replic
     });
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, key, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
     actor = (await stepUp(gh.issuer, agent, key)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });

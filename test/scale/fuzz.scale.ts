@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { configureExchange, mintFields, redeemFields, SECRETS, tokenRequest } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdminWithCli } from '../helpers/enroll.js';
 import { type FuzzRequest, fuzzRequests, type Material } from '../helpers/fuzz-requests.js';
 import { baseConfig, testKeys } from '../helpers/gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
@@ -48,11 +49,13 @@ describe(`fuzzing: ${RUNS} generated malformed requests`, () => {
     const raw = baseConfig();
     configureExchange(raw);
     for (const c of raw.clients) if (c.role === 'support-console') c.redirectUris = [`${issuer}/admin/callback`];
-    gh = await spawnGatehouse({ configPath: writeConfig(raw), port, env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off', LOG_LEVEL: 'warn', NODE_OPTIONS: HEAP_CAP } });
+    const configPath = writeConfig(raw);
+    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
+    gh = await spawnGatehouse({ configPath, port, env: { ...env, LOG_LEVEL: 'warn', NODE_OPTIONS: HEAP_CAP } });
 
     const key = new SoftwareAuthenticator();
+    await enrollAdminWithCli({ ...env, GATEHOUSE_CONFIG: configPath, GATEHOUSE_ISSUER: issuer }, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key);
     const admin = await signInConsole(issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(admin.agent, issuer, key, 'key');
     const actor = (await stepUp(issuer, admin.agent, key)).accessToken;
     const users = await (await admin.agent.fetch(`${issuer}/admin/users?tenant=acme&q=bob%40acme.test`)).text();
     const bob = /usr_[A-Za-z0-9_-]+/.exec(users)![0];

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACME, basic, configureExchange, mintFields, redeemFields, tokenRequest } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdminWithCli } from '../helpers/enroll.js';
 import { pageCsrf, submit, ticketForm } from '../helpers/console-pages.js';
 import { baseConfig, testKeys } from '../helpers/gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
@@ -28,6 +29,7 @@ describe('two processes behind nginx (round robin, X-Forwarded-Proto: https)', (
   const key = new SoftwareAuthenticator();
   let actor: string;
   let journeyStart = 0;
+  let cliEnv: Record<string, string>;
 
   before(async () => {
     redis = await startRedisServer();
@@ -46,6 +48,7 @@ describe('two processes behind nginx (round robin, X-Forwarded-Proto: https)', (
     }
     const configPath = writeConfig(raw);
     const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
+    cliEnv = { ...env, GATEHOUSE_CONFIG: configPath, GATEHOUSE_ISSUER: issuer };
     processes = [];
     // One after the other: each seeds the demo accounts only when missing.
     for (const port of ports) {
@@ -76,9 +79,9 @@ describe('two processes behind nginx (round robin, X-Forwarded-Proto: https)', (
     assert.equal(upstreamsSeen().size, 2, 'round robin reached both processes');
   });
 
-  it('an admin signs in to the console, registers a passkey and steps up', async () => {
+  it('an admin enrolls a passkey from a link, signs in to the console and steps up', async () => {
+    await enrollAdminWithCli(cliEnv, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key);
     ({ agent: alice } = await signInConsole(issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }));
-    await registerPasskey(alice, issuer, key, 'laptop');
     const stepped = await stepUp(issuer, alice, key);
     assert.equal(stepped.acr, 'phr');
     actor = stepped.accessToken;

@@ -13,7 +13,8 @@ import { sha256 } from '../../src/impersonation/secrets.js';
 import { keys } from '../../src/store/keys.js';
 import { mintFields, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { impersonationLoad, type Outcome, tally } from '../helpers/impersonation-load.js';
 import { freeNodePort, type RedisNode, scratchDir, startNode } from '../helpers/redis-node.js';
@@ -35,7 +36,7 @@ describe('Redis stopped under load', () => {
     gh.gatehouse.services.logger.level = 'fatal';
     const key = new SoftwareAuthenticator();
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await registerPasskey(agent, gh.issuer, key, 'key');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
     actor = (await stepUp(gh.issuer, agent, key)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
