@@ -96,7 +96,8 @@ describe('Redis stopped under load', () => {
     // A redemption refused while Redis was unreachable left its ticket redeemable.
     const refusedWhileDown = outcomes.filter((o) => o.leg === 'redeem' && o.status === 503 && o.start >= stoppedAt && o.end <= restartedAt);
     const inFlight = outcomes.filter((o: Outcome) => o.leg === 'redeem' && o.status === 503 && o.start < stoppedAt);
-    assert.equal(refusedWhileDown.length, pending.length, JSON.stringify(tally(presentedWhileDown)));
+    assert.ok(presentedWhileDown.every((o) => o.status === 503), JSON.stringify(tally(presentedWhileDown)));
+    assert.ok(refusedWhileDown.length >= pending.length, JSON.stringify(tally(presentedWhileDown)));
     for (const o of refusedWhileDown) {
       const again = await tokenRequest(gh.issuer, 'acme-app', redeemFields(o.ticket!));
       assert.equal(again.status, 200, `a 503 burned a ticket: ${JSON.stringify(again.body)}`);
