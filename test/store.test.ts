@@ -206,6 +206,30 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.deepEqual(await store.zrevrange(k, 1, 2), ['four-b', 'four']);
     });
 
+    it('capped lists: rpushCapped appends whole batches within the cap, lrange and llen read them', async () => {
+      const k = key('list');
+      assert.equal(await store.llen(k), 0);
+      assert.deepEqual(await store.lrange(k, 0, -1), []);
+      assert.equal(await store.rpushCapped(k, ['a', 'b'], { max: 5, ttl: 60 }), 2);
+      assert.equal(await store.rpushCapped(k, ['c', 'd', 'e', 'f'], { max: 5, ttl: 60 }), null, 'a batch that does not fit is refused whole');
+      assert.equal(await store.rpushCapped(k, ['c', 'd', 'e'], { max: 5, ttl: 60 }), 5);
+      assert.deepEqual(await h.peer.lrange(k, 0, -1), ['a', 'b', 'c', 'd', 'e']);
+      assert.deepEqual(await store.lrange(k, 1, -2), ['b', 'c', 'd']);
+      assert.deepEqual(await store.lrange(k, -2, 100), ['d', 'e']);
+      assert.equal(await store.llen(k), 5);
+      assert.ok((await store.ttl(k)) > 50);
+      await assert.rejects(store.rpushCapped(k, [], { max: 5, ttl: 60 }));
+    });
+
+    it('rpushCapped never passes its cap under 200 concurrent batches from two connections', async () => {
+      const k = key('list-race');
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? h.peer : store).rpushCapped(k, [`${i}a`, `${i}b`, `${i}c`], { max: 100, ttl: 60 })),
+      );
+      assert.equal(results.filter((r) => r !== null).length, 33);
+      assert.equal(await store.llen(k), 99);
+    });
+
     it('appendChained appends only on the expected head', async () => {
       const [stream, head] = [key('{chain}:events'), key('{chain}:head')];
       const first = await store.appendChained(stream, head, null, 'h1', { type: 'a', n: '1' });
@@ -340,11 +364,13 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
         hash: key('exp-hash'),
         members: key('exp-members'),
         expire: key('exp-expire'),
+        list: key('exp-list'),
       };
       await store.set(k.set, 'v', { ttl: 1 });
       await store.incr(k.incr, 1);
       await store.hset(k.hash, { a: '1' }, 1);
       await store.sadd(k.members, 'm', 1);
+      await store.rpushCapped(k.list, ['v'], { max: 10, ttl: 1 });
       await store.set(k.expire, 'v');
       await store.expire(k.expire, 1);
       await sleep(1_200);
@@ -352,6 +378,7 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.equal(await store.ttl(k.incr), -2);
       assert.equal(await store.hgetall(k.hash), null);
       assert.deepEqual(await store.smembers(k.members), []);
+      assert.equal(await store.llen(k.list), 0);
       assert.equal(await store.getdel(k.expire), null);
       assert.equal(await store.set(k.set, 'again', { nx: true }), true);
       assert.equal(await store.incr(k.incr, 1), 1);

@@ -44,6 +44,8 @@ export const keys = {
   sessionsByAdmin: (adminId: string) => `imp-sessions-admin:${adminId}`,
   sessionsByUser: (userId: string) => `imp-sessions-user:${userId}`,
   sessionsByTenant: (tenantId: string) => `imp-sessions-tenant:${tenantId}`,
+  /** What the tenant app reported the admin did during a session (a capped list). */
+  sessionActivity: (sid: string) => `imp-activity:${sid}`,
 
   /**
    * Audit: one transparency log per tenant and one (`system`) for events without a

@@ -12,6 +12,7 @@ type Value =
   | { type: 'hash'; value: Map<string, string> }
   | { type: 'set'; value: Set<string> }
   | { type: 'zset'; value: Map<string, number> }
+  | { type: 'list'; value: string[] }
   | { type: 'stream'; value: StreamValue };
 type Entry = Value & { expiresAt?: number };
 type StreamId = readonly [ms: number, seq: number];
@@ -198,6 +199,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 
     async smembers(key) {
       return [...(typed(k(key), 'set')?.value ?? [])];
+    },
+
+    async rpushCapped(key, values, { max, ttl }) {
+      assertInteger(ttl);
+      if (values.length === 0) throw new Error('rpushCapped needs at least one value');
+      if ((typed(k(key), 'list')?.value.length ?? 0) + values.length > max) return null;
+      const list = upsert(k(key), 'list', () => [] as string[]) as string[];
+      list.push(...values);
+      expire(k(key), ttl);
+      return list.length;
+    },
+
+    async lrange(key, start, stop) {
+      const list = typed(k(key), 'list')?.value ?? [];
+      const range = redisRange(list.length, start, stop);
+      return range ? list.slice(range[0], range[1] + 1) : [];
+    },
+
+    async llen(key) {
+      return typed(k(key), 'list')?.value.length ?? 0;
     },
 
     async zadd(key, score, member, { trimBelow, ttl }: ZaddOptions = {}) {

@@ -1,7 +1,7 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
-import { APPEND_CHAINED, HDEL_IF_EQUALS, INCR_WITH_TTL, type ScriptCommands } from './scripts.js';
+import { APPEND_CHAINED, HDEL_IF_EQUALS, INCR_WITH_TTL, RPUSH_CAPPED, type ScriptCommands } from './scripts.js';
 import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError, type ZaddOptions } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
@@ -157,6 +157,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
   client.defineCommand('gatehouseAppendChained', { numberOfKeys: 2, lua: APPEND_CHAINED });
   client.defineCommand('gatehouseHdelIfEquals', { numberOfKeys: 1, lua: HDEL_IF_EQUALS });
   client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
+  client.defineCommand('gatehouseRpushCapped', { numberOfKeys: 1, lua: RPUSH_CAPPED });
   const scripts = client as RedisClient & ScriptCommands;
   const waitForReplicas = createReplicaWaiter(client, options.replicas ?? { replicaAcks: 'auto', timeoutMs: DEFAULT_REPLICA_TIMEOUT_MS });
 
@@ -250,6 +251,15 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
       ),
     srem: (key, member) => run(async () => void (await client.srem(k(key), member))),
     smembers: (key) => run(() => client.smembers(k(key))),
+
+    rpushCapped: (key, values, { max, ttl }) =>
+      run(async () => {
+        if (values.length === 0) throw new Error('rpushCapped needs at least one value');
+        const length = await scripts.gatehouseRpushCapped(k(key), max, ttl, ...values);
+        return length < 0 ? null : length;
+      }),
+    lrange: (key, start, stop) => run(() => client.lrange(k(key), start, stop)),
+    llen: (key) => run(() => client.llen(k(key))),
 
     zadd: (key, score, member, { trimBelow, ttl }: ZaddOptions = {}) =>
       run(() =>

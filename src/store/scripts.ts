@@ -8,6 +8,7 @@ export interface ScriptCommands {
   gatehouseAppendChained(streamKey: string, headKey: string, ...args: string[]): Promise<[number, string]>;
   gatehouseHdelIfEquals(key: string, field: string, value: string, ...alsoFields: string[]): Promise<number>;
   gatehouseClaimField(key: string, requiredField: string, field: string, value: string, ttl: number): Promise<[number, string[]] | null>;
+  gatehouseRpushCapped(key: string, max: number, ttl: number, ...values: string[]): Promise<number>;
 }
 
 /**
@@ -44,3 +45,16 @@ if head ~= ARGV[1] then return {0, head} end
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
 redis.call('SET', KEYS[2], ARGV[2])
 return {1, id}`;
+
+/**
+ * RPUSH within a cap: nothing is written when the values would not fit, so concurrent
+ * appends from any number of processes never pass it.
+ * KEYS[1] = list; ARGV[1] = max length, ARGV[2] = ttl seconds, ARGV[3..] = values.
+ * Returns the new length, or -1 when refused.
+ */
+export const RPUSH_CAPPED = `
+local len = redis.call('LLEN', KEYS[1])
+if len + #ARGV - 2 > tonumber(ARGV[1]) then return -1 end
+len = redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return len`;

@@ -95,6 +95,18 @@ export interface Store extends TlogStore {
   srem(key: string, member: string): Promise<void>;
   smembers(key: string): Promise<string[]>;
 
+  /**
+   * Lists with a cap, for append-only records (a session's activity): RPUSH `values` and
+   * give the key `ttl` seconds, only when the list then holds at most `max` entries; one
+   * atomic step, so concurrent appends never pass the cap. Returns the new length, or null
+   * (and nothing written) when they would not fit.
+   */
+  rpushCapped(key: string, values: string[], options: { max: number; ttl: number }): Promise<number | null>;
+  /** LRANGE: entries in insertion order, by Redis index rules. */
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  /** LLEN: 0 for a missing list. */
+  llen(key: string): Promise<number>;
+
   /** Sorted sets, scored by time; used for listings (sessions, users). */
   /**
    * With `trimBelow`, members scored below it go in the same step (ZREMRANGEBYSCORE), and
