@@ -31,6 +31,7 @@ import { createStore, waitForReady } from './store/index.js';
 import { createLimiter } from './store/rate-limit.js';
 import { selfServiceRoutes } from './self-service/routes.js';
 import { transparencyRoutes } from './transparency/routes.js';
+import { activityRoutes } from './tenant-api/activity.js';
 import { createPasskeys } from './webauthn/index.js';
 import { createDenialDigest } from './impersonation/denial-digest.js';
 
@@ -209,6 +210,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   const userinfo = impersonationUserinfo(services);
   app.use(userinfo.routes());
   const routers = [transparencyRoutes(services), interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
+  const tenantApi = activityRoutes(services);
+  app.use(tenantApi.routes()).use(tenantApi.allowedMethods());
   for (const router of routers) {
     app.use(router.routes()).use(router.allowedMethods());
   }

@@ -112,6 +112,16 @@ export const clientSchema = z
       )
       .default(['authorization_code', 'refresh_token']),
     scope: z.string().default('openid profile email offline_access'),
+    /**
+     * OpenID Connect Back-Channel Logout 1.0 §2.2: where Gatehouse posts a logout token when
+     * a session of this client ends (every end of an impersonation it redeemed, and sign-outs
+     * at Gatehouse). http(s), no fragment. Absent: no back-channel logout for this client.
+     */
+    backchannelLogoutUri: z
+      .string()
+      .url()
+      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && !v.includes('#'), 'must be an http(s) URL without a fragment')
+      .optional(),
   })
   .refine((c) => (c.role === 'tenant') === Boolean(c.tenant), {
     message: 'a tenant client names its tenant; a support-console client names none',
@@ -210,6 +220,10 @@ export const policySchema = z
     accessTokenTtl: z.number().int().min(60).max(86400).default(600),
     refreshTokenTtl: z.number().int().min(300).default(14 * 86400),
     sessionTtl: z.number().int().min(300).default(14 * 86400),
+    /** Most entries one activity report (`POST /impersonation/activity`) may carry; the RP kit sends at most 50. */
+    activityPerBatch: z.number().int().min(50).max(500).default(100),
+    /** Most activity entries kept per impersonation session; reports past it are refused. */
+    activityPerSession: z.number().int().min(100).max(10_000).default(1000),
     rateLimits: z
       .object({
         loginPerAccount: rateLimit.default({ points: 5, duration: 900 }),

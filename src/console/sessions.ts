@@ -4,6 +4,7 @@
  * then answers `active: false`, and the tenant app drops it at its next re-check).
  */
 import Router from '@koa/router';
+import { activityLines } from '../activity/index.js';
 import { field, parseForm } from '../http/body.js';
 import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
@@ -70,6 +71,8 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
           : // Sessions last at most 8 h: the time of day after the start date is clear enough.
             `${ENDED[s.endReason ?? 'expired'] ?? s.endReason} at ${utc(s.endedAt ?? s.expiresAt).slice(11)}`,
         endedBy: s.endedBy && s.endedBy !== 'system' ? await nameOf(s.endedBy).catch(() => s.endedBy) : '',
+        // What the admin did in the tenant app, as its RP kit reported it.
+        activity: await activityLines(store, s.sid),
       });
     }
     return out;

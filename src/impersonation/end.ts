@@ -2,6 +2,7 @@
  * Ending a session and auditing the end, in one place for every way a session ends
  * (PROTOCOL §3.6): the tenant's revocation, the admin, the user, a replay, expiry.
  */
+import { countActivity } from '../activity/read.js';
 import type { AuditEventInput } from '../audit/events.js';
 import type { Store } from '../store/types.js';
 import {
@@ -20,8 +21,12 @@ export interface AuditSink {
 
 type Facts = Partial<Pick<AuditEventInput, 'client' | 'requestId' | 'ip' | 'userAgent'>>;
 
-/** Audits an end that `endSession` reported (it reports each end exactly once). */
-export async function auditEnd(audit: AuditSink, session: ImpersonationSession, facts: Facts = {}, via?: string) {
+/**
+ * Audits an end that `endSession` reported (it reports each end exactly once), with how many
+ * activity entries the tenant app reported. This `impersonation.ended` event is also what
+ * sends the back-channel logout (src/backchannel), so every way a session ends does.
+ */
+export async function auditEnd(audit: AuditSink, session: ImpersonationSession, facts: Facts = {}, via?: string, activity?: number) {
   await audit.append({
     ...facts,
     type: 'impersonation.ended',
@@ -32,7 +37,12 @@ export async function auditEnd(audit: AuditSink, session: ImpersonationSession, 
     sid: session.sid,
     reason: session.reason,
     code: session.endReason,
-    details: { endedBy: session.endedBy ?? 'system', audience: session.audience, ...(via ? { via } : {}) },
+    details: {
+      endedBy: session.endedBy ?? 'system',
+      audience: session.audience,
+      ...(via ? { via } : {}),
+      ...(activity !== undefined ? { activity } : {}),
+    },
   });
 }
 
@@ -47,7 +57,8 @@ export async function endAndAudit(
   via?: string,
 ): Promise<ImpersonationSession | null> {
   const ended = await endSession(store, sid, reason, endedBy);
-  if (ended) await auditEnd(audit, ended, facts, via);
+  // A count the store cannot give is left out rather than holding up the end's audit.
+  if (ended) await auditEnd(audit, ended, facts, via, await countActivity(store, sid).catch(() => undefined));
   return ended;
 }
 

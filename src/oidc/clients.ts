@@ -15,6 +15,8 @@ export function toProviderClient(c: ClientConfig): ClientMetadata {
     grant_types: c.grantTypes,
     response_types: usesCode ? ['code'] : [],
     scope: c.scope,
+    // Back-Channel Logout 1.0 §2.2: every logout token to it names the session (sid).
+    ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     gatehouse_role: c.role,
     gatehouse_tenant: c.tenant,
   };

@@ -14,6 +14,9 @@ import { ACR_VALUES, buildPolicy } from './policy.js';
 import { toProviderClient } from './clients.js';
 import { renderPages } from './pages.js';
 
+/** Where tenant apps report impersonation activity (the route lives in src/tenant-api). */
+export const IMPERSONATION_ACTIVITY_PATH = '/impersonation/activity';
+
 /** What the provider needs to know about an account, whichever model it lives in. */
 export interface AccountClaims {
   id: string;
@@ -109,8 +112,15 @@ export function createProvider(deps: ProviderDeps): Provider {
       }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
+    // Published beside the standard metadata, from the issuer (PROTOCOL §10.5): where the
+    // RP kit reports what was done during an impersonation (src/tenant-api/activity.ts).
+    discovery: { impersonation_activity_endpoint: `${config.issuer}${IMPERSONATION_ACTIVITY_PATH}` },
     features: {
       devInteractions: { enabled: false },
+      // OpenID Connect Back-Channel Logout 1.0: clients may register backchannel_logout_uri,
+      // and discovery says backchannel_logout_supported / _session_supported. Gatehouse sends
+      // impersonation logouts itself, through the durable queue (src/backchannel).
+      backchannelLogout: { enabled: true },
       clientCredentials: { enabled: true },
       // RFC 7662 §4 / RFC 7009 §2.1: a client learns about, or revokes, only its own tokens;
       // the support console may introspect any (it lists and ends sessions).

@@ -6,6 +6,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { User } from '../accounts/types.js';
+import { activityLines } from '../activity/index.js';
 import { field, parseForm } from '../http/body.js';
 import { csrfToken, csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
@@ -65,7 +66,15 @@ export async function supportAccessSummary(services: Services, user: User, ctx: 
       await settleSession(services.store, services.audit, s.sid);
       s = (await findSession(store, s.sid)) ?? s;
     }
-    const row = { sid: s.sid, admin: await adminName(s.admin), reason: s.reason, started: utc(s.startedAt), audience: s.audience };
+    const row = {
+      sid: s.sid,
+      admin: await adminName(s.admin),
+      reason: s.reason,
+      started: utc(s.startedAt),
+      audience: s.audience,
+      // What support did there, as the tenant app reported it (PROTOCOL §7).
+      activity: await activityLines(store, s.sid),
+    };
     if (isActive(s, now)) active.push({ ...row, left: minutesLeft(s.expiresAt - now), until: utc(s.expiresAt) });
     else past.push({ ...row, ended: utc(s.endedAt ?? s.expiresAt), how: ENDED[s.endReason ?? 'expired'] ?? 'Ended' });
   }
