@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import { createAccounts } from './accounts/index.js';
 import { consoleRoutes } from './console/routes.js';
 import { archiveLog, checkpointKey, createAuditLog, createCheckpointer, createNotifier, type SignedCheckpoint } from './audit/index.js';
+import { createBackchannelLogout } from './backchannel/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, requestContext } from './http/middleware.js';
 import { methodNotAllowed, validHost } from './http/guards.js';
@@ -20,7 +21,9 @@ import { createTokenVerifier, KeysError, loadSigningKeys } from './keys/index.js
 import { countActiveSessions, countStoreErrors, createMetrics, type Metrics, metricsRoute, recordRequests } from './metrics/index.js';
 import { createLogger, type Logger } from './log.js';
 import { accountKindOf } from './accounts/types.js';
-import { createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
+import { createProvider, findClient, registerGrants, type AccountClaims } from './oidc/provider.js';
+import { issueLogoutToken } from './oidc/logout-token.js';
+import { findSession } from './impersonation/sessions.js';
 import { tokenExchangeGrant } from './exchange/index.js';
 import { impersonationTokenMiddleware, impersonationUserinfo } from './exchange/token-endpoints.js';
 import { observeProvider } from './oidc/events.js';
@@ -95,11 +98,23 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     prefix: config.storePrefix,
   });
   await notifier.start();
+  // Back-Channel Logout for every end of an impersonation session (its impersonation.ended event).
+  const logouts = createBackchannelLogout({
+    queueConnection: config.redis,
+    prefix: config.storePrefix,
+    logger: logger.child({ component: 'backchannel-logout' }),
+    logoutUriOf: (clientId) => findClient(config, clientId)?.backchannelLogoutUri,
+    anyLogoutUri: config.clients.some((c) => c.backchannelLogoutUri),
+    findSession: (sid) => findSession(store, sid),
+    issue: (clientId, claims) => issueLogoutToken(provider, clientId, claims),
+  });
+  await logouts.start();
   const tenants = () => config.tenants.map((t) => t.id);
   const audit = createAuditLog(store, {
     logger: logger.child({ component: 'audit' }),
     onAppended: (event) => {
       metrics.countEvent(event);
+      void logouts.notify(event);
       return notifier.notify(event);
     },
     tenants,
@@ -225,6 +240,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       await checkpoints.stop();
       services.denialDigest.stop();
       await services.denialDigest.flush().catch((err) => logger.warn({ err }, 'could not append refusal counts at shutdown'));
+      await logouts.close();
       await notifier.close();
       await store.close();
     },

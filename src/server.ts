@@ -46,7 +46,8 @@ async function main() {
   // The demo tenant apps (acme and globex on *.localhost:4000) run beside Gatehouse in dev.
   let demo: { close(): Promise<void> } | Error | undefined;
   if (!config.production && config.seed && process.env.GATEHOUSE_DEMO_APP !== 'off') {
-    const { startTenantApp, tenantsFromConfig } = await import('../examples/tenant-app/index.js');
+    const { recheckFromEnv, startTenantApp, tenantsFromConfig } = await import('../examples/tenant-app/index.js');
+    const recheckSeconds = recheckFromEnv(process.env);
     const tenants = tenantsFromConfig(config);
     const demoPort = tenants[0] ? Number(new URL(tenants[0].origin).port || 80) : 4000;
     demo = await startTenantApp({
@@ -55,6 +56,7 @@ async function main() {
       tenants,
       consoleUrl: `${config.issuer}/admin`,
       logger: logger.child({ name: 'tenant-app' }),
+      ...(recheckSeconds !== undefined ? { recheckSeconds } : {}),
     }).catch((err: NodeJS.ErrnoException) => err);
     // Never "running" without the demo it promised: a taken port is the user's to fix.
     if (demo instanceof Error) {

@@ -1,8 +1,9 @@
 /**
  * CSRF protection for every POST form of the site, the kit's stop button included: a random
  * token in a signed, httpOnly, SameSite=Lax cookie, echoed in a hidden `csrf` field (double
- * submit) and compared in constant time. The one exemption is the kit's redeem path, which the
- * support console posts to cross-site: there the one-time ticket itself is the proof.
+ * submit) and compared in constant time. The exemptions are the kit's redeem path, which the
+ * support console posts to cross-site (the one-time ticket itself is the proof), and its
+ * back-channel logout path, which Gatehouse's server posts to (the signed logout token is).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';

@@ -3,6 +3,6 @@
  * in through Gatehouse and taking part in support impersonation through `gatehouse/rp`.
  * See docs/demo-app.md.
  */
-export type { TenantAppLogger, TenantAppOptions, TenantSiteOptions } from './options.js';
+export { recheckFromEnv, type TenantAppLogger, type TenantAppOptions, type TenantSiteOptions } from './options.js';
 export { startTenantApp, type TenantApp } from './start-tenant-app.js';
 export { type GatehouseConfigLike, tenantsFromConfig } from './tenants-from-config.js';

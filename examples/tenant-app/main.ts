@@ -5,12 +5,13 @@
  *
  * Environment (flags win): TENANT_APP_PORT, GATEHOUSE_ISSUER, GATEHOUSE_CONFIG (the same file
  * Gatehouse reads; the tenants, their domains and tenant clients are taken from it),
- * TENANT_APP_COOKIE_KEYS (comma-separated), TENANT_APP_PROXY=1 behind TLS offload.
+ * TENANT_APP_COOKIE_KEYS (comma-separated), TENANT_APP_PROXY=1 behind TLS offload,
+ * TENANT_APP_RECHECK_SECONDS (the kit's recheckSeconds, default 30).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { startTenantApp, tenantsFromConfig } from './index.js';
+import { recheckFromEnv, startTenantApp, tenantsFromConfig } from './index.js';
 
 const USAGE = 'usage: tsx examples/tenant-app/main.ts [--port N] [--issuer URL] [--config FILE]';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const configPath = values.config ?? env['GATEHOUSE_CONFIG'] ?? new URL('../../config/gatehouse.dev.json', import.meta.url);
   const tenants = tenantsFromConfig(JSON.parse(readFileSync(configPath, 'utf8')));
   const cookieKeys = env['TENANT_APP_COOKIE_KEYS']?.split(',').filter(Boolean);
+  const recheckSeconds = recheckFromEnv(env);
 
   const logger = pino({ name: 'tenant-app', level: env['LOG_LEVEL'] ?? 'info' });
   const app = await startTenantApp({
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     logger,
     proxy: env['TENANT_APP_PROXY'] === '1',
     ...(cookieKeys?.length ? { cookieKeys } : {}),
+    ...(recheckSeconds !== undefined ? { recheckSeconds } : {}),
   });
   process.stdout.write(`\nDemo tenant app (Gatehouse at ${issuer}):\n${app.options.sites.map((s) => `  ${s.name}: ${s.origin}/`).join('\n')}\n\n`);
 

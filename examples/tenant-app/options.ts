@@ -45,7 +45,7 @@ export interface TenantAppOptions {
   cookieKeys?: string[];
   /** Trust `X-Forwarded-*` (behind TLS offload), so cookies become `Secure`. */
   proxy?: boolean;
-  /** Re-check interval of the RP kit (`recheckSeconds`, default 30). */
+  /** Re-check interval of the RP kit (`recheckSeconds`, default 30); back-channel logout usually ends sessions first. */
   recheckSeconds?: number;
   logger?: TenantAppLogger;
 }
@@ -70,6 +70,11 @@ export interface ResolvedOptions {
 
 /** Where the banner's Stop button posts (the kit's `stopPath`). */
 export const STOP_PATH = '/impersonate/stop';
+/**
+ * Where Gatehouse posts logout tokens (the kit's `backchannelLogoutPath`): the tenant client's
+ * `backchannelLogoutUri` in Gatehouse's config is `<origin>` + this.
+ */
+export const BACKCHANNEL_LOGOUT_PATH = '/impersonate/backchannel-logout';
 
 const DEV_COOKIE_KEY = 'dev-tenant-app-cookie-key-change-me';
 
@@ -128,4 +133,12 @@ export function resolveOptions(options: TenantAppOptions): ResolvedOptions {
     logger: options.logger ?? pino({ name: 'tenant-app' }),
     sites,
   };
+}
+
+/** `TENANT_APP_RECHECK_SECONDS` (the kit's recheckSeconds), when set; a malformed value is an error at start. */
+export function recheckFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env['TENANT_APP_RECHECK_SECONDS'];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,6}$/.test(raw)) throw new TypeError(`tenant app: TENANT_APP_RECHECK_SECONDS must be a number of seconds, got ${raw}`);
+  return Number(raw);
 }

@@ -5,7 +5,8 @@
  *   errors → security headers → static files → form bodies → CSRF → gatehouseRp → log → routes
  *
  * CSRF runs before the kit so that the kit's Stop route is protected too; the kit runs before
- * every route so that `ctx.state.impersonation` is always known when a page renders.
+ * every route so that `ctx.state.impersonation` is always known when a page renders, and so that
+ * it sees every request a support agent makes (it reports them to Gatehouse, static files aside).
  */
 import { bodyParser } from '@koa/bodyparser';
 import Koa, { type Context, type Next } from 'koa';
@@ -18,7 +19,7 @@ import { impersonatedProfiles } from './impersonated-profile.js';
 import { renderKitPage } from './kit-pages.js';
 import { emailSender } from './notifications.js';
 import { loginRoutes, oidcClient } from './oidc-login.js';
-import { type ResolvedOptions, STOP_PATH, type TenantSite } from './options.js';
+import { BACKCHANNEL_LOGOUT_PATH, type ResolvedOptions, STOP_PATH, type TenantSite } from './options.js';
 import { pageRoutes } from './pages.js';
 import { readSession } from './session.js';
 
@@ -34,6 +35,12 @@ function describeEvent(event: GatehouseRpEvent): Record<string, unknown> {
       return { event: type, sid: event.sid, err: event.error.code };
     case 'rejected':
       return { event: type, err: event.error.code, error: event.error.error };
+    case 'logged_out':
+      return { event: type, sid: event.sid, sub: event.sub };
+    case 'logout_rejected':
+      return { event: type, err: event.error.code };
+    case 'activity_not_recorded':
+      return { event: type, sid: event.sid, count: event.count, err: event.error.code, error: event.error.error };
   }
 }
 
@@ -89,8 +96,9 @@ export function createTenantSite(site: TenantSite, options: ResolvedOptions): Ko
   );
   app.use(
     checkCsrf({
-      // The console's cross-site form post of a ticket: the one-time ticket is its own proof.
-      exempt: [site.redeemPath],
+      // The console's cross-site form post of a ticket: the one-time ticket is its own proof. The
+      // back-channel logout comes from Gatehouse's server: the signed logout token is its proof.
+      exempt: [site.redeemPath, BACKCHANNEL_LOGOUT_PATH],
       refuse: (ctx) =>
         sendHtml(ctx, site, 403, { title: 'Form expired', body: '<p>This form has expired. Reload the page and try again.</p>' }),
     }),
@@ -103,6 +111,10 @@ export function createTenantSite(site: TenantSite, options: ResolvedOptions): Ko
       origin: site.origin,
       redeemPath: site.redeemPath,
       stopPath: STOP_PATH,
+      backchannelLogoutPath: BACKCHANNEL_LOGOUT_PATH,
+      // What support did goes to Gatehouse for the user's account page; the browser's own
+      // favicon probe is not something the agent did.
+      recordActivity: (ctx) => ctx.path !== '/favicon.ico',
       ticketDelivery: site.ticketDelivery,
       ...(options.recheckSeconds !== undefined ? { recheckSeconds: options.recheckSeconds } : {}),
       afterRedeem: '/',
@@ -111,7 +123,7 @@ export function createTenantSite(site: TenantSite, options: ResolvedOptions): Ko
       getUser: (ctx) => readSession(ctx)?.user ?? null,
       getUserById: (sub, ctx) => profiles.load(sub, ctx),
       onEvent: (event) => {
-        if ((event.type === 'stopped' || event.type === 'ended') && event.sid) profiles.forget(event.sid);
+        if ((event.type === 'stopped' || event.type === 'ended' || event.type === 'logged_out') && event.sid) profiles.forget(event.sid);
         logger.info({ tenant: site.id, ...describeEvent(event) }, `impersonation ${event.type}`);
       },
     }),

@@ -41,3 +41,7 @@ export { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './signatu
 export { formatSlackText } from './slack-text.js';
 export { redactWebhookUrl } from './webhook-delivery.js';
 export { type DeadLetter, type Notifier, type NotifierOptions, type WebhookConfig, createNotifier } from './webhooks.js';
+// The durable queue itself, for deliveries that are not webhooks (back-channel logouts).
+export { createBullmqWebhookQueue } from './webhook-queue-bullmq.js';
+export { createMemoryWebhookQueue } from './webhook-queue-memory.js';
+export { PermanentWebhookError, type QueuedJob, type WebhookQueue } from './webhook-queue.js';

@@ -4,6 +4,7 @@ import { type RedisConnectionOptions, createRedisClient } from '../store/index.j
 import {
   type DeadLetter,
   PermanentWebhookError,
+  type QueuedJob,
   type RetryPolicy,
   type WebhookJob,
   type WebhookQueue,
@@ -26,16 +27,17 @@ const CONCURRENCY = 8;
  * BullMQ gets one 'queue'-purpose client (no per-command retry limit, which its
  * blocking reads require); the Queue shares it and the Worker duplicates it.
  */
-export function createBullmqWebhookQueue(
+export function createBullmqWebhookQueue<J extends QueuedJob = WebhookJob>(
   connection: RedisConnectionOptions,
-  options: { prefix: string; policy: RetryPolicy; logger: Logger },
-): WebhookQueue {
+  options: { prefix: string; policy: RetryPolicy; logger: Logger; /** Default `webhooks`. */ name?: string },
+): WebhookQueue<J> {
   const { policy, logger } = options;
+  const name = options.name ?? QUEUE_NAME;
   const client = createRedisClient(connection, 'queue');
   // A Cluster hash tag in the prefix keeps every key of the queue in one slot, which
   // BullMQ's multi-key Lua scripts need.
   const prefix = `{${options.prefix}:bull}`;
-  const queue = new Queue<WebhookJob>(QUEUE_NAME, {
+  const queue = new Queue<QueuedJob>(name, {
     connection: client,
     prefix,
     defaultJobOptions: {
@@ -46,7 +48,7 @@ export function createBullmqWebhookQueue(
     },
   });
   queue.on('error', (error) => logger.error({ err: error }, 'webhook queue error'));
-  let worker: Worker<WebhookJob> | undefined;
+  let worker: Worker<QueuedJob> | undefined;
 
   return {
     async add(jobId, data) {
@@ -56,11 +58,11 @@ export function createBullmqWebhookQueue(
 
     async start(handler) {
       if (worker) return;
-      worker = new Worker<WebhookJob>(
-        QUEUE_NAME,
-        async (job: Job<WebhookJob>) => {
+      worker = new Worker<QueuedJob>(
+        name,
+        async (job: Job<QueuedJob>) => {
           try {
-            await handler(job.data);
+            await handler(job.data as J);
           } catch (error) {
             // BullMQ fails an UnrecoverableError at once, whatever attempts remain.
             if (error instanceof PermanentWebhookError) throw new UnrecoverableError(error.message);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import {
   type DeadLetter,
   PermanentWebhookError,
+  type QueuedJob,
   type RetryPolicy,
   type WebhookJob,
   type WebhookQueue,
@@ -12,9 +13,9 @@ import {
 const COMPLETED_KEEP_MS = 24 * 3600 * 1000;
 const MAX_KEPT = 10_000;
 
-interface MemoryJob {
+interface MemoryJob<J> {
   id: string;
-  data: WebhookJob;
+  data: J;
   state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
   attemptsMade: number;
   lastError?: string;
@@ -29,13 +30,14 @@ interface MemoryJob {
  * off when the process stops are lost. Production runs on Redis, where BullMQ keeps
  * them (the config refuses the memory store in production).
  */
-export function createMemoryWebhookQueue(policy: RetryPolicy, logger: Logger): WebhookQueue {
-  const jobs = new Map<string, MemoryJob>();
+export function createMemoryWebhookQueue<J extends QueuedJob = WebhookJob>(policy: RetryPolicy, logger: Logger): WebhookQueue<J> {
+  type Job = MemoryJob<J>;
+  const jobs = new Map<string, Job>();
   const running = new Set<Promise<void>>();
-  let processor: ((job: WebhookJob) => Promise<void>) | undefined;
+  let processor: ((job: J) => Promise<void>) | undefined;
   let closed = false;
 
-  function schedule(job: MemoryJob, delayMs: number): void {
+  function schedule(job: Job, delayMs: number): void {
     job.state = delayMs > 0 ? 'delayed' : 'waiting';
     if (!processor || closed) return;
     job.timer = setTimeout(() => {
@@ -47,7 +49,7 @@ export function createMemoryWebhookQueue(policy: RetryPolicy, logger: Logger): W
     job.timer.unref();
   }
 
-  async function attempt(job: MemoryJob): Promise<void> {
+  async function attempt(job: Job): Promise<void> {
     if (closed || !processor) return;
     job.state = 'active';
     job.attemptsMade++;
@@ -88,7 +90,7 @@ export function createMemoryWebhookQueue(policy: RetryPolicy, logger: Logger): W
       if (closed) throw new Error('the webhook queue is closed');
       prune(Date.now());
       if (jobs.has(jobId)) return;
-      const job: MemoryJob = { id: jobId, data, state: 'waiting', attemptsMade: 0 };
+      const job: Job = { id: jobId, data, state: 'waiting', attemptsMade: 0 };
       jobs.set(jobId, job);
       schedule(job, 0);
     },

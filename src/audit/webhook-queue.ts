@@ -1,5 +1,15 @@
 import type { Notification } from './events.js';
 
+/**
+ * What any job of these queues carries, for logs and dead letters: a redacted URL and the
+ * event it delivers. Webhooks are one kind of job; back-channel logouts (src/backchannel)
+ * are another, on a queue of their own.
+ */
+export interface QueuedJob {
+  url: string;
+  event: { id: string; type: string };
+}
+
 /** What a queued delivery carries: the event and which webhook, never its URL or secret. */
 export interface WebhookJob {
   webhookIndex: number;
@@ -36,10 +46,10 @@ export class PermanentWebhookError extends Error {
 }
 
 /** The two implementations: BullMQ over Redis, and the dev-only in-process queue. */
-export interface WebhookQueue {
+export interface WebhookQueue<J extends QueuedJob = WebhookJob> {
   /** Adds a job unless one with this id is already queued, failed or recently done. */
-  add(jobId: string, job: WebhookJob): Promise<void>;
-  start(handler: (job: WebhookJob) => Promise<void>): Promise<void>;
+  add(jobId: string, job: J): Promise<void>;
+  start(handler: (job: J) => Promise<void>): Promise<void>;
   deadLetters(limit: number): Promise<DeadLetter[]>;
   retryDeadLetter(jobId: string): Promise<void>;
   close(): Promise<void>;

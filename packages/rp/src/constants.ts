@@ -14,3 +14,9 @@ export const ACCEPTED_ALGORITHMS = ['ES256', 'RS256'] as const;
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 /** Every call to Gatehouse gives up after this long and counts as `issuer_unreachable`. */
 export const HTTP_TIMEOUT_MS = 10_000;
+/** OpenID Connect Back-Channel Logout 1.0 §2.4: the logout token's explicit type (header `typ`). */
+export const LOGOUT_TOKEN_JWT_TYP = 'logout+jwt';
+/** Back-Channel Logout 1.0 §2.4: the member of `events` that makes a JWT a logout token. */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** A logout token older than this (by `iat`) is refused; Gatehouse signs one for each delivery attempt. */
+export const LOGOUT_TOKEN_MAX_AGE_SECONDS = 120;

@@ -17,7 +17,9 @@
  * | `request_rejected` | introspection or revocation refused the request (4xx, e.g. `invalid_client`) |
  * | `issuer_unreachable` | network failure, timeout or 5xx from Gatehouse |
  * | `issuer_bad_response` | Gatehouse answered something that does not follow the protocol |
- * | `session_ended` | introspection says the impersonation session is no longer active (RFC 7662 `active: false`) |
+ * | `session_ended` | introspection says the impersonation session is no longer active (RFC 7662 `active: false`), or Gatehouse said so by back-channel logout |
+ * | `logout_token_invalid` | a back-channel logout token lacks the back-channel `events` member, carries a `nonce`, or names neither `sid` nor `sub` (Back-Channel Logout 1.0 §2.6) |
+ * | `logout_token_replayed` | a back-channel logout token whose `jti` this app already accepted |
  */
 export type RpErrorCode =
   | 'token_malformed'
@@ -34,7 +36,9 @@ export type RpErrorCode =
   | 'request_rejected'
   | 'issuer_unreachable'
   | 'issuer_bad_response'
-  | 'session_ended';
+  | 'session_ended'
+  | 'logout_token_invalid'
+  | 'logout_token_replayed';
 
 /** Extra details a {@link GatehouseRpError} may carry. */
 export interface GatehouseRpErrorDetails {

@@ -1,6 +1,7 @@
 /**
  * `@gatehouse/rp`: the relying-party kit for tenant apps (PROTOCOL.md §8). Verify impersonation
- * tokens, redeem tickets, introspect and revoke, and middleware that does all of it: Koa here,
+ * tokens, redeem tickets, introspect and revoke, report activity, accept back-channel logout
+ * tokens, and middleware that does all of it: Koa here,
  * Express in `@gatehouse/rp/express`, web-standard Request/Response in `@gatehouse/rp/fetch`.
  * Its only runtime dependency is jose.
  *
@@ -9,6 +10,7 @@
 export * from './audit/index.js';
 export type { ForbidWhileImpersonatingOptions } from './core/forbid.js';
 export type {
+  EndedSessionStore,
   GatehouseRpBaseOptions,
   GatehouseRpEvent,
   GatehouseRpState,
@@ -20,18 +22,23 @@ export type {
 export { discover } from './discovery/discover.js';
 export { GatehouseRpError, type GatehouseRpErrorDetails, type RpErrorCode } from './errors.js';
 export { verifyImpersonationToken } from './jwt/verify-impersonation-token.js';
+export { verifyLogoutToken } from './jwt/verify-logout-token.js';
 export { forbidWhileImpersonating } from './koa/forbid-while-impersonating.js';
 export { gatehouseRp } from './koa/gatehouse-rp.js';
 export type { GatehouseRpOptions } from './koa/types.js';
 export { introspectToken } from './token/introspect-token.js';
 export { redeemTicket } from './token/redeem-ticket.js';
+export { reportActivity } from './token/report-activity.js';
 export { revokeToken } from './token/revoke-token.js';
 export type {
+  ActivityEntry,
   ClientCredentials,
   ImpersonationClaims,
   IntrospectionResponse,
   IssuerMetadata,
+  LogoutTokenClaims,
   RedeemedImpersonation,
   RedeemTicketOptions,
   VerifyImpersonationTokenOptions,
+  VerifyLogoutTokenOptions,
 } from './types.js';

@@ -94,4 +94,44 @@ export interface IssuerMetadata {
   introspection_endpoint: string;
   revocation_endpoint: string;
   jwks_uri: string;
+  /** Gatehouse's activity report endpoint (absent from Gatehouse versions without it). */
+  impersonation_activity_endpoint?: string;
+}
+
+/** The claims of a verified back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). */
+export interface LogoutTokenClaims {
+  iss: string;
+  aud: string | string[];
+  iat: number;
+  exp: number;
+  /** Unique token id; the kit refuses one it already accepted. */
+  jti: string;
+  /** The user whose session ended (for an impersonation: the impersonated user). */
+  sub?: string;
+  /** The session that ended (for an impersonation: its `impersonation.sid`). */
+  sid?: string;
+}
+
+/** Options of {@link verifyLogoutToken}. */
+export interface VerifyLogoutTokenOptions extends Pick<VerifyImpersonationTokenOptions, 'issuer' | 'jwks' | 'clockToleranceSeconds'> {
+  /** This app's client id; the token's `aud` must contain it. */
+  clientId: string;
+  /** Refuse tokens issued longer ago than this, in seconds (default 120). */
+  maxAgeSeconds?: number;
+}
+
+/** One request made during an impersonation, as the kit reports it to Gatehouse (never a body or a query). */
+export interface ActivityEntry {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The path, without query or fragment. */
+  path: string;
+  /** The route pattern that answered (`/invoices/:id`), when the framework knows it. */
+  route?: string;
+  /** The app's HTTP status. */
+  status: number;
+  /** When the request arrived, ms since the epoch. */
+  at: number;
+  /** A guard (`forbidWhileImpersonating`) refused it. */
+  blocked: boolean;
 }

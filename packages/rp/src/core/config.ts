@@ -1,8 +1,10 @@
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../constants.js';
 import { introspectToken } from '../token/introspect-token.js';
 import type { ClientCredentials, VerifyImpersonationTokenOptions } from '../types.js';
+import { type ActivityRecorder, createActivityRecorder } from './activity.js';
+import { createJtiMemory, type JtiMemory } from './backchannel-logout.js';
 import { createRecheckCache, type RecheckCache } from './recheck-cache.js';
-import type { GatehouseRpBaseOptions, GatehouseRpEvent, ImpersonationState, RpPage } from './types.js';
+import type { EndedSessionStore, GatehouseRpBaseOptions, GatehouseRpEvent, ImpersonationState, RpPage } from './types.js';
 
 /** {@link GatehouseRpBaseOptions} with defaults applied and checked once, at startup. */
 export interface RpConfig<User extends object, Ctx> {
@@ -12,6 +14,7 @@ export interface RpConfig<User extends object, Ctx> {
   secureOrigin: boolean;
   redeemPath: string;
   stopPath: string;
+  backchannelLogoutPath: string;
   ticketDelivery: 'form_post' | 'query';
   afterRedeem: (ctx: Ctx) => string;
   afterStop: (ctx: Ctx) => string;
@@ -22,6 +25,12 @@ export interface RpConfig<User extends object, Ctx> {
   beforeProfile?: (impersonation: ImpersonationState, ctx: Ctx) => void;
   cookieName: string;
   recheck: RecheckCache;
+  /** Ended sessions shared between processes, when the app gave a store. */
+  endedSessions: EndedSessionStore | undefined;
+  logoutJtis: JtiMemory;
+  activity: ActivityRecorder<Ctx>;
+  /** Whether this request's activity is reported (option `recordActivity`). */
+  recordsActivity: (ctx: Ctx) => boolean;
   emit: (event: GatehouseRpEvent, ctx: Ctx) => void;
 }
 
@@ -64,7 +73,10 @@ export function resolveConfig<User extends object, Ctx>(
   };
   const redeemPath = path(options.redeemPath, '/impersonate', 'redeemPath');
   const stopPath = path(options.stopPath, '/impersonate/stop', 'stopPath');
-  if (redeemPath === stopPath) throw new TypeError('gatehouseRp: redeemPath and stopPath must differ');
+  const backchannelLogoutPath = path(options.backchannelLogoutPath, '/impersonate/backchannel-logout', 'backchannelLogoutPath');
+  if (new Set([redeemPath, stopPath, backchannelLogoutPath]).size !== 3) {
+    throw new TypeError('gatehouseRp: redeemPath, stopPath and backchannelLogoutPath must differ');
+  }
   const ticketDelivery = options.ticketDelivery ?? 'form_post';
   if (ticketDelivery !== 'form_post' && ticketDelivery !== 'query') {
     throw new TypeError('gatehouseRp: "ticketDelivery" must be "form_post" or "query"');
@@ -73,11 +85,29 @@ export function resolveConfig<User extends object, Ctx>(
   if (!Number.isFinite(recheckSeconds) || recheckSeconds < 0) {
     throw new TypeError('gatehouseRp: "recheckSeconds" must be a number >= 0');
   }
+  const flushSeconds = options.activityFlushSeconds ?? 2;
+  if (!Number.isFinite(flushSeconds) || flushSeconds < 0 || flushSeconds > 60) {
+    throw new TypeError('gatehouseRp: "activityFlushSeconds" must be a number from 0 to 60');
+  }
+  const { recordActivity = true, endedSessions } = options;
+  if (typeof recordActivity !== 'boolean' && typeof recordActivity !== 'function') {
+    throw new TypeError('gatehouseRp: "recordActivity" must be a boolean or a function');
+  }
+  if (endedSessions !== undefined && (typeof endedSessions?.add !== 'function' || typeof endedSessions?.has !== 'function')) {
+    throw new TypeError('gatehouseRp: "endedSessions" must have add(sid, untilMs) and has(sid)');
+  }
   if (options.renderPage !== undefined && typeof options.renderPage !== 'function') {
     throw new TypeError('gatehouseRp: "renderPage" must be a function');
   }
   const origin = toOrigin(required(options, 'origin'));
   const { onEvent } = options;
+  const emit = (event: GatehouseRpEvent, ctx: Ctx) => {
+    try {
+      onEvent?.(event, ctx);
+    } catch (err) {
+      reportError(err, ctx);
+    }
+  };
   return {
     credentials,
     verify: {
@@ -89,6 +119,7 @@ export function resolveConfig<User extends object, Ctx>(
     secureOrigin: origin.startsWith('https:'),
     redeemPath,
     stopPath,
+    backchannelLogoutPath,
     ticketDelivery,
     afterRedeem: toTarget(options.afterRedeem),
     afterStop: toTarget(options.afterStop),
@@ -97,12 +128,10 @@ export function resolveConfig<User extends object, Ctx>(
     renderPage: options.renderPage,
     cookieName: options.cookieName || 'gh_imp',
     recheck: createRecheckCache(recheckSeconds * 1000, (token) => introspectToken(token, credentials)),
-    emit(event, ctx) {
-      try {
-        onEvent?.(event, ctx);
-      } catch (err) {
-        reportError(err, ctx);
-      }
-    },
+    endedSessions,
+    logoutJtis: createJtiMemory(),
+    activity: createActivityRecorder<Ctx>(credentials, flushSeconds * 1000, emit),
+    recordsActivity: typeof recordActivity === 'function' ? recordActivity : () => recordActivity,
+    emit,
   };
 }

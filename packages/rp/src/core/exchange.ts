@@ -24,6 +24,8 @@ export interface RpAnswer {
   html?: string;
   /** For 303 answers. */
   location?: string;
+  /** A JSON body (the back-channel logout route's errors). With none of html, location or json: an empty body. */
+  json?: Record<string, unknown>;
 }
 
 /** The outcome of one request: maybe a cookie change; then either an answer or the state for the app. */

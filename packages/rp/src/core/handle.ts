@@ -1,3 +1,4 @@
+import { backchannelLogout } from './backchannel-logout.js';
 import type { RpConfig } from './config.js';
 import type { RpAnswer, RpOutcome, RpRequest } from './exchange.js';
 import { readState } from './impersonation.js';
@@ -19,6 +20,7 @@ const seeOther = (location: string): RpAnswer => ({ status: 303, headers: { ...N
  *
  * - `redeemPath`: redeem the ticket, keep the token, 303 to `afterRedeem` (or a page saying why not);
  * - `stopPath`: POST only; revoke the token, clear the cookie, 303 to `afterStop`;
+ * - `backchannelLogoutPath`: POST of a logout token from Gatehouse; drop the session it names;
  * - anything else: the state for the app (`currentUser`, `trueUser`, `impersonation`).
  */
 export async function handleRpRequest<User extends object, Ctx>(
@@ -34,6 +36,9 @@ export async function handleRpRequest<User extends object, Ctx>(
       return { answer };
     }
     return { answer: seeOther(config.afterRedeem(ctx)), cookie: result };
+  }
+  if (request.path === config.backchannelLogoutPath) {
+    return { answer: await backchannelLogout(request, ctx, config) };
   }
   if (request.path === config.stopPath) {
     if (request.method !== 'POST') {

@@ -31,6 +31,8 @@ async function currentImpersonation<User extends object, Ctx>(
 ): Promise<{ impersonation: ImpersonationState | null; cookie?: CookieChange }> {
   if (!token) return { impersonation: null };
   const end = (error: GatehouseRpError, sid?: string) => {
+    // What is still queued would be refused: the session is over at Gatehouse too.
+    if (sid) config.activity.discard(sid);
     config.emit(sid ? { type: 'ended', sid, error } : { type: 'ended', error }, ctx);
     return { impersonation: null, cookie: { clear: true } as const };
   };
@@ -43,6 +45,11 @@ async function currentImpersonation<User extends object, Ctx>(
     throw err;
   }
   const { sid } = claims.impersonation;
+  // A back-channel logout another process of this app received (when the app shares them).
+  if (await config.endedSessions?.has(sid)) {
+    config.recheck.markEnded(sid, claims.exp);
+    return end(new GatehouseRpError('session_ended', 'Gatehouse ended the impersonation session (back-channel logout)'), sid);
+  }
   const ended = await config.recheck.check(sid, claims.exp, token);
   return ended ? end(ended, sid) : { impersonation: toImpersonationState(claims, token) };
 }

@@ -25,6 +25,8 @@ export async function endStoredImpersonation<User extends object, Ctx>(
   config: RpConfig<User, Ctx>,
 ): Promise<void> {
   const { sid, exp } = sessionOf(token);
+  // Gatehouse accepts activity only while the session is on: what is queued goes first.
+  if (sid) await config.activity.flush(sid);
   let error: GatehouseRpError | undefined;
   try {
     await revokeToken(token, config.credentials);

@@ -53,6 +53,33 @@ export interface GatehouseRpBaseOptions<User extends object, Ctx> {
   jwks?: JWTVerifyGetKey;
   /** Leeway for `exp`, `iat` and `nbf` in seconds (default 5). */
   clockToleranceSeconds?: number;
+  /**
+   * Where Gatehouse posts back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0;
+   * default `/impersonate/backchannel-logout`). Register `<origin><path>` as your tenant client's
+   * `backchannelLogoutUri` at Gatehouse; the route must not need a cookie or a CSRF token.
+   */
+  backchannelLogoutPath?: string;
+  /**
+   * Shares ended sessions between the processes of an app (e.g. in Redis): a logout token reaches
+   * one process, and every process must drop the session. Default: this process only (the others
+   * notice at their next `recheckSeconds`).
+   */
+  endedSessions?: EndedSessionStore;
+  /**
+   * Report each request served during an impersonation to Gatehouse, so the user sees what support
+   * did (default `true`). A function decides per request (e.g. `false` for health checks).
+   */
+  recordActivity?: boolean | ((ctx: Ctx) => boolean);
+  /** Activity waits at most this long before it is sent, in seconds (default 2; a full batch goes at once). */
+  activityFlushSeconds?: number;
+}
+
+/** Where ended impersonation sessions are remembered, for apps that run several processes. */
+export interface EndedSessionStore {
+  /** Remember `sid` as ended until `untilMs` (ms since the epoch). */
+  add(sid: string, untilMs: number): Awaitable<void>;
+  /** Whether `sid` was ended. Asked on every request of an impersonation. */
+  has(sid: string): Awaitable<boolean>;
 }
 
 /** A page the kit answers with itself (PROTOCOL.md §8): what went wrong, in words for a person. */
@@ -118,9 +145,16 @@ export interface GatehouseRpState<User extends object = Record<string, unknown>>
  * - `ended`: the kit ended it because the token no longer verifies or introspection said
  *   inactive or could not be asked; `error.code` says which.
  * - `rejected`: a ticket could not be redeemed.
+ * - `logged_out`: Gatehouse's back-channel logout token ended a session (`sid`, `sub`); the browser
+ *   holding it loses it at its next request.
+ * - `logout_rejected`: a back-channel logout token was refused (bad signature, wrong `aud`, replayed…).
+ * - `activity_not_recorded`: `count` activity entries of a session were refused by Gatehouse or lost.
  */
 export type GatehouseRpEvent =
   | { type: 'redeemed'; sid: string; sub: string; actor: string; reason: string; expiresAt: Date }
   | { type: 'stopped'; sid?: string; revoked: boolean; error?: GatehouseRpError }
   | { type: 'ended'; sid?: string; error: GatehouseRpError }
-  | { type: 'rejected'; error: GatehouseRpError };
+  | { type: 'rejected'; error: GatehouseRpError }
+  | { type: 'logged_out'; sid?: string; sub?: string }
+  | { type: 'logout_rejected'; error: GatehouseRpError }
+  | { type: 'activity_not_recorded'; sid: string; count: number; error: GatehouseRpError };

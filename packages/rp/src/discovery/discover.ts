@@ -8,6 +8,8 @@ const DISCOVERY_TTL_MS = 10 * 60_000;
 const cache = new Map<string, { metadata: Promise<IssuerMetadata>; fetchedAt: number }>();
 
 const ENDPOINTS = ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'jwks_uri'] as const;
+/** Read when present: a Gatehouse without it only makes activity reports fail. */
+const OPTIONAL_ENDPOINTS = ['impersonation_activity_endpoint'] as const;
 
 /**
  * Reads Gatehouse's OpenID Connect Discovery 1.0 document (`<issuer>/.well-known/openid-configuration`)
@@ -52,8 +54,9 @@ async function fetchMetadata(issuer: string): Promise<IssuerMetadata> {
   }
   const metadata: Partial<IssuerMetadata> = { issuer };
   const issuerOrigin = new URL(issuer).origin;
-  for (const name of ENDPOINTS) {
+  for (const name of [...ENDPOINTS, ...OPTIONAL_ENDPOINTS]) {
     const value = body[name];
+    if (value === undefined && (OPTIONAL_ENDPOINTS as readonly string[]).includes(name)) continue;
     if (typeof value !== 'string' || !/^https?:\/\//.test(value) || !URL.canParse(value)) {
       throw new GatehouseRpError('issuer_bad_response', `discovery: ${name} is missing or not an http(s) URL`);
     }

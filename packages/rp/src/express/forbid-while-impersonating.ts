@@ -4,6 +4,7 @@ import {
   type ForbidWhileImpersonatingOptions,
   forbiddenAnswer,
 } from '../core/forbid.js';
+import { markBlocked } from '../core/blocked.js';
 import type { ExpressMiddleware } from './types.js';
 
 /**
@@ -22,6 +23,7 @@ export function forbidWhileImpersonating(options: ForbidWhileImpersonatingOption
     const impersonation = res.locals?.impersonation;
     if (impersonation === undefined) return next(new Error(FORBID_ORDER_ERROR));
     if (impersonation === null) return next();
+    markBlocked(req);
     const answer = forbiddenAnswer(req.headers.accept, message);
     res.writeHead(answer.status, answer.headers).end(answer.body);
   };

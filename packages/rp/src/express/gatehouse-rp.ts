@@ -1,3 +1,4 @@
+import { wasBlocked } from '../core/blocked.js';
 import { resolveConfig } from '../core/config.js';
 import { FORM_BODY_LIMIT, FORM_TOO_LARGE, type FormBody, isFormContentType, NOT_A_FORM, paramsFromParsed, readFormStream } from '../core/form.js';
 import { handleRpRequest } from '../core/handle.js';
@@ -55,12 +56,30 @@ export function gatehouseRp<User extends object = Record<string, unknown>>(
       const { answer } = outcome;
       if (!answer) {
         res.locals = Object.assign(res.locals ?? {}, outcome.state);
+        const { impersonation } = outcome.state;
+        if (impersonation && config.recordsActivity(req)) {
+          const at = Date.now();
+          // The whole path (under a mount point too), and the route Express matched, once answered.
+          const path = new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost').pathname;
+          res.once('close', () =>
+            config.activity.record(
+              impersonation.sid,
+              { method: req.method ?? 'GET', path, route: req.route?.path, status: res.statusCode, at, blocked: wasBlocked(req) },
+              req,
+            ),
+          );
+        }
         return next();
       }
       for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
       res.statusCode = answer.status;
       if (answer.location !== undefined) {
         res.setHeader('Location', answer.location);
+        res.end();
+      } else if (answer.json) {
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify(answer.json));
+      } else if (answer.html === undefined) {
         res.end();
       } else {
         res.setHeader('Content-Type', 'text/html; charset=utf-8');

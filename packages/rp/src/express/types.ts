@@ -6,7 +6,7 @@ import type { GatehouseRpBaseOptions, GatehouseRpState } from '../core/types.js'
  * when it is there (`path` under a mount point, `body` from a body parser). Plain `node:http`
  * and Connect requests fit too.
  */
-export type ExpressRequest = IncomingMessage & { path?: string; body?: unknown };
+export type ExpressRequest = IncomingMessage & { path?: string; body?: unknown; originalUrl?: string; route?: { path?: unknown } };
 
 /** The response: Node's `ServerResponse` and Express's `res.locals`, where the kit puts its state. */
 export type ExpressResponse<User extends object = Record<string, unknown>> = ServerResponse & {

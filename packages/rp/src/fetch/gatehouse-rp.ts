@@ -1,3 +1,5 @@
+import { statusOfError } from '../core/activity.js';
+import { markBlocked, wasBlocked } from '../core/blocked.js';
 import { resolveConfig } from '../core/config.js';
 import type { RpAnswer } from '../core/exchange.js';
 import {
@@ -46,6 +48,12 @@ export interface GatehouseRpFetch<User extends object> {
     state: GatehouseRpState<User>,
     options?: ForbidWhileImpersonatingOptions,
   ): Response | null;
+  /**
+   * Reports a request served during an impersonation (what `wrap` does for you): call it with the
+   * response (or its status) when you use `handle`. `route` is the pattern that matched, if known.
+   * Does nothing when nobody is impersonating.
+   */
+  record(request: Request, state: GatehouseRpState<User>, response: Response | number, options?: { route?: string }): void;
 }
 
 /** The form of a redeem POST, at most 8 KiB, read from the request's stream. */
@@ -62,8 +70,13 @@ function toResponse(answer: RpAnswer, headers: Headers): Response {
     headers.set('Location', answer.location);
     return new Response(null, { status: answer.status, headers });
   }
+  if (answer.json) {
+    headers.set('Content-Type', 'application/json; charset=utf-8');
+    return new Response(JSON.stringify(answer.json), { status: answer.status, headers });
+  }
+  if (answer.html === undefined) return new Response(null, { status: answer.status, headers });
   headers.set('Content-Type', 'text/html; charset=utf-8');
-  return new Response(answer.html ?? '', { status: answer.status, headers });
+  return new Response(answer.html, { status: answer.status, headers });
 }
 
 /**
@@ -103,13 +116,46 @@ export function gatehouseRp<User extends object = Record<string, unknown>>(
     return { state: outcome.state, headers };
   }
 
+  /** When the request arrived, for requests `wrap` or the app will report. */
+  const arrivals = new WeakMap<Request, number>();
+
+  function record(request: Request, state: GatehouseRpState<User>, response: Response | number, recordOptions: { route?: string } = {}): void {
+    const { impersonation } = state;
+    if (!impersonation || !config.recordsActivity(request)) return;
+    const status = typeof response === 'number' ? response : response.status;
+    config.activity.record(
+      impersonation.sid,
+      {
+        method: request.method,
+        path: new URL(request.url).pathname,
+        route: recordOptions.route,
+        status,
+        at: arrivals.get(request) ?? Date.now(),
+        blocked: wasBlocked(request),
+      },
+      request,
+    );
+  }
+
   return {
-    handle,
+    handle: async (request) => {
+      arrivals.set(request, Date.now());
+      return handle(request);
+    },
+    record,
     wrap(handler) {
       return async (request) => {
+        arrivals.set(request, Date.now());
         const result = await handle(request);
         if (result.response) return result.response;
-        const response = await handler(request, result.state);
+        let response: Response;
+        try {
+          response = await handler(request, result.state);
+        } catch (err) {
+          record(request, result.state, statusOfError(err));
+          throw err;
+        }
+        record(request, result.state, response);
         if (![...result.headers].length) return response;
         // A response's headers may be immutable (one from fetch()): copy it to add ours.
         const copy = new Response(response.body, response);
@@ -119,6 +165,7 @@ export function gatehouseRp<User extends object = Record<string, unknown>>(
     },
     forbidWhileImpersonating(request, state, forbidOptions = {}) {
       if (!state.impersonation) return null;
+      markBlocked(request);
       const answer = forbiddenAnswer(request.headers.get('accept'), forbidOptions.message ?? DEFAULT_FORBID_MESSAGE);
       return new Response(answer.body, { status: answer.status, headers: answer.headers });
     },

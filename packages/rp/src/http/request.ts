@@ -65,6 +65,25 @@ function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
+/** `Authorization: Basic …` for client_secret_basic (see {@link postForm}). */
+function basicAuthorization(credentials: ClientCredentials): string {
+  // Form-encoding leaves only ASCII, which btoa takes as it is (no Node Buffer: the kit runs on any runtime).
+  return `Basic ${btoa(`${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`)}`;
+}
+
+/** POST a JSON body to an endpoint of Gatehouse with `client_secret_basic` client authentication. */
+export function postJson(url: string, body: unknown, credentials: ClientCredentials, what: string): Promise<GatehouseResponse> {
+  return requestGatehouse(
+    url,
+    {
+      method: 'POST',
+      headers: { authorization: basicAuthorization(credentials), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    },
+    what,
+  );
+}
+
 /**
  * POST a form to an endpoint of Gatehouse with `client_secret_basic` client authentication:
  * RFC 6749 §2.3.1 form-encodes the id and the secret before they are joined and base64-encoded,
@@ -76,14 +95,12 @@ export function postForm(
   credentials: ClientCredentials,
   what: string,
 ): Promise<GatehouseResponse> {
-  // Form-encoding leaves only ASCII, which btoa takes as it is (no Node Buffer: the kit runs on any runtime).
-  const basic = btoa(`${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`);
   return requestGatehouse(
     url,
     {
       method: 'POST',
       headers: {
-        authorization: `Basic ${basic}`,
+        authorization: basicAuthorization(credentials),
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: new URLSearchParams(params).toString(),

@@ -5,6 +5,7 @@ import {
   type ForbidWhileImpersonatingOptions,
   forbiddenAnswer,
 } from '../core/forbid.js';
+import { markBlocked } from '../core/blocked.js';
 import type { GatehouseRpState } from '../core/types.js';
 
 export type { ForbidWhileImpersonatingOptions };
@@ -30,6 +31,7 @@ export function forbidWhileImpersonating(
   return async function forbidWhileImpersonatingMiddleware(ctx, next) {
     if (ctx.state.impersonation === undefined) throw new Error(FORBID_ORDER_ERROR);
     if (ctx.state.impersonation === null) return next();
+    markBlocked(ctx);
     const answer = forbiddenAnswer(ctx.get('accept'), message);
     ctx.status = answer.status;
     ctx.set(answer.headers);

@@ -1,4 +1,6 @@
 import type { Context, Middleware } from 'koa';
+import { statusOfError } from '../core/activity.js';
+import { wasBlocked } from '../core/blocked.js';
 import { resolveConfig } from '../core/config.js';
 import type { CookieChange } from '../core/exchange.js';
 import { handleRpRequest } from '../core/handle.js';
@@ -20,9 +22,12 @@ function applyCookie(ctx: Context, name: string, change: CookieChange | undefine
  *   redeems the ticket (RFC 8693), keeps the token in a signed httpOnly cookie, 303 to `afterRedeem`;
  *   a refused ticket gets a 400 page.
  * - `POST stopPath`: revokes the token (RFC 7009), clears the cookie, 303 to `afterStop`.
+ * - `POST backchannelLogoutPath`: a logout token from Gatehouse (Back-Channel Logout 1.0) ends the
+ *   session it names here at once.
  * - every other request: verifies the cookie's token (RFC 9068 §4), re-checks introspection
  *   (RFC 7662) at most every `recheckSeconds` per session, failing closed, and sets
- *   `ctx.state.currentUser`, `ctx.state.trueUser` and `ctx.state.impersonation`.
+ *   `ctx.state.currentUser`, `ctx.state.trueUser` and `ctx.state.impersonation`; while
+ *   impersonating, reports the request (method, path, route, status, time, blocked) to Gatehouse.
  *
  * Needs `app.keys` (the cookie is signed). Options are checked at once; a mistake throws `TypeError`.
  * Errors thrown by `onEvent` are reported with `ctx.app.emit('error', err, ctx)`.
@@ -68,14 +73,29 @@ export function gatehouseRp<User extends object = Record<string, unknown>>(
     const { answer } = outcome;
     if (!answer) {
       Object.assign(ctx.state, outcome.state);
-      return next();
+      const { impersonation } = outcome.state;
+      if (!impersonation || !config.recordsActivity(ctx)) return next();
+      const at = Date.now();
+      let thrown: unknown;
+      try {
+        await next();
+      } catch (err) {
+        thrown = err ?? new Error('unknown error');
+        throw err;
+      } finally {
+        const route = (ctx as { _matchedRoute?: unknown })._matchedRoute; // @koa/router's matched pattern
+        const status = thrown === undefined ? ctx.status : statusOfError(thrown);
+        config.activity.record(impersonation.sid, { method: ctx.method, path: ctx.path, route, status, at, blocked: wasBlocked(ctx) }, ctx);
+      }
+      return;
     }
     ctx.set(answer.headers);
     if (answer.location !== undefined) ctx.redirect(answer.location);
-    else {
+    else if (answer.json) ctx.body = answer.json;
+    else if (answer.html !== undefined) {
       ctx.type = 'html';
       ctx.body = answer.html;
-    }
+    } else ctx.body = '';
     ctx.status = answer.status;
   };
 }

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export type { ForbidWhileImpersonatingOptions } from '../core/forbid.js';
-export type { GatehouseRpEvent, GatehouseRpState, ImpersonationState, RpPage } from '../core/types.js';
+export type { EndedSessionStore, GatehouseRpEvent, GatehouseRpState, ImpersonationState, RpPage } from '../core/types.js';
 export { GatehouseRpError } from '../errors.js';
 export { forbidWhileImpersonating } from './forbid-while-impersonating.js';
 export { gatehouseRp } from './gatehouse-rp.js';
