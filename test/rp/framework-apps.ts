@@ -2,11 +2,12 @@
  * One tiny tenant app per framework, each a real server of that framework on 127.0.0.1 with the
  * kit in front, imported by package name as a customer would: Koa (`@gatehouse/rp`), Express
  * (`@gatehouse/rp/express`) and Hono on @hono/node-server (`@gatehouse/rp/fetch`). Each serves
- * GET /whoami (the kit's state as JSON) and a guarded POST /danger.
+ * GET /whoami (the kit's state as JSON), GET /invoices/:id and a guarded POST /danger.
  */
 import type { Server } from 'node:http';
+import Router from '@koa/router';
 import { serve } from '@hono/node-server';
-import { gatehouseRp as koaRp, forbidWhileImpersonating as koaForbid, type GatehouseRpState } from '@gatehouse/rp';
+import { gatehouseRp as koaRp, forbidWhileImpersonating as koaForbid, type GatehouseRpEvent, type GatehouseRpState } from '@gatehouse/rp';
 import { gatehouseRp as expressRp, forbidWhileImpersonating as expressForbid } from '@gatehouse/rp/express';
 import { gatehouseRp as fetchRp } from '@gatehouse/rp/fetch';
 import express from 'express';
@@ -19,6 +20,10 @@ export interface KitSettings {
   clientSecret: string;
   origin: string;
   port: number;
+  recheckSeconds?: number;
+  activityFlushSeconds?: number;
+  /** Sees every kit event (logouts, refused activity…). */
+  onEvent?: (event: GatehouseRpEvent) => void;
 }
 
 export interface FrameworkApp {
@@ -50,6 +55,11 @@ export async function startKoaApp(kit: KitSettings): Promise<FrameworkApp> {
   app.keys = COOKIE_KEYS;
   app.silent = true;
   app.use(koaRp({ ...kit, getUserById: (sub) => ({ profile: `koa profile of ${sub}` }) }));
+  const router = new Router<GatehouseRpState>();
+  router.get('/invoices/:id', (ctx) => {
+    ctx.body = `invoice ${ctx.params.id}`;
+  });
+  app.use(router.routes());
   app.use(async (ctx, next) => {
     if (ctx.path === '/whoami') ctx.body = view(ctx.state);
     else if (ctx.path === '/danger' && ctx.method === 'POST') {
@@ -73,6 +83,9 @@ export async function startExpressApp(kit: KitSettings): Promise<FrameworkApp> {
   app.post('/danger', expressForbid(), (_req, res) => {
     res.send('done');
   });
+  app.get('/invoices/:id', (req, res) => {
+    res.send(`invoice ${req.params.id}`);
+  });
   const server = app.listen(kit.port, '127.0.0.1');
   await listening(server);
   return { close: closing(server) };
@@ -86,10 +99,13 @@ export async function startHonoApp(kit: KitSettings): Promise<FrameworkApp> {
     if (result.response) return result.response;
     c.set('rp', result.state);
     await next();
+    // With handle() the app reports each request itself (wrap() does it for you).
+    rp.record(c.req.raw, result.state, c.res);
     for (const value of result.headers.getSetCookie()) c.res.headers.append('Set-Cookie', value);
   });
   app.get('/whoami', (c) => c.json(view(c.get('rp'))));
   app.post('/danger', (c) => rp.forbidWhileImpersonating(c.req.raw, c.get('rp')) ?? c.text('done'));
+  app.get('/invoices/:id', (c) => c.text(`invoice ${c.req.param('id')}`));
   const server = serve({ fetch: app.fetch, port: kit.port, hostname: '127.0.0.1' }) as Server;
   await listening(server);
   return { close: closing(server) };

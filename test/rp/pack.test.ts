@@ -77,6 +77,7 @@ describe('npm pack of @gatehouse/rp', () => {
       'introspectToken',
       'readAuditLog',
       'redeemTicket',
+      'reportActivity',
       'revokeToken',
       'verifyAuditConsistency',
       'verifyAuditEntries',
@@ -84,6 +85,7 @@ describe('npm pack of @gatehouse/rp', () => {
       'verifyConsistency',
       'verifyImpersonationToken',
       'verifyInclusion',
+      'verifyLogoutToken',
     ]);
     assert.equal(forbid, 'function');
     assert.equal(fetchFactory, 'function');
