@@ -23,8 +23,9 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  */
 function lookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
-    if (options.all) return callback(null, [{ address: '127.0.0.1', family: 4 }]);
-    return callback(null, '127.0.0.1', 4);
+    if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+    return;
   }
   dnsLookup(hostname, options, callback as never);
 }

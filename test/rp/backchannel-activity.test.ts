@@ -81,7 +81,7 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        (delivered[name] ??= []).push(new URLSearchParams(body).get('logout_token') ?? '');
+        delivered[name] = [...(delivered[name] ?? []), new URLSearchParams(body).get('logout_token') ?? ''];
         const out = request({ host: '127.0.0.1', port: ports[name], path: LOGOUT_PATH, method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' } }, (answer) => {
           res.writeHead(answer.statusCode ?? 502);
           answer.pipe(res);
