@@ -5,10 +5,12 @@
 import type { Readable, Writable } from 'node:stream';
 import { type Accounts, createAccounts } from '../accounts/index.js';
 import { type AuditLog, createAuditLog, createNotifier, type Notifier } from '../audit/index.js';
+import type { BackchannelLogout } from '../backchannel/index.js';
 import { createLogger } from '../log.js';
 import { type GatehouseConfig, loadConfig } from '../config/index.js';
 import { createStore, waitForReady } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { cliLogouts } from './backchannel.js';
 import { type CliContext, CliError } from './command.js';
 import { readPassword } from './password-input.js';
 
@@ -31,7 +33,7 @@ export function createContext(io: CliIO): OwnedContext {
   let config: GatehouseConfig | undefined;
   let opened: Promise<Store> | undefined;
   let accounts: Accounts | undefined;
-  let audit: { log: AuditLog; notifier: Notifier; queued: Promise<void>[] } | undefined;
+  let audit: { log: AuditLog; notifier: Notifier; logouts: BackchannelLogout; queued: Promise<void>[] } | undefined;
 
   const getConfig = () => {
     config ??= loadConfig(io.env);
@@ -79,13 +81,15 @@ export function createContext(io: CliIO): OwnedContext {
         // Only queued here (no worker): the servers' workers deliver, with retries (PROTOCOL §6).
         const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, io.stderr);
         const notifier = createNotifier({ webhooks: cfg.webhooks, queueConnection: cfg.redis, logger, prefix: cfg.storePrefix });
+        // Sessions this command ends get their back-channel logouts queued the same way (PROTOCOL §8).
+        const logouts = cliLogouts(cfg, store, logger);
         const queued: Promise<void>[] = [];
         const onAppended = (event: Parameters<Notifier['notify']>[0]) => {
-          const done = notifier.notify(event);
+          const done = Promise.all([notifier.notify(event), logouts.notify(event)]).then(() => undefined);
           queued.push(done);
           return done;
         };
-        audit = { log: createAuditLog(store, { logger, onAppended }), notifier, queued };
+        audit = { log: createAuditLog(store, { logger, onAppended }), notifier, logouts, queued };
       }
       return audit.log;
     },
@@ -96,6 +100,7 @@ export function createContext(io: CliIO): OwnedContext {
       // The command's events are queued for their webhooks before the process exits.
       await Promise.all(audit?.queued ?? []);
       await audit?.notifier.close();
+      await audit?.logouts.close();
       const store = await opened?.catch(() => undefined);
       await store?.close();
     },

@@ -111,6 +111,11 @@ describe('gatehouse audit and sessions (real CLI, real Redis)', () => {
     const ended = await gatehouse(['sessions', 'end', session.sid], env);
     assert.equal(ended.code, 0, ended.stderr);
     assert.equal((await findSession(store, session.sid))?.endReason, 'ended_by_admin');
+    // acme-app has a backchannelLogoutUri in the dev config: the logout waits on the durable
+    // queue for a running Gatehouse to sign and deliver it.
+    const job = redisCli(redis.url, 'HGET', `{gh:bull}:backchannel-logout:logout-${session.sid}`, 'data');
+    const data = JSON.parse(job || '{}') as { sid?: string; clientId?: string; sub?: string };
+    assert.deepEqual([data.sid, data.clientId, data.sub], [session.sid, 'acme-app', 'usr_1']);
     const again = await gatehouse(['sessions', 'end', session.sid], env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already ended/);

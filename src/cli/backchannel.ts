@@ -1,0 +1,23 @@
+/**
+ * Sessions the CLI ends leave the tenant apps at once too (PROTOCOL §8): their
+ * `impersonation.ended` events queue back-channel logouts on the durable queue in Redis, and a
+ * running Gatehouse's worker signs and delivers them (the CLI holds no worker).
+ */
+import type { Logger } from 'pino';
+import { type BackchannelLogout, createBackchannelLogout } from '../backchannel/index.js';
+import type { GatehouseConfig } from '../config/index.js';
+import { findSession } from '../impersonation/sessions.js';
+import type { Store } from '../store/types.js';
+
+/** Queues only (never started): `notify` each appended event, `close` before the process exits. */
+export function cliLogouts(config: GatehouseConfig, store: Store, logger: Logger): BackchannelLogout {
+  return createBackchannelLogout({
+    queueConnection: config.redis,
+    prefix: config.storePrefix,
+    logger,
+    logoutUriOf: (clientId) => config.clients.find((c) => c.clientId === clientId)?.backchannelLogoutUri,
+    anyLogoutUri: config.clients.some((c) => c.backchannelLogoutUri),
+    findSession: (sid) => findSession(store, sid),
+    issue: () => Promise.reject(new Error('the CLI only queues logouts; a Gatehouse process delivers them')),
+  });
+}
