@@ -1,0 +1,205 @@
+/**
+ * What support did, and a session that ends everywhere at once, in headless Chromium against
+ * processes started as `npm start` starts them (src/server.ts with the dev config, the demo
+ * tenant app beside it) on a real redis-server, with two people in two browsers: the admin
+ * impersonates bob at acme and does two things there (opens his profile; tries to pay his
+ * invoice, which the guard blocks); bob sees both on /account, ends the session with "End now",
+ * and the tenant app drops it at the admin's next request. The demo app re-checks
+ * introspection only every hour here (TENANT_APP_RECHECK_SECONDS=3600): only the back-channel
+ * logout can end it that fast.
+ *
+ * Each step is its own `it`, in order, sharing `journey`, as in approval.browser.test.ts, so the
+ * two journeys can run as one. Screenshots go to test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { baseConfig, testKeys } from '../helpers/gatehouse.js';
+import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { routeSubdomainsToLoopback } from '../examples/subdomain-fetch.js';
+
+const ARTIFACTS = 'test-artifacts';
+const REASON = 'Ticket #6060: Bob cannot pay his invoice';
+
+/** What the steps share. */
+const journey = {
+  issuer: '',
+  acme: '',
+  admin: undefined as unknown as TestBrowser,
+  customer: undefined as unknown as TestBrowser,
+  gatehouse: undefined as unknown as GatehouseProcess,
+  problems: [] as string[],
+};
+
+function watch(page: Page, who: string) {
+  page.on('response', (res) => {
+    if (res.status() >= 500) journey.problems.push(`${who}: ${res.status()} ${res.url()}`);
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) journey.problems.push(`${who}: ${msg.text()}`);
+  });
+}
+
+/** Reloads until `ready` holds (pages change only when their server says so). */
+async function reloadUntil(page: Page, ready: () => Promise<boolean>, what: string, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the page says:\n${await page.innerText('body')}\n${journey.gatehouse.output().split('\n').filter((l) => /impersonation|activity|account/.test(l)).slice(-30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+    await page.reload();
+  }
+}
+
+describe('what support did and ending everywhere at once, in the browser (Chromium, npm start processes, real Redis)', () => {
+  let redis: RedisServer;
+  let restoreFetch: () => void;
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    restoreFetch = routeSubdomainsToLoopback();
+    redis = await startRedisServer();
+    const [port, tenantPort] = [await freePort(), await freePort()];
+    journey.issuer = `http://localhost:${port}`;
+    journey.acme = `http://acme.localhost:${tenantPort}`;
+    // The dev config (its seed, and acme-app's backchannelLogoutUri), the tenants moved to a free port.
+    const raw = baseConfig();
+    const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${tenantPort}`));
+    raw.tenants = moved(raw.tenants);
+    raw.clients = moved(raw.clients);
+    raw.storePrefix = `activity${process.pid}`;
+    for (const c of raw.clients) {
+      if (c.role === 'support-console') {
+        c.redirectUris = [`${journey.issuer}/admin/callback`];
+        c.postLogoutRedirectUris = [`${journey.issuer}/admin`];
+      }
+    }
+    const acmeApp = raw.clients.find((c: { clientId: string }) => c.clientId === 'acme-app');
+    assert.equal(acmeApp.backchannelLogoutUri, `${journey.acme}/impersonate/backchannel-logout`, 'the dev config points it at the demo app');
+    journey.gatehouse = await spawnGatehouse({
+      configPath: writeConfig(raw),
+      port,
+      env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), TENANT_APP_RECHECK_SECONDS: '3600' },
+    });
+    for (let i = 0; ; i++) {
+      const res = await fetch(`${journey.acme}/`).catch(() => null);
+      if (res?.ok) break;
+      if (i > 100) throw new Error(`the demo tenant app did not start:\n${journey.gatehouse.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    journey.admin = await launchBrowser();
+    journey.customer = await launchBrowser();
+    for (const [who, b] of [['admin', journey.admin], ['customer', journey.customer]] as const) {
+      await b.page.setViewportSize({ width: 1100, height: 660 });
+      await addVirtualAuthenticator(b.page);
+      watch(b.page, who);
+    }
+  });
+  after(async () => {
+    await journey.admin?.close();
+    await journey.customer?.close();
+    await journey.gatehouse?.stop();
+    await redis?.stop();
+    restoreFetch?.();
+  });
+
+  it('bob signs in on /account: nobody from support is there', async () => {
+    const { page } = journey.customer;
+    await page.goto(`${journey.issuer}/account`);
+    await page.fill('input[name=tenant]', 'Acme Corp');
+    await page.fill('input[name=email]', 'bob@acme.test');
+    await page.fill('input[name=password]', 'bob-demo-pass');
+    await page.click('form[action="/account/login"] button[type=submit]');
+    await page.waitForSelector('#no-active');
+  });
+
+  it('the admin impersonates bob and lands in the tenant app under the banner', async () => {
+    const { page } = journey.admin;
+    await page.goto(`${journey.issuer}/admin`);
+    await page.click('#console-signin');
+    await page.waitForURL(/\/interaction\//);
+    await page.fill('input[name=email]', 'alice@gatehouse.test');
+    await page.fill('input[name=password]', 'alice-demo-pass');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${journey.issuer}/admin`);
+    await page.goto(`${journey.issuer}/admin/passkeys`);
+    await page.fill('#passkey-name', 'Chromium virtual key');
+    await page.click('#passkey-register');
+    await page.waitForSelector('#passkeys td:has-text("Chromium virtual key")');
+    await page.goto(`${journey.issuer}/admin/users`);
+    await page.selectOption('select[name=tenant]', 'acme');
+    await page.fill('input[name=q]', 'bob');
+    await page.click('#user-search button[type=submit]');
+    await page.click('#users tr:has-text("bob@acme.test") a:has-text("Impersonate")');
+    await page.waitForSelector('#impersonate-form');
+    await page.fill('textarea[name=reason]', REASON);
+    await page.click('#start-impersonation');
+    await page.waitForSelector('#passkey-stepup');
+    await page.click('#passkey-stepup');
+    await page.waitForURL(`${journey.acme}/`);
+    assert.match(await page.innerText('.impersonation-banner'), /You are signed in as bob@acme\.test — impersonated by Alice Admin/);
+  });
+
+  it('the admin does two things: opens the profile, and tries to pay (the guard blocks it)', async () => {
+    const { page } = journey.admin;
+    await page.click('nav a:has-text("Profile")');
+    await page.waitForURL(`${journey.acme}/profile`);
+    assert.match(await page.innerText('main'), /Support session/);
+    await page.goto(`${journey.acme}/`);
+    await page.click('form[action="/payment"] button');
+    await page.waitForSelector('.refused');
+    assert.match(await page.innerText('.refused'), /Payments cannot be made while a support agent is signed in/);
+    await page.screenshot({ path: `${ARTIFACTS}/activity-blocked.png` });
+  });
+
+  it('bob sees both on /account, beside the session', async () => {
+    const { page } = journey.customer;
+    const cell = page.locator('#active-sessions .activity-cell');
+    // Not a waiting locator: the table appears only once the page is reloaded after the start.
+    const shown = async () => ((await cell.count()) > 0 ? await cell.innerText() : '');
+    await reloadUntil(page, async () => /tried POST \/payment — blocked/.test(await shown()), 'the activity on /account');
+    const seen = (await cell.locator('li').allInnerTexts()).map((line) => line.replace(/^\d\d:\d\d:\d\d UTC /, ''));
+    // In the order they happened: the landing page after the redeem, the profile, home, the payment.
+    assert.deepEqual(seen, ['viewed /', 'viewed /profile', 'viewed /', 'tried POST /payment — blocked']);
+    assert.equal(await cell.locator('li.blocked').count(), 1);
+    assert.match(await page.innerText('#active-sessions'), new RegExp(REASON.replace(/[#]/g, '.')));
+    await page.screenshot({ path: `${ARTIFACTS}/account-activity.png`, fullPage: true });
+  });
+
+  it('bob ends the session; the tenant app drops it at the next request, long before any re-check', async () => {
+    const { page } = journey.customer;
+    const logoutsBefore = journey.gatehouse.output().split('"event":"logged_out"').length - 1;
+    const clicked = Date.now();
+    await page.click('#active-sessions button:has-text("End now")');
+    await page.waitForSelector('#notice');
+    assert.match(await page.innerText('#notice'), /The support session was ended/);
+    // The demo app logs each back-channel logout it accepts (its onEvent): wait for that…
+    for (;;) {
+      if (journey.gatehouse.output().split('"event":"logged_out"').length - 1 > logoutsBefore) break;
+      if (Date.now() - clicked > 20_000) throw new Error(`no back-channel logout reached the tenant app:\n${journey.gatehouse.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const delivered = Date.now() - clicked;
+    // …then the admin's very next request: no banner, no impersonation, bob is not signed in there.
+    const admin = journey.admin.page;
+    await admin.goto(`${journey.acme}/`);
+    const dropped = Date.now() - clicked;
+    assert.equal(await admin.locator('.impersonation-banner').count(), 0);
+    assert.match(await admin.innerText('body'), /You are not signed in/);
+    assert.ok(!(await journey.admin.context.cookies(journey.acme)).some((c) => c.name === 'gh_imp' && c.value), 'the app cleared its cookie');
+    // Measured, not asserted (tests must not time themselves): reported in the test output.
+    process.stdout.write(`# back-channel logout at the tenant app ${delivered} ms after "End now"; banner gone at the next request, ${dropped} ms after\n`);
+    await admin.screenshot({ path: `${ARTIFACTS}/activity-dropped.png` });
+
+    // bob's account keeps the record: the session ended by him, with what was done.
+    await page.goto(`${journey.issuer}/account`);
+    const past = await page.innerText('#past-sessions');
+    assert.match(past, /Ended by you/);
+    // The landing page after the redeem, the profile, home again, the blocked payment.
+    assert.match(past, /4 requests in the app/);
+    assert.deepEqual(journey.problems, [], 'no 5xx and no CSP violation anywhere');
+  });
+});
