@@ -172,6 +172,24 @@ describe('config: each bad file names the field', () => {
       says: /URL/,
     },
     {
+      name: 'a back-channel logout URI with a fragment',
+      change: (r) => (r.clients[1].backchannelLogoutUri = 'https://app.acme.example/logout#now'),
+      field: 'clients[1].backchannelLogoutUri',
+      says: /http\(s\) URL without a fragment/,
+    },
+    {
+      name: 'a back-channel logout URI that is not http(s)',
+      change: (r) => (r.clients[1].backchannelLogoutUri = 'javascript:alert(1)'),
+      field: 'clients[1].backchannelLogoutUri',
+      says: /http\(s\) URL without a fragment/,
+    },
+    {
+      name: 'an activity batch limit below what the RP kit sends',
+      change: (r) => (r.policy = { ...r.policy, activityPerBatch: 10 }),
+      field: 'policy.activityPerBatch',
+      says: /50/,
+    },
+    {
       name: 'an env:NAME reference to an unset variable',
       change: (r) => (r.clients[2].clientSecret = 'env:GLOBEX_SECRET_THAT_IS_NOT_SET'),
       field: 'clients[2].clientSecret',
@@ -345,6 +363,17 @@ describe('config: documented defaults', () => {
     assert.equal(config.keysSource, null);
     assert.equal(config.production, false);
     assert.deepEqual(config.audit, { checkpointSeconds: 60, retentionDays: 365 });
+  });
+
+  it('activity limits default to 100 per report and 1000 per session; no client has a logout URI unless given', () => {
+    const config = parseConfig(minimal, {});
+    assert.equal(config.policy.activityPerBatch, 100);
+    assert.equal(config.policy.activityPerSession, 1000);
+    const withClient = parseConfig(
+      { ...minimal, tenants: [{ id: 'acme', name: 'Acme', domains: ['https://app.acme.example'] }], clients: [{ clientId: 'acme-app', clientSecret: 's', role: 'tenant', tenant: 'acme' }] },
+      {},
+    );
+    assert.equal(withClient.clients[0]!.backchannelLogoutUri, undefined);
   });
 
   it('a tenant with only id, name and domains gets the tenant defaults', () => {
