@@ -50,6 +50,8 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
   let actorToken: string;
   let bob: string;
   const ports = {} as Record<Framework, number>;
+  /** Two processes of one app (one origin) for the shared-store test. */
+  const pair: number[] = [];
   const apps: FrameworkApp[] = [];
   /** Logout tokens Gatehouse delivered, per framework, as the relay saw them. */
   const delivered: Record<string, string[]> = {};
@@ -74,6 +76,7 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
 
   before(async () => {
     for (const name of Object.keys(FRAMEWORKS) as Framework[]) ports[name] = await freePort();
+    pair.push(await freePort(), await freePort(), await freePort());
     const relayPort = await freePort();
     // The relay keeps each logout token Gatehouse sends and passes it on to the app.
     relay = createServer((req, res) => {
@@ -95,6 +98,15 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
       redisUrl: redis.url,
       configure: (raw) => {
         const acme = raw.tenants.find((t: { id: string }) => t.id === 'acme');
+        acme.domains.push(`http://127.0.0.1:${pair[0]}`);
+        raw.clients.push({
+          clientId: 'pair-app',
+          clientSecret: 'dev-pair-secret',
+          role: 'tenant',
+          tenant: 'acme',
+          grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+          backchannelLogoutUri: `http://127.0.0.1:${pair[0]}${LOGOUT_PATH}`,
+        });
         for (const name of Object.keys(FRAMEWORKS) as Framework[]) {
           acme.domains.push(`http://127.0.0.1:${ports[name]}`);
           raw.clients.push({
@@ -229,5 +241,33 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
     const page = await gh.gatehouse.services.audit.list({ type: 'impersonation.ended' }, { limit: 1 });
     assert.equal(page.events[0]?.sid, sid);
     assert.equal(page.events[0]?.details?.activity, 2);
+  });
+
+  it('with endedSessions shared, every process of the app drops the session, not only the one the logout reached', async () => {
+    const origin = `http://127.0.0.1:${pair[0]}`;
+    const ended = new Map<string, number>(); // stands in for the app's Redis
+    const shared = { add: (sid: string, until: number) => void ended.set(sid, until), has: (sid: string) => ended.has(sid) };
+    const events: string[] = [];
+    const base = { issuer: gh.issuer, clientId: 'pair-app', clientSecret: 'dev-pair-secret', origin, recheckSeconds: 3600, onEvent: (e: { type: string }) => events.push(e.type) };
+    // Two processes behind one origin; a third without the store is the control.
+    apps.push(await startKoaApp({ ...base, port: pair[0]!, endedSessions: shared }));
+    apps.push(await startKoaApp({ ...base, port: pair[1]!, endedSessions: shared }));
+    apps.push(await startKoaApp({ ...base, port: pair[2]! }));
+    const minted = await tokenRequest(gh.issuer, 'support-console', mintFields(actorToken, bob, { audience: origin, reason: 'ZD-pair' }));
+    const browser = new HttpAgent();
+    assert.equal((await browser.postForm(`${origin}/impersonate`, { ticket: minted.body.access_token })).status, 303);
+    const whoamiAt = async (port: number) =>
+      ((await (await browser.fetch(`http://127.0.0.1:${port}/whoami`)).json()) as { impersonation: { sid: string } | null }).impersonation;
+    const { sid } = (await whoamiAt(pair[1]!))!;
+    // The console ends it; the logout token reaches the first process only.
+    const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
+    const sessions = await (await agent.fetch(`${gh.issuer}/admin/sessions`)).text();
+    const res = await agent.postForm(`${gh.issuer}/admin/sessions/${sid}/end`, { csrf: formFields(sessions).csrf ?? '' });
+    assert.equal(res.status, 303);
+    await until(() => (ended.has(sid) ? true : undefined), 'the logout at the first process');
+    assert.equal(await whoamiAt(pair[1]!), null, 'the second process dropped it too');
+    // Without the store a process only learns of it at its next re-check (an hour here).
+    assert.equal((await whoamiAt(pair[2]!))?.sid, sid, 'the control without endedSessions still has it');
+    assert.ok(events.includes('logged_out'));
   });
 });

@@ -7,7 +7,13 @@
 import type { Server } from 'node:http';
 import Router from '@koa/router';
 import { serve } from '@hono/node-server';
-import { gatehouseRp as koaRp, forbidWhileImpersonating as koaForbid, type GatehouseRpEvent, type GatehouseRpState } from '@gatehouse/rp';
+import {
+  type EndedSessionStore,
+  forbidWhileImpersonating as koaForbid,
+  type GatehouseRpEvent,
+  type GatehouseRpState,
+  gatehouseRp as koaRp,
+} from '@gatehouse/rp';
 import { gatehouseRp as expressRp, forbidWhileImpersonating as expressForbid } from '@gatehouse/rp/express';
 import { gatehouseRp as fetchRp } from '@gatehouse/rp/fetch';
 import express from 'express';
@@ -24,6 +30,8 @@ export interface KitSettings {
   activityFlushSeconds?: number;
   /** Sees every kit event (logouts, refused activity…). */
   onEvent?: (event: GatehouseRpEvent) => void;
+  /** Ended sessions shared by the app's processes. */
+  endedSessions?: EndedSessionStore;
 }
 
 export interface FrameworkApp {
