@@ -259,6 +259,8 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
     const whoamiAt = async (port: number) =>
       ((await (await browser.fetch(`http://127.0.0.1:${port}/whoami`)).json()) as { impersonation: { sid: string } | null }).impersonation;
     const { sid } = (await whoamiAt(pair[1]!))!;
+    // Every process has seen it live (and so will not introspect again within the hour).
+    assert.equal((await whoamiAt(pair[2]!))?.sid, sid);
     // The console ends it; the logout token reaches the first process only.
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     const sessions = await (await agent.fetch(`${gh.issuer}/admin/sessions`)).text();
