@@ -29,7 +29,7 @@ const ENDED: Record<EndReason, string> = {
 };
 
 const NOTICES: Record<string, string> = {
-  ended: 'The session was ended. The tenant app drops it at its next check with Gatehouse.',
+  ended: 'The session was ended. The tenant app is told at once (back-channel logout), or notices at its next check with Gatehouse.',
   already: 'That session had already ended.',
 };
 
