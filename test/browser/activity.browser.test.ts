@@ -118,17 +118,24 @@ describe('what support did and ending everywhere at once, in the browser (Chromi
 
   it('the admin impersonates bob and lands in the tenant app under the banner', async () => {
     const { page } = journey.admin;
-    await page.goto(`${journey.issuer}/admin`);
+    // Her first passkey through the enrollment link `npm start` printed (PROTOCOL §10.1).
+    const output = journey.gatehouse.output();
+    const link = /admin\s+alice@gatehouse\.test \/ alice-demo-pass .*\n\s+passkey enrollment link \(one use, until [^)]+\): (\S+)/.exec(output);
+    assert.ok(link, `npm start prints alice's enrollment link:\n${output}`);
+    await page.goto(link[1]!);
+    await page.fill('#enroll-password input[name=password]', 'alice-demo-pass');
+    await page.click('#enroll-password button[type=submit]');
+    await page.waitForURL(`${journey.issuer}/admin/enroll/passkey`);
+    await page.fill('#passkey-name', 'Chromium virtual key');
+    await page.click('#passkey-register');
+    await page.waitForSelector('#enrolled');
+    await page.click('#to-console');
     await page.click('#console-signin');
     await page.waitForURL(/\/interaction\//);
     await page.fill('input[name=email]', 'alice@gatehouse.test');
     await page.fill('input[name=password]', 'alice-demo-pass');
     await page.click('button[type=submit]');
     await page.waitForURL(`${journey.issuer}/admin`);
-    await page.goto(`${journey.issuer}/admin/passkeys`);
-    await page.fill('#passkey-name', 'Chromium virtual key');
-    await page.click('#passkey-register');
-    await page.waitForSelector('#passkeys td:has-text("Chromium virtual key")');
     await page.goto(`${journey.issuer}/admin/users`);
     await page.selectOption('select[name=tenant]', 'acme');
     await page.fill('input[name=q]', 'bob');

@@ -20,7 +20,8 @@ import { after, before, describe, it } from 'node:test';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { listActivity } from '../../src/activity/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { enrollAdmin } from '../helpers/enroll.js';
 import { testKeys, type TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
@@ -122,7 +123,7 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
     });
     const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     const authenticator = new SoftwareAuthenticator();
-    await registerPasskey(agent, gh.issuer, authenticator, 'laptop');
+    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, authenticator, 'laptop');
     actorToken = (await stepUp(gh.issuer, agent, authenticator)).accessToken;
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
