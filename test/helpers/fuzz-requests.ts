@@ -142,6 +142,7 @@ const ENDPOINTS: [string, string][] = [
   ['GET', '/account'], ['POST', '/account/login'], ['POST', '/account/passkey/options'], ['POST', '/account/passkey/verify'],
   ['GET', '/account/passkeys'], ['POST', '/account/passkeys/options'], ['POST', '/account/support-access/consent'],
   ['POST', '/account/support-access/code'], ['POST', '/account/support-access/sessions/:sid/end'],
+  ['POST', '/impersonation/activity'],
 ];
 
 export function fuzzRequests(m: Material): fc.Arbitrary<FuzzRequest> {
