@@ -17,6 +17,25 @@ const COMPLETED_KEEP_SECONDS = 24 * 3600;
 const FAILED_KEEP_COUNT = 10_000;
 /** Deliveries in flight per process; each is one HTTP POST of at most 10 s. */
 const CONCURRENCY = 8;
+/** How long `close()` lets in-flight deliveries and QUIT finish before it drops the sockets. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** True when `promise` settles within `ms` (its outcome is not looked at). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The durable webhook queue (PROTOCOL.md §6): one BullMQ job per (event, webhook), so
@@ -49,6 +68,9 @@ export function createBullmqWebhookQueue<J extends QueuedJob = WebhookJob>(
   });
   queue.on('error', (error) => logger.error({ err: error }, 'webhook queue error'));
   let worker: Worker<QueuedJob> | undefined;
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
 
   return {
     async add(jobId, data) {
@@ -61,12 +83,16 @@ export function createBullmqWebhookQueue<J extends QueuedJob = WebhookJob>(
       worker = new Worker<QueuedJob>(
         name,
         async (job: Job<QueuedJob>) => {
+          inFlight += 1;
           try {
             await handler(job.data as J);
           } catch (error) {
             // BullMQ fails an UnrecoverableError at once, whatever attempts remain.
             if (error instanceof PermanentWebhookError) throw new UnrecoverableError(error.message);
             throw error;
+          } finally {
+            inFlight -= 1;
+            if (inFlight === 0) onIdle?.();
           }
         },
         { connection: client, prefix, concurrency: CONCURRENCY },
@@ -110,10 +136,17 @@ export function createBullmqWebhookQueue<J extends QueuedJob = WebhookJob>(
     },
 
     async close() {
-      await worker?.close();
-      await queue.close();
-      // The Queue shares our client and leaves it open; the Worker closed its duplicates.
-      await client.quit().catch(() => client.disconnect());
+      // Deliveries in flight get a grace period; then the worker closes without waiting for
+      // Redis (a graceful close waits for its blocking read, forever when Redis is gone). A
+      // delivery cut short is not lost: its lock expires and a worker runs it again.
+      if (worker) {
+        await settlesWithin(idle(), CLOSE_GRACE_MS);
+        await settlesWithin(worker.close(true), CLOSE_GRACE_MS);
+      }
+      await settlesWithin(queue.close(), CLOSE_GRACE_MS);
+      // The Queue shares our client and leaves it open. QUIT waits in the offline queue while
+      // Redis is unreachable, so then the socket is just dropped.
+      if (client.status !== 'ready' || !(await settlesWithin(client.quit(), CLOSE_GRACE_MS))) client.disconnect();
     },
   };
 }

@@ -13,7 +13,8 @@ export interface GatehouseProcess {
   port: number;
   pid: number;
   output: () => string;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code once it exited (a graceful shutdown exits 0). */
+  stop(): Promise<number | null>;
   /** SIGKILL, as a crash: no graceful shutdown. */
   kill(): Promise<void>;
 }
@@ -53,9 +54,9 @@ export async function spawnGatehouse(options: { configPath: string; env: Record<
     pid: child.pid!,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      return new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
