@@ -13,7 +13,10 @@ import { startRedisServer } from './helpers/redis-server.js';
 describe('shutdown with Redis unreachable', () => {
   it('close() resolves (in process)', { timeout: 60_000 }, async () => {
     const redis = await startRedisServer();
-    const gh = await startExchangeGatehouse({ redisUrl: redis.url, configure: (raw) => void (raw.webhooks = [{ url: 'http://127.0.0.1:9/hook', events: ['impersonation.started'], format: 'json' }]) });
+    const gh = await startExchangeGatehouse({ redisUrl: redis.url, configure: (raw) => {
+        raw.webhooks = [{ url: 'http://127.0.0.1:9/hook', events: ['impersonation.started'], format: 'json' }];
+      },
+    });
     await redis.stop();
     await gh.stop();
   });
