@@ -100,6 +100,9 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
         impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record) },
       },
     });
+    // Set before the append: one that timed out may still have landed, and then its end
+    // must be in the log too (an end without its start is harmless; the reverse is not).
+    audited = true;
     await services.audit.append({
       type: 'impersonation.started',
       outcome: 'success',
@@ -111,7 +114,6 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
         ...(record.subjectEmail ? { userEmail: record.subjectEmail } : {}),
       },
     });
-    audited = true;
     ({ replayed } = await linkSession(store, presentation.ticketHash, session.sid));
   } catch (err) {
     // A refusal keeps the ticket burned (PROTOCOL §3.4).

@@ -49,9 +49,16 @@ describe(`${PRESENTATIONS} concurrent redemptions of one ticket across three pro
       assert.equal(again.status, 400, 'redeemed once, refused ever after');
     }
     const { audit } = fleet.local.gatehouse.services;
-    const started = await allEvents(audit, 'impersonation.started');
-    assert.equal(started.length, TICKETS, 'one impersonation.started per ticket');
+    // A winner whose redemption then failed on Redis (a 503 on a starved machine) ended its
+    // session, audited as `redemption_failed`, and gave the ticket back (a 503 burns nothing):
+    // such a start issued no token. Every other start is the one winner of its ticket.
+    const failed = new Set(
+      (await allEvents(audit, 'impersonation.ended')).filter((e) => (e.details as { via?: string } | undefined)?.via === 'redemption_failed').map((e) => e.sid),
+    );
+    const started = (await allEvents(audit, 'impersonation.started')).filter((e) => !failed.has(e.sid));
+    assert.equal(started.length, TICKETS, 'one impersonation.started per ticket (besides starts whose redemption failed)');
+    assert.equal(new Set(started.map((e) => e.reason)).size, TICKETS, 'one per ticket, not two for one');
     assert.equal((await audit.verify()).ok, true);
-    process.stderr.write(`race: ${TICKETS} tickets × ${PRESENTATIONS} presentations, one winner each; ${unavailable} presentations answered 503\n`);
+    process.stderr.write(`race: ${TICKETS} tickets × ${PRESENTATIONS} presentations, one winner each; ${unavailable} presentations answered 503; ${failed.size} redemptions failed after their start and gave the ticket back\n`);
   });
 });
