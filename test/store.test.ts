@@ -133,6 +133,26 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.deepEqual(Object.keys(claims[0]!.fields).sort(), ['other', 'record', 'usedAt']);
     });
 
+    it('hsetIfMatches: one of 200 concurrent compare-and-sets from one state wins; a missing hash stays missing', async () => {
+      const k = key('cas');
+      const missing = key('cas-missing');
+      assert.equal(await store.hsetIfMatches(missing, { state: 'pending' }, { state: 'approved' }), false);
+      assert.equal(await store.ttl(missing), -2, 'no stray hash for an unknown key');
+      await store.hset(k, { state: 'pending' }, 60);
+      assert.equal(await store.hsetIfMatches(k, { state: 'approved' }, { usedAt: '1' }), false, 'a value that does not match refuses');
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          (i % 2 ? h.peer : store).hsetIfMatches(k, { state: 'pending', decidedBy: null }, { state: i % 3 ? 'approved' : 'denied', decidedBy: String(i) }),
+        ),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      const after1 = await store.hgetall(k);
+      assert.ok(after1?.decidedBy && ['approved', 'denied'].includes(after1.state!));
+      assert.ok((await store.ttl(k)) > 0 && (await store.ttl(k)) <= 60, 'the hash keeps its TTL');
+      assert.equal(await store.hsetIfMatches(k, { state: after1!.state!, usedAt: null }, { usedAt: '1' }), true);
+      assert.equal(await store.hsetIfMatches(k, { state: after1!.state!, usedAt: null }, { usedAt: '2' }), false, 'absence is checked');
+    });
+
     it('hashReads: whole hashes and chosen fields of several keys at once', async () => {
       const [a, b, c] = [key('ra'), key('rb'), key('rc')];
       await store.hset(a, { x: '1', y: '2' });

@@ -1,3 +1,4 @@
+import { hsetIfMatchesIn } from './hash-cas.js';
 import { memoryTlogCommands } from './tlog-memory.js';
 import type { ChainedAppendResult, SetOptions, Store, StreamEntry, ZaddOptions } from './types.js';
 
@@ -199,6 +200,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 
     async smembers(key) {
       return [...(typed(k(key), 'set')?.value ?? [])];
+    },
+
+    async hsetIfMatches(key, expect, fields) {
+      return hsetIfMatchesIn(typed(k(key), 'hash')?.value as Map<string, string> | undefined, expect, fields);
     },
 
     async rpushCapped(key, values, { max, ttl }) {

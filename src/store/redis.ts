@@ -1,6 +1,7 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
+import { HSET_IF_MATCHES, type HashCasCommands, hsetIfMatchesArgs } from './hash-cas.js';
 import { APPEND_CHAINED, HDEL_IF_EQUALS, INCR_WITH_TTL, RPUSH_CAPPED, type ScriptCommands } from './scripts.js';
 import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError, type ZaddOptions } from './types.js';
 
@@ -158,7 +159,8 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
   client.defineCommand('gatehouseHdelIfEquals', { numberOfKeys: 1, lua: HDEL_IF_EQUALS });
   client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
   client.defineCommand('gatehouseRpushCapped', { numberOfKeys: 1, lua: RPUSH_CAPPED });
-  const scripts = client as RedisClient & ScriptCommands;
+  client.defineCommand('gatehouseHsetIfMatches', { numberOfKeys: 1, lua: HSET_IF_MATCHES });
+  const scripts = client as RedisClient & ScriptCommands & HashCasCommands;
   const waitForReplicas = createReplicaWaiter(client, options.replicas ?? { replicaAcks: 'auto', timeoutMs: DEFAULT_REPLICA_TIMEOUT_MS });
 
   async function run<T>(command: () => Promise<T>): Promise<T> {
@@ -252,6 +254,8 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
     srem: (key, member) => run(async () => void (await client.srem(k(key), member))),
     smembers: (key) => run(() => client.smembers(k(key))),
 
+    hsetIfMatches: (key, expect, fields) =>
+      run(async () => (await scripts.gatehouseHsetIfMatches(k(key), ...hsetIfMatchesArgs(expect, fields))) === 1),
     rpushCapped: (key, values, { max, ttl }) =>
       run(async () => {
         if (values.length === 0) throw new Error('rpushCapped needs at least one value');

@@ -50,6 +50,7 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
+import type { HashExpectation } from './hash-cas.js';
 import type { TlogStore } from './tlog.js';
 
 export interface Store extends TlogStore {
@@ -90,6 +91,13 @@ export interface Store extends TlogStore {
    * else can have taken since (a ticket whose redemption failed before anything left).
    */
   hdelIfEquals(key: string, field: string, value: string, alsoFields?: string[]): Promise<boolean>;
+
+  /**
+   * Compare-and-set on a hash: sets `fields` only while every field of `expect` holds its
+   * value (null: is absent), in one atomic step; true when it did. `expect` names at least
+   * one value, so a missing hash stays missing. The hash keeps its TTL.
+   */
+  hsetIfMatches(key: string, expect: HashExpectation, fields: Record<string, string>): Promise<boolean>;
 
   sadd(key: string, member: string, ttl?: number): Promise<void>;
   srem(key: string, member: string): Promise<void>;
