@@ -65,8 +65,23 @@ export const tenantSchema = z.object({
   redeemPath: z.string().startsWith('/').default('/impersonate'),
   /** `form_post` keeps tickets out of URLs; `query` only for apps that can only take GET. */
   ticketDelivery: z.enum(['form_post', 'query']).default('form_post'),
-  /** `none`: support may act without asking; `opt-in`: the user must allow it; `access-code`: the user must hand over a code. */
-  consent: z.enum(['none', 'opt-in', 'access-code']).default('none'),
+  /**
+   * `none`: support may act without asking; `opt-in`: the user must allow it; `access-code`:
+   * the user must hand over a code; `approval`: the admin files an access request that the
+   * user (or one of `approvers`) approves on /account, good for one ticket (PROTOCOL §5;
+   * anchors: Customer Lockbox, Access Approval).
+   */
+  consent: z.enum(['none', 'opt-in', 'access-code', 'approval']).default('none'),
+  /**
+   * Emails of this tenant's users who may approve or deny any access request for a user of
+   * the tenant (besides that user), e.g. the customer's IT admins. `approval` tenants only.
+   */
+  approvers: z.array(z.string().email().transform((e) => e.toLowerCase())).default([]),
+  /**
+   * The two-person rule for every user of the tenant (it always holds for users marked
+   * `sensitive`): a second admin, freshly stepped up, approves before the mint.
+   */
+  requireSecondAdmin: z.boolean().default(false),
   impersonation: z
     .object({
       /** Longest impersonation session; hard cap 8 h. */
@@ -214,6 +229,10 @@ export const policySchema = z
      * 24 h, at least 5 minutes, at most 7 days.
      */
     passkeyEnrollmentTtl: z.number().int().min(300).max(7 * 86400).default(86400),
+    /** Seconds an access request waits for its answers before it expires (PROTOCOL §5 `approvalTtl`): default 1 h. */
+    approvalTtl: z.number().int().min(60).max(7 * 86400).default(3600),
+    /** Seconds an approved access request stays good for its one ticket (`approvalWindow`): default 15 min. */
+    approvalWindow: z.number().int().min(60).max(86400).default(900),
     /** Support access code lifetime in seconds. */
     accessCodeTtl: z.number().int().min(60).max(86400).default(900),
     /** Access token lifetime for ordinary (non-impersonation) tokens. */

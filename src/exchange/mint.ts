@@ -18,6 +18,7 @@ import {
 import type { KoaContextWithOIDC } from '../oidc/tokens.js';
 import type { Services } from '../services.js';
 import { resolveActor } from './actor.js';
+import { useApproval } from './approval.js';
 import { type AuditFacts, param, params } from './context.js';
 
 /** A subject as presented: its shape is checked here, nothing about the user is looked up. */
@@ -101,6 +102,8 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   assertMayImpersonate(admin.roles, config.roles, tenant.id, user.sensitive);
   const grant = checkMintRequest({ reason: param(ctx, 'reason'), duration: param(ctx, 'duration'), scope: param(ctx, 'scope'), audience }, tenant);
   facts.reason = grant.reason;
+  // PROTOCOL §5: consent mode `approval` and the two-person rule use up one approved request.
+  const approval = await useApproval(services, { tenant, user, admin }, grant, { duration: param(ctx, 'duration') !== undefined, scope: param(ctx, 'scope') !== undefined }, facts);
 
   // Every check passed: now use the code, once (a racing mint with the same code loses here).
   if (accessCode !== undefined && !(await takeAccessCode(store, accessCode))) throw new ImpersonationError('access_code_invalid');
@@ -121,6 +124,7 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
       actorEmail: admin.email,
       subjectEmail: user.email,
       actorName: admin.name,
+      ...(approval ?? {}),
     },
     config.policy.ticketTtl,
   );

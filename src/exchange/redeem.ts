@@ -97,7 +97,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
       gty: GRANT_TYPE_TOKEN_EXCHANGE,
       claims: {
         act: { sub: record.actor },
-        impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record) },
+        impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record), ...(record.approvedBy ? { approved_by: record.approvedBy } : {}) },
       },
     });
     // Set before the append: one that timed out may still have landed, and then its end

@@ -25,6 +25,10 @@ export interface TicketRecord {
   subjectEmail?: string;
   /** The admin's display name, for the tenant's `impersonation.actor_display`. */
   actorName?: string;
+  /** The access request this ticket used up (PROTOCOL §5 `approval`, two-person rule). */
+  accessRequest?: string;
+  /** The second admin who approved it (two-person rule): `impersonation.approved_by`. */
+  approvedBy?: string;
 }
 
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {

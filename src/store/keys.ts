@@ -47,6 +47,12 @@ export const keys = {
   /** What the tenant app reported the admin did during a session (a capped list). */
   sessionActivity: (sid: string) => `imp-activity:${sid}`,
 
+  /** Access requests (approvals/): the record, its indexes, and an admin's open request per user. */
+  accessRequest: (id: string) => `access-request:${id}`,
+  accessRequestsByTenant: (tenantId: string) => `access-requests-tenant:${tenantId}`,
+  accessRequestsByUser: (userId: string) => `access-requests-user:${userId}`,
+  openAccessRequest: (adminId: string, userId: string) => `access-request-open:${adminId}:${userId}`,
+
   /**
    * Audit: one transparency log per tenant and one (`system`) for events without a
    * tenant. All keys of a log share its hash tag, so each log is one Cluster slot and
