@@ -83,6 +83,33 @@ export function formatSlackText(notification: Notification): string {
           ['reason: ', event.reason],
         ])
       );
+    case 'support_access.requested': {
+      // PROTOCOL §5: the customer (or their approvers) and a second admin learn of it here.
+      const needs = [detail(event, 'needsUser') === 'true' ? `${user} (or an approver at ${tenant}) on their account page` : '', detail(event, 'needsSecondAdmin') === 'true' ? 'a second support admin in the console' : ''].filter(Boolean);
+      return (
+        `:raising_hand: Support access requested — admin ${admin} asks to act as ${user} on ${tenant}; ` +
+        `to be approved by ${needs.join(' and ') || 'nobody'}` +
+        facts([
+          ['reason: ', event.reason],
+          ['for ', detail(event, 'duration') && `${Math.round(Number(detail(event, 'duration')) / 60)} min`],
+          ['expires unanswered ', detail(event, 'expiresAt')],
+        ])
+      );
+    }
+    case 'support_access.approved':
+    case 'support_access.denied':
+    case 'support_access.expired':
+    case 'support_access.used': {
+      const verb = { 'support_access.approved': 'approved', 'support_access.denied': 'denied', 'support_access.expired': 'expired', 'support_access.used': 'used' }[event.type];
+      return (
+        `:memo: Support access ${verb} — admin ${admin}'s request to act as ${user} on ${tenant}` +
+        facts([
+          ['by ', detail(event, 'by')],
+          ['reason: ', event.reason],
+          ['request ', detail(event, 'accessRequest')],
+        ])
+      );
+    }
     case 'impersonation.ticket_issued':
       return (
         `:ticket: Impersonation ticket issued — admin ${admin} may act as ${user} on ${tenant}` +

@@ -39,6 +39,7 @@ const proxyHops = z.unknown().default(0).transform((value, ctx): number => {
  * strong as passkey enrollment, so enrollment is announced too).
  */
 export const DEFAULT_WEBHOOK_EVENTS = [
+  'support_access.requested',
   'impersonation.started',
   'impersonation.ended',
   'admin.enrollment_link_issued',

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { User } from '../accounts/types.js';
+import { approvalsNeeded, needsAnyApproval, openAccessRequest, stateAt } from '../approvals/index.js';
 import type { TenantConfig } from '../config/schema.js';
 import { field, parseForm } from '../http/body.js';
 import { csrfValid } from '../http/csrf.js';
@@ -104,6 +105,10 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
     const { tenant, user } = t;
     const consent = tenant.consent === 'opt-in' && user ? await getConsent(services.store, user.id) : undefined;
     const durations = durationChoices(tenant).map((d) => ({ ...d, selected: values.duration ? d.seconds === values.duration : d.selected }));
+    // PROTOCOL §5: consent mode `approval` and the two-person rule start with an access request.
+    const needed = user ? approvalsNeeded(tenant, user) : null;
+    const open = user && needed && needsAnyApproval(needed) ? await openAccessRequest(services.store, signedIn.admin.id, user.id) : null;
+    const approval = needed && needsAnyApproval(needed) ? { ...needed, open: open && { id: open.id, state: stateAt(open, Date.now(), config.policy) } } : null;
     consolePage(
       ctx,
       'console/impersonate',
@@ -120,6 +125,8 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
         audience: values.audience ?? tenant.domains[0],
         reason: values.reason ?? '',
         steppedUp: isSteppedUp(signedIn.session, config.policy.stepUpMaxAge),
+        approval,
+        scopes: tenant.impersonation.scopes.join(' '),
         error,
       },
       status,

@@ -16,6 +16,7 @@ export type ConsoleSessions = ReturnType<typeof consoleSessions>;
 export const CONSOLE_NAV = [
   '<a href="/admin">Console</a>',
   '<a href="/admin/users">Impersonate</a>',
+  '<a href="/admin/access-requests">Access requests</a>',
   '<a href="/admin/sessions">Sessions</a>',
   '<a href="/admin/audit">Audit log</a>',
   '<a href="/admin/notifications">Notifications</a>',

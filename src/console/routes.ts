@@ -14,6 +14,7 @@ import type { Services } from '../services.js';
 import type { StoredPasskey } from '../webauthn/index.js';
 import { AuthorizationFailed, authorizationRequest, consoleClient, redeemCode } from './oidc-client.js';
 import { holdsImpersonationRight } from './rights.js';
+import { accessRequestRoutes } from './access-requests.js';
 import { adminRoutes } from './admins.js';
 import { auditRoutes } from './audit.js';
 import { enrollRoutes } from './enroll.js';
@@ -175,6 +176,7 @@ export function consoleRoutes(services: Services) {
     adminRoutes(services, sessions),
     userLifecycleRoutes(services, sessions),
     impersonationRoutes(services, sessions),
+    accessRequestRoutes(services, sessions),
     sessionRoutes(services, sessions),
     auditRoutes(services, sessions),
     notificationRoutes(services, sessions),

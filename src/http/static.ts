@@ -27,6 +27,7 @@ function files(): Map<string, { type: string; body: Buffer }> {
     ['/static/gatehouse.css', resolve(root, 'static/gatehouse.css'), 'text/css; charset=utf-8'],
     ['/static/passkey.js', resolve(root, 'static/passkey.js'), 'text/javascript; charset=utf-8'],
     ['/static/console.js', resolve(root, 'static/console.js'), 'text/javascript; charset=utf-8'],
+    ['/static/access-request.js', resolve(root, 'static/access-request.js'), 'text/javascript; charset=utf-8'],
     ['/static/simplewebauthn-browser.js', browserBundle(), 'text/javascript; charset=utf-8'],
   ];
   const map = new Map<string, { type: string; body: Buffer }>();

@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import type { StoredPasskey } from '../webauthn/index.js';
 import { tenantForOrganisation } from './organisation.js';
 import { accountSessions } from './session.js';
+import { accessRequestAccountRoutes, accessRequestSummary } from './access-requests.js';
 import { supportAccessRoutes, supportAccessSummary } from './support-access.js';
 
 /** One answer for a wrong organisation, email or password: none says which (no tenant enumeration). */
@@ -60,6 +61,7 @@ export function selfServiceRoutes(services: Services) {
       amr: signedIn.session.amr.join(', '),
       passkeys: await passkeys.count('user', signedIn.user.id),
       supportAccess: await supportAccessSummary(services, signedIn.user, ctx),
+      accessRequests: await accessRequestSummary(services, signedIn.user),
     });
   });
 
@@ -187,5 +189,5 @@ export function selfServiceRoutes(services: Services) {
     await audit.append({ type, user: userId, ...(user ? { tenant: user.tenant } : {}), outcome: 'success', ...requestMeta(ctx), details });
   }
 
-  return [router, manage, supportAccessRoutes(services)] as const;
+  return [router, manage, supportAccessRoutes(services), accessRequestAccountRoutes(services)] as const;
 }

@@ -38,6 +38,8 @@ const NOTICES: Record<string, string> = {
   'consent-denied': 'Support staff can no longer sign in to your account without a support access code from you.',
   ended: 'The support session was ended. The support agent has been signed out of your account.',
   already: 'That support session had already ended.',
+  'request-approved': 'You approved the access request. The support agent may start one session, for the time you approved.',
+  'request-denied': 'You denied the access request. Support cannot sign in to the account with it.',
 };
 
 const utc = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
@@ -83,7 +85,7 @@ export async function supportAccessSummary(services: Services, user: User, ctx: 
     consentMode,
     consent: consentMode === 'opt-in' ? await getConsent(store, user.id) : undefined,
     // Codes stand in for consent: useful where the tenant asks for consent at all.
-    offersCode: consentMode !== 'none',
+    offersCode: consentMode === 'opt-in' || consentMode === 'access-code',
     codeMinutes: Math.round(config.policy.accessCodeTtl / 60),
     active,
     past,
