@@ -13,7 +13,7 @@ import type { TenantConfig } from '../config/schema.js';
 import { field, parseForm } from '../http/body.js';
 import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
-import { coversTenant, rolesOf } from '../impersonation/policy.js';
+import { coversTenant, mayImpersonate, rolesOf } from '../impersonation/policy.js';
 import type { Services } from '../services.js';
 import { checkFreeText, REASON_RULE } from '../text/free-text.js';
 import { type ConsoleSessions, consolePage, coveredTenants, humanDuration, type SignedInAdmin, signedInAdmin, utc } from './page.js';
@@ -109,6 +109,10 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
     const tenant: TenantConfig | undefined = user ? coveredTenants(services, signedIn.admin).find((t) => t.id === user.tenant) : undefined;
     if (!user || !tenant || user.disabled) {
       return consolePage(ctx, 'console/message', { title: 'Access request', error: 'This user does not exist, is disabled, or is not in a tenant your roles cover.' }, 404);
+    }
+    // A request the filer could never use (a sensitive user, no role allowing it) is not filed.
+    if (!mayImpersonate(signedIn.admin.roles, config.roles, tenant.id, user.sensitive)) {
+      return consolePage(ctx, 'console/message', { title: 'Access request', error: 'Not allowed: this user is marked sensitive and no role of yours allows it.' }, 403);
     }
     const needed = approvalsNeeded(tenant, user);
     if (!needsAnyApproval(needed)) return refuse(ctx, new ApprovalError('not_needed'));
