@@ -87,6 +87,8 @@ export function accessRequests(deps: { store: Store; audit: Pick<AuditLog, 'appe
     async use(ask: { admin: string; user: string; duration?: number; scope?: string[] }, meta: RequestMeta) {
       const result = await useAccessRequest(store, ask, Date.now(), policy);
       if (result.ok) await event('support_access.used', result.request, meta, result.request.secondAdmin ? { approvedBy: result.request.secondAdmin } : {});
+      // A refusal because time ran out is the moment the expiry is written down (and audited).
+      else if (result.request) await settle(result.request, meta);
       return result;
     },
   };

@@ -20,6 +20,7 @@ export const SECRETS: Record<string, string> = {
   'support-console': 'dev-console-secret',
   'acme-app': 'dev-acme-secret',
   'globex-app': 'dev-globex-secret',
+  'wonka-app': 'dev-wonka-secret',
   'initech-app': 'dev-initech-secret',
   'plain-app': 'dev-plain-secret',
 };
