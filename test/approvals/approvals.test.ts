@@ -171,6 +171,11 @@ describe('access requests: consent mode approval and the two-person rule (real R
     const bob = await accountSignIn(issuer, 'acme', 'bob@acme.test', 'bob-demo-pass');
     assert.equal((await customerAnswer(issuer, bob, id!, 'approve')).status, 404);
     assert.doesNotMatch(await (await bob.fetch(`${issuer}/account`)).text(), new RegExp(id!), 'not shown to other tenants');
+    // Emails are per tenant: an acme user who shares the wonka approver's email is not her.
+    await gh.gatehouse.services.accounts.users.create({ tenant: 'acme', email: 'violet@wonka.test', name: 'Violet at Acme', password: 'violet-acme-pass' });
+    const lookalike = await accountSignIn(issuer, 'acme', 'violet@wonka.test', 'violet-acme-pass');
+    assert.equal((await customerAnswer(issuer, lookalike, id!, 'approve')).status, 404);
+    assert.doesNotMatch(await (await lookalike.fetch(`${issuer}/account`)).text(), new RegExp(id!));
     const violet = await accountSignIn(issuer, 'wonka', 'violet@wonka.test', 'violet-demo-pass');
     assert.match(await (await violet.fetch(`${issuer}/account`)).text(), new RegExp(`data-request="${id}"`), 'the approver sees it');
 
