@@ -1,0 +1,83 @@
+/**
+ * One approval, one ticket — across instances (PROTOCOL §5, §10.8): two real `src/server.ts`
+ * processes on one real redis-server. The admin files in the console of one, the customer
+ * approves on /account of the other, then concurrent mints split between both: exactly one
+ * succeeds, every other is refused as having no approved request.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SoftwareAuthenticator } from '../helpers/authenticator.js';
+import { runCli } from '../helpers/cli.js';
+import { signInConsole, stepUp } from '../helpers/console.js';
+import { useLink } from '../helpers/enroll.js';
+import { baseConfig, testKeys } from '../helpers/gatehouse.js';
+import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
+import type { HttpAgent } from '../helpers/http-agent.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { mintFields } from '../exchange/setup.js';
+import { ALICE, accountSignIn, customerAnswer, fileRequest, REASON, WONKA } from './setup.js';
+
+const N = 20;
+const ROUNDS = 3;
+
+describe('one approved access request mints one ticket across two Gatehouse processes (real Redis)', () => {
+  let redis: RedisServer;
+  let one: GatehouseProcess;
+  let two: GatehouseProcess;
+  let alice: HttpAgent;
+  let charlie: string;
+  const key = new SoftwareAuthenticator();
+
+  before(async () => {
+    redis = await startRedisServer();
+    const raw = baseConfig();
+    raw.storePrefix = `approvals${process.pid}`;
+    raw.policy.rateLimits = { ticketsPerAdmin: { points: 10_000, duration: 900 } };
+    const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    for (const c of raw.clients) if (c.role === 'support-console') c.redirectUris = [`${issuer}/admin/callback`];
+    const configPath = writeConfig(raw);
+    one = await spawnGatehouse({ configPath, env, port });
+    two = await spawnGatehouse({ configPath, env, issuer });
+    ({ agent: alice } = await signInConsole(one.issuer, ALICE));
+    const link = await runCli(['admin', 'enroll-link', ALICE.email], { REDIS_URL: redis.url, GATEHOUSE_CONFIG: configPath, GATEHOUSE_ISSUER: issuer });
+    assert.equal((await useLink(link.stdout.trim(), ALICE.password, key)).status, 200, link.stderr);
+    const users = await (await alice.fetch(`${one.issuer}/admin/users?tenant=wonka&q=charlie`)).text();
+    charlie = /data-user="([^"]+)"/.exec(users)?.[1] ?? '';
+    assert.ok(charlie, 'charlie is listed');
+  });
+  after(async () => {
+    await one?.stop();
+    await two?.stop();
+    await redis?.stop();
+  });
+
+  it(`${N} concurrent mints on one approval, split over two processes: exactly one ticket (${ROUNDS} rounds)`, async () => {
+    const actor = (await stepUp(one.issuer, alice, key)).accessToken;
+    const user = await accountSignIn(`http://127.0.0.1:${two.port}`, 'wonka', 'charlie@wonka.test', 'charlie-demo-pass');
+    for (let round = 0; round < ROUNDS; round++) {
+      const filed = await fileRequest(one.issuer, alice, charlie);
+      assert.equal(filed.status, 303, filed.html);
+      assert.equal((await customerAnswer(`http://127.0.0.1:${two.port}`, user, filed.id!, 'approve')).status, 303);
+      const results = await Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          const instance = i % 2 ? two : one;
+          const res = await fetch(`http://127.0.0.1:${instance.port}/token`, {
+            method: 'POST',
+            headers: { authorization: `Basic ${Buffer.from('support-console:dev-console-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams(mintFields(actor, charlie, { audience: WONKA, reason: REASON }) as Record<string, string>),
+          });
+          return { status: res.status, body: (await res.json()) as { error?: string; error_description?: string } };
+        }),
+      );
+      const issued = results.filter((r) => r.status === 200);
+      assert.equal(issued.length, 1, `round ${round}: ${issued.length} tickets from one approval`);
+      for (const r of results.filter((x) => x.status !== 200)) {
+        assert.equal(r.status, 400);
+        assert.match(r.body.error_description ?? '', /needs an approved access request/);
+      }
+    }
+  });
+});
