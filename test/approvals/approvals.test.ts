@@ -29,6 +29,8 @@ import {
   secondAdmin,
 } from './setup.js';
 
+const UMBRELLA = 'http://umbrella.localhost:4000';
+
 describe('access requests: consent mode approval and the two-person rule (real Redis)', () => {
   let redis: RedisServer;
   let gh: TestGatehouse;
@@ -65,7 +67,14 @@ describe('access requests: consent mode approval and the two-person rule (real R
 
   before(async () => {
     redis = await startRedisServer();
-    gh = await startExchangeGatehouse({ redisUrl: redis.url });
+    gh = await startExchangeGatehouse({
+      redisUrl: redis.url,
+      configure: (raw) => {
+        // The two-person rule for every user of a tenant, not only sensitive ones.
+        raw.tenants.push({ id: 'umbrella', name: 'Umbrella', domains: [UMBRELLA], requireSecondAdmin: true });
+        raw.seed.users.push({ tenant: 'umbrella', email: 'uma@umbrella.test', name: 'Uma Umbrella', password: 'uma-demo-pass' });
+      },
+    });
     issuer = gh.issuer;
     ({ agent: alice } = await signInConsole(issuer, ALICE));
     ({ agent: lena } = await signInConsole(issuer, LENA));
@@ -230,6 +239,18 @@ describe('access requests: consent mode approval and the two-person rule (real R
     assert.equal(introspected.act.sub, lenaId);
     assert.equal(introspected.impersonation.approved_by, aliceId);
     refusedWith(await mint(issuer, token, carol, ACME), 'invalid_request', /two-person rule/);
+  });
+
+  it('requireSecondAdmin puts every user of the tenant under the two-person rule', async () => {
+    const uma = await userId(gh, 'umbrella', 'uma@umbrella.test');
+    const token = await actor(alice, aliceKey);
+    refusedWith(await mint(issuer, token, uma, UMBRELLA), 'invalid_request', /two-person rule/);
+    const { id } = await fileRequest(issuer, alice, uma);
+    assert.deepEqual((await requestState(issuer, alice, id!)).body.waitingFor, ['a second admin']);
+    await followThrough(lena, `${issuer}/admin/stepup`, lenaKey);
+    assert.equal((await secondAdmin(issuer, lena, id!)).status, 303);
+    const minted = await mint(issuer, token, uma, UMBRELLA);
+    assert.equal(minted.status, 200, JSON.stringify(minted.body));
   });
 
   it('a sensitive user of an approval tenant needs both the customer and a second admin', async () => {
