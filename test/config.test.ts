@@ -84,7 +84,7 @@ describe('config: each bad file names the field', () => {
     {
       name: 'a duplicate client',
       change: (r) => r.clients.push({ ...r.clients[1] }),
-      field: 'clients[3].clientId',
+      field: `clients[${dev().clients.length}].clientId`,
       says: /duplicate client "acme-app"/,
     },
     {
@@ -411,6 +411,7 @@ describe('config: documented defaults', () => {
     assert.deepEqual(config.policy.rateLimits.unknownTicketsPerClient, { points: 30, duration: 60 });
     assert.deepEqual([config.roles[0]!.manageAdmins, config.roles[0]!.manageUsers], [false, false]);
     assert.deepEqual(config.webhooks[0]!.events, [
+      'support_access.requested',
       'impersonation.started',
       'impersonation.ended',
       'admin.enrollment_link_issued',

@@ -123,7 +123,7 @@ describe('gatehouse CLI', () => {
     assertFails(short, 1, /password must be 8/);
     assert.doesNotMatch(short.stderr, /tiny/);
     assertFails(await gatehouse(args, { stdin: '', env }), 1, /no password on standard input/);
-    assertFails(await gatehouse(['user', 'list', '--tenant', 'nowhere'], { env }), 1, /unknown tenant "nowhere" \(configured tenants: acme, globex\)/);
+    assertFails(await gatehouse(['user', 'list', '--tenant', 'nowhere'], { env }), 1, /unknown tenant "nowhere" \(configured tenants: acme, globex, wonka\)/);
     assertFails(await gatehouse(['admin', 'disable', 'ghost@gh.test'], { env }), 1, /no admin with email ghost@gh\.test/);
     assert.equal(await accounts.admins.findByEmail('new@gh.test'), null);
   });
