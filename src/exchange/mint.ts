@@ -134,7 +134,7 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
       type: 'impersonation.ticket_issued',
       outcome: 'success',
       ...facts,
-      details: { audience: grant.audience, duration: grant.duration, viaAccessCode: viaCode, adminEmail: admin.email, userEmail: user.email },
+      details: { audience: grant.audience, duration: grant.duration, viaAccessCode: viaCode, adminEmail: admin.email, userEmail: user.email, ...(approval ?? {}) },
     });
   } catch (err) {
     await discardTicket(store, ticket).catch(() => undefined);

@@ -117,6 +117,7 @@ describe('access requests: consent mode approval and the two-person rule (real R
     const first = await mint(issuer, token, charlie);
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal((await lastEvent(gh, 'support_access.used'))?.details?.accessRequest, id);
+    assert.equal((await lastEvent(gh, 'impersonation.ticket_issued'))?.details?.accessRequest, id, 'the ticket names the request it used');
     refusedWith(await mint(issuer, token, charlie), 'invalid_request', /needs an approved access request/);
     assert.equal((await requestState(issuer, alice, id)).body.state, 'used');
     assert.equal((await customerAnswer(issuer, user, id, 'deny')).status, 409, 'a used request cannot be decided again');
