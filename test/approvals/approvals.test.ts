@@ -5,8 +5,10 @@
  * console, and the token endpoint mints exactly one ticket per approved request.
  */
 import assert from 'node:assert/strict';
+import { verifyImpersonationToken } from '@gatehouse/rp';
 import { after, before, describe, it } from 'node:test';
 import { formatSlackText } from '../../src/audit/slack-text.js';
+import { toImpersonationState } from '../../packages/rp/src/core/impersonation.js';
 import { keys } from '../../src/store/keys.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { registerPasskey, signInConsole, stepUp } from '../helpers/console.js';
@@ -239,6 +241,11 @@ describe('access requests: consent mode approval and the two-person rule (real R
     const introspected = await introspect(redeemed.body.access_token);
     assert.equal(introspected.act.sub, lenaId);
     assert.equal(introspected.impersonation.approved_by, aliceId);
+    // The RP kit hands both to the tenant app.
+    const kitClaims = await verifyImpersonationToken(redeemed.body.access_token, { issuer, audience: ACME });
+    assert.equal(kitClaims.act.sub, lenaId);
+    assert.equal(kitClaims.impersonation.approved_by, aliceId);
+    assert.equal(toImpersonationState(kitClaims, redeemed.body.access_token).approvedBy, aliceId);
     refusedWith(await mint(issuer, token, carol, ACME), 'invalid_request', /two-person rule/);
   });
 

@@ -23,9 +23,10 @@ export interface ImpersonationClaims {
   act: { sub: string };
   /**
    * The impersonation session, the reason the admin gave and, when Gatehouse sends it, how this
-   * tenant may name the admin (`actor_display`: a display name, an email or a team label).
+   * tenant may name the admin (`actor_display`: a display name, an email or a team label),
+   * and under the two-person rule the second admin who approved it (`approved_by`, an id).
    */
-  impersonation: { sid: string; reason: string; actor_display?: string };
+  impersonation: { sid: string; reason: string; actor_display?: string; approved_by?: string };
 }
 
 /** Options of {@link verifyImpersonationToken}. */
@@ -83,7 +84,7 @@ export interface IntrospectionResponse {
   exp?: number;
   iat?: number;
   act?: { sub: string };
-  impersonation?: { sid: string; reason?: string; actor_display?: string };
+  impersonation?: { sid: string; reason?: string; actor_display?: string; approved_by?: string };
   [member: string]: unknown;
 }
 

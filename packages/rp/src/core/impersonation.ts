@@ -12,6 +12,7 @@ export function toImpersonationState(claims: ImpersonationClaims, accessToken: s
     reason: claims.impersonation.reason,
     actor: claims.act.sub,
     actorDisplay: claims.impersonation.actor_display ?? '',
+    ...(claims.impersonation.approved_by ? { approvedBy: claims.impersonation.approved_by } : {}),
     sub: claims.sub,
     scope: claims.scope,
     expiresAt: new Date(claims.exp * 1000),

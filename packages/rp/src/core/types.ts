@@ -108,6 +108,11 @@ export interface ImpersonationState {
    * Empty when Gatehouse sent none (then show a generic "Support").
    */
   actorDisplay: string;
+  /**
+   * Under Gatehouse's two-person rule (a sensitive user, or a tenant with `requireSecondAdmin`):
+   * the id of the second admin who approved this impersonation (`impersonation.approved_by`).
+   */
+  approvedBy?: string;
   /** The impersonated user's id (`sub`). */
   sub: string;
   /** Granted scopes, space-separated. */

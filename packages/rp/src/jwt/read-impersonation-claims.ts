@@ -31,6 +31,7 @@ export function readImpersonationClaims(payload: JWTPayload, clockToleranceSecon
   }
   const reason = typeof impersonation.reason === 'string' ? impersonation.reason : '';
   const display = impersonation.actor_display;
+  const approvedBy = impersonation.approved_by;
   return {
     sub,
     aud,
@@ -40,6 +41,11 @@ export function readImpersonationClaims(payload: JWTPayload, clockToleranceSecon
     exp,
     jti,
     act: { sub: act.sub },
-    impersonation: { sid: impersonation.sid, reason, ...(nonEmpty(display) ? { actor_display: display } : {}) },
+    impersonation: {
+      sid: impersonation.sid,
+      reason,
+      ...(nonEmpty(display) ? { actor_display: display } : {}),
+      ...(nonEmpty(approvedBy) ? { approved_by: approvedBy } : {}),
+    },
   };
 }
