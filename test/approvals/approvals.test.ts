@@ -249,6 +249,23 @@ describe('access requests: consent mode approval and the two-person rule (real R
     refusedWith(await mint(issuer, token, carol, ACME), 'invalid_request', /two-person rule/);
   });
 
+  it("a second admin's Deny refuses the mint for good; the filer may file anew", async () => {
+    const uma = await userId(gh, 'umbrella', 'uma@umbrella.test');
+    const token = await actor(lena, lenaKey);
+    const { id } = await fileRequest(issuer, lena, uma);
+    await followThrough(alice, `${issuer}/admin/stepup`, aliceKey);
+    assert.equal((await secondAdmin(issuer, alice, id!, 'deny')).status, 303);
+    assert.equal((await requestState(issuer, lena, id!)).body.state, 'denied');
+    assert.equal((await lastEvent(gh, 'support_access.denied'))?.details?.accessRequest, id);
+    refusedWith(await mint(issuer, token, uma, UMBRELLA), 'invalid_request', /two-person rule/);
+    assert.notEqual((await secondAdmin(issuer, alice, id!, 'approve')).status, 303, 'a denial is final');
+    assert.equal((await requestState(issuer, lena, id!)).body.state, 'denied');
+    refusedWith(await mint(issuer, token, uma, UMBRELLA), 'invalid_request', /two-person rule/);
+    const again = await fileRequest(issuer, lena, uma);
+    assert.equal(again.status, 303, again.html);
+    assert.notEqual(again.id, id);
+  });
+
   it('requireSecondAdmin puts every user of the tenant under the two-person rule', async () => {
     const uma = await userId(gh, 'umbrella', 'uma@umbrella.test');
     const token = await actor(alice, aliceKey);
