@@ -5,6 +5,7 @@
  * console, and the token endpoint mints exactly one ticket per approved request.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { verifyImpersonationToken } from '@gatehouse/rp';
 import { after, before, describe, it } from 'node:test';
 import { formatSlackText } from '../../src/audit/slack-text.js';
@@ -16,6 +17,7 @@ import { followThrough } from '../helpers/console-pages.js';
 import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import type { HttpAgent } from '../helpers/http-agent.js';
+import { freePort } from '../helpers/ports.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ACME, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import {
@@ -67,11 +69,25 @@ describe('access requests: consent mode approval and the two-person rule (real R
       body: new URLSearchParams({ token }),
     })).json()) as Record<string, any>;
 
+  // A Slack-format webhook with the default events: the request must reach it.
+  const slack: string[] = [];
+  let receiver: Server;
+
   before(async () => {
+    const hookPort = await freePort();
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        slack.push(body);
+        res.writeHead(200).end('ok');
+      });
+    }).listen(hookPort, '127.0.0.1');
     redis = await startRedisServer();
     gh = await startExchangeGatehouse({
       redisUrl: redis.url,
       configure: (raw) => {
+        raw.webhooks = [{ url: `http://127.0.0.1:${hookPort}/slack`, format: 'slack' }];
         // The two-person rule for every user of a tenant, not only sensitive ones.
         raw.tenants.push({ id: 'umbrella', name: 'Umbrella', domains: [UMBRELLA], requireSecondAdmin: true });
         raw.seed.users.push({ tenant: 'umbrella', email: 'uma@umbrella.test', name: 'Uma Umbrella', password: 'uma-demo-pass' });
@@ -90,6 +106,7 @@ describe('access requests: consent mode approval and the two-person rule (real R
   after(async () => {
     await gh?.stop();
     await redis?.stop();
+    receiver?.close();
   });
 
   it('approve → exactly one mint; the steps are audited and the request is announced with Slack text', async () => {
@@ -103,7 +120,14 @@ describe('access requests: consent mode approval and the two-person rule (real R
     assert.equal(requested?.tenant, 'wonka');
     assert.equal(requested?.details?.accessRequest, id);
     assert.match(formatSlackText(requested!), /Support access requested — admin alice@gatehouse\.test asks to act as charlie@wonka\.test on wonka/);
-    assert.deepEqual(gh.config.webhooks.length === 0 || gh.config.webhooks[0]!.events.includes('support_access.requested'), true);
+    assert.ok(gh.config.webhooks[0]!.events.includes('support_access.requested'), 'announced by default');
+    // Delivered through the durable queue to the Slack webhook, as Slack-ready text.
+    for (let i = 0; !slack.some((body) => body.includes('Support access requested')); i++) {
+      assert.ok(i < 200, `no support_access.requested delivery; got ${JSON.stringify(slack)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const delivered = JSON.parse(slack.find((body) => body.includes('Support access requested'))!) as { text: string };
+    assert.match(delivered.text, /Support access requested — admin alice@gatehouse\.test asks to act as charlie@wonka\.test on wonka/);
     assert.equal((await fileRequest(issuer, alice, charlie)).status, 409, 'one open request per admin and user');
 
     assert.equal((await requestState(issuer, alice, id)).body.state, 'pending');
