@@ -2,7 +2,7 @@ import { Cluster, Redis, ReplyError } from 'ioredis';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
 import { HSET_IF_MATCHES, type HashCasCommands, hsetIfMatchesArgs } from './hash-cas.js';
-import { APPEND_CHAINED, HDEL_IF_EQUALS, INCR_WITH_TTL, RPUSH_CAPPED, type ScriptCommands } from './scripts.js';
+import { APPEND_CHAINED, HDEL_IF_EQUALS, HSET_WITH_TTL, INCR_WITH_TTL, RPUSH_CAPPED, SADD_WITH_TTL, type ScriptCommands, ZADD_INDEXED } from './scripts.js';
 import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError, type ZaddOptions } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
@@ -45,6 +45,9 @@ export function createRedisClient(conn: RedisConnectionOptions, purpose: 'store'
           connectTimeout: STORE_CONNECT_TIMEOUT_MS,
           commandTimeout: STORE_COMMAND_TIMEOUT_MS,
           maxRetriesPerRequest: 1,
+          // Commands issued in the same event-loop tick leave in one socket write: under load
+          // the per-command write was a fifth of the server's CPU (bench/README.md).
+          enableAutoPipelining: true,
           // After a Sentinel failover the old master answers READONLY: reconnect to
           // re-resolve the master (the failed command surfaces as unavailable).
           reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
@@ -160,6 +163,9 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
   client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
   client.defineCommand('gatehouseRpushCapped', { numberOfKeys: 1, lua: RPUSH_CAPPED });
   client.defineCommand('gatehouseHsetIfMatches', { numberOfKeys: 1, lua: HSET_IF_MATCHES });
+  client.defineCommand('gatehouseHsetWithTtl', { numberOfKeys: 1, lua: HSET_WITH_TTL });
+  client.defineCommand('gatehouseSaddWithTtl', { numberOfKeys: 1, lua: SADD_WITH_TTL });
+  client.defineCommand('gatehouseZaddIndexed', { numberOfKeys: 1, lua: ZADD_INDEXED });
   const scripts = client as RedisClient & ScriptCommands & HashCasCommands;
   const waitForReplicas = createReplicaWaiter(client, options.replicas ?? { replicaAcks: 'auto', timeoutMs: DEFAULT_REPLICA_TIMEOUT_MS });
 
@@ -169,29 +175,6 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
     } catch (err) {
       throw isConnectivityError(err) ? new StoreUnavailableError(err) : err;
     }
-  }
-
-  /** MULTI/EXEC on one key; EXEC reports per-command errors in its reply. */
-  async function transaction(build: (multi: ReturnType<RedisClient['multi']>) => void): Promise<void> {
-    const multi = client.multi();
-    build(multi);
-    const replies = await multi.exec();
-    const failed = replies?.find(([err]) => err);
-    if (failed) throw failed[0];
-  }
-
-  /** One write, one round trip: HMGET / HGETALL per read. */
-  async function pipelined(reads: { key: string; fields?: string[] }[]): Promise<unknown[]> {
-    const pipeline = client.pipeline();
-    for (const r of reads) {
-      if (r.fields) pipeline.hmget(k(r.key), ...r.fields);
-      else pipeline.hgetall(k(r.key));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, reply]) => {
-      if (err) throw err;
-      return reply;
-    });
   }
 
   return {
@@ -211,14 +194,13 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
     incr: (key, ttl) =>
       run(() => (ttl === undefined ? client.incr(k(key)) : scripts.gatehouseIncrWithTtl(k(key), ttl))),
 
-    // HSET and EXPIRE in one MULTI, so the hash never exists without its TTL.
+    // HSET and EXPIRE in one script, so the hash never exists without its TTL.
     hset: (key, fields, ttl) =>
-      run(() =>
-        transaction((multi) => {
-          if (Object.keys(fields).length > 0) multi.hset(k(key), fields);
-          if (ttl !== undefined) multi.expire(k(key), ttl);
-        }),
-      ),
+      run(async () => {
+        const flat = Object.entries(fields).flat();
+        if (ttl !== undefined) await scripts.gatehouseHsetWithTtl(k(key), ttl, ...flat);
+        else if (flat.length > 0) await client.hset(k(key), ...flat);
+      }),
     hgetall: (key) =>
       run(async () => {
         const hash = await client.hgetall(k(key));
@@ -235,22 +217,16 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
       }),
     hashReads: (reads) =>
       run(async () => {
-        if (reads.length === 0) return [];
-        // A Cluster pipeline must stay on one node; there the reads go out in parallel instead.
-        const replies =
-          client.isCluster
-            ? await Promise.all(reads.map((r) => (r.fields ? client.hmget(k(r.key), ...r.fields) : client.hgetall(k(r.key)))))
-            : await pipelined(reads);
+        // Issued in one tick: auto-pipelining sends them in one write (one per node on a Cluster).
+        const replies = await Promise.all(reads.map((r) => (r.fields ? client.hmget(k(r.key), ...r.fields) : client.hgetall(k(r.key)))));
         return replies.map((reply, i) => hashReply(reads[i]!.fields, reply));
       }),
 
     sadd: (key, member, ttl) =>
-      run(() =>
-        transaction((multi) => {
-          multi.sadd(k(key), member);
-          if (ttl !== undefined) multi.expire(k(key), ttl);
-        }),
-      ),
+      run(async () => {
+        if (ttl !== undefined) await scripts.gatehouseSaddWithTtl(k(key), ttl, member);
+        else await client.sadd(k(key), member);
+      }),
     srem: (key, member) => run(async () => void (await client.srem(k(key), member))),
     smembers: (key) => run(() => client.smembers(k(key))),
 
@@ -266,14 +242,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
     llen: (key) => run(() => client.llen(k(key))),
 
     zadd: (key, score, member, { trimBelow, ttl }: ZaddOptions = {}) =>
-      run(() =>
-        transaction((multi) => {
-          multi.zadd(k(key), score, member);
-          // `(` makes the bound exclusive: below, not at.
-          if (trimBelow !== undefined) multi.zremrangebyscore(k(key), '-inf', `(${trimBelow}`);
-          if (ttl !== undefined) multi.expire(k(key), ttl);
-        }),
-      ),
+      run(async () => void (await scripts.gatehouseZaddIndexed(k(key), score, member, trimBelow === undefined ? '' : String(trimBelow), ttl ?? 0))),
     zrem: (key, member) => run(async () => void (await client.zrem(k(key), member))),
     zrevrange: (key, start, stop) => run(() => client.zrevrange(k(key), start, stop)),
 

@@ -9,7 +9,41 @@ export interface ScriptCommands {
   gatehouseHdelIfEquals(key: string, field: string, value: string, ...alsoFields: string[]): Promise<number>;
   gatehouseClaimField(key: string, requiredField: string, field: string, value: string, ttl: number): Promise<[number, string[]] | null>;
   gatehouseRpushCapped(key: string, max: number, ttl: number, ...values: string[]): Promise<number>;
+  gatehouseHsetWithTtl(key: string, ttl: number, ...fieldsAndValues: string[]): Promise<number>;
+  gatehouseSaddWithTtl(key: string, ttl: number, member: string): Promise<number>;
+  gatehouseZaddIndexed(key: string, score: number, member: string, trimBelow: string, ttl: number): Promise<number>;
 }
+
+/*
+ * The three scripts below replace MULTI/EXEC blocks: a script is one command, so ioredis's
+ * auto-pipelining sends it in the same socket write as the other commands of its tick,
+ * where every MULTI was a write of its own (bench/README.md, "what each change bought").
+ * Atomic the same way: nothing runs between its commands.
+ */
+
+/**
+ * HSET and EXPIRE in one step, so the hash never exists without its TTL.
+ * KEYS[1] = hash; ARGV[1] = ttl seconds, ARGV[2..] = field, value…
+ */
+export const HSET_WITH_TTL = `
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+return redis.call('EXPIRE', KEYS[1], ARGV[1])`;
+
+/** SADD and EXPIRE in one step. KEYS[1] = set; ARGV[1] = ttl seconds, ARGV[2] = member. */
+export const SADD_WITH_TTL = `
+redis.call('SADD', KEYS[1], ARGV[2])
+return redis.call('EXPIRE', KEYS[1], ARGV[1])`;
+
+/**
+ * An index that trims itself and dies when unused: ZADD, drop members scored below the
+ * bound, give the set its TTL. KEYS[1] = sorted set; ARGV[1] = score, ARGV[2] = member,
+ * ARGV[3] = trim bound ('' = none; exclusive), ARGV[4] = ttl seconds (0 = none).
+ */
+export const ZADD_INDEXED = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3]) end
+if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return 1`;
 
 /**
  * HDEL field (and the fields after it) only while field holds the expected value.
