@@ -35,6 +35,9 @@ export interface Measured {
   errors: number;
   statuses: Record<string, number>;
   ticketsExhausted?: boolean;
+  /** The measured window, epoch ms (to attribute the server's CPU time to the scenario). */
+  windowStart?: number;
+  windowEnd?: number;
 }
 
 const tickets: string[] = [];
@@ -108,6 +111,7 @@ async function run(plan: Plan, scenario: Scenario, opts: { measure: boolean; amo
     errors,
     statuses,
     ...(scenario.role === 'redeem' ? { ticketsExhausted: exhausted } : {}),
+    ...(opts.measure ? { windowStart, windowEnd: windowStart + plan.seconds * 1000 } : {}),
   };
 }
 

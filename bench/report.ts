@@ -7,7 +7,7 @@ export interface Report {
   connections: number;
   warmupSeconds: number;
   seconds: number;
-  results: Measured[];
+  results: (Measured & { cpuMsPerRequest: number })[];
   /** Each scenario's req/s over client credentials' (the engine's own baseline). */
   ratios: Record<string, number>;
   /** VmHWM of the server process at the end of the run. */
@@ -25,11 +25,11 @@ export function printReport(r: Report): void {
     '',
     `Gatehouse (production build) under load: ${r.connections} connections, ${r.warmupSeconds}s warm-up + ${r.seconds}s measured per scenario (${r.mode})`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | ratio to client credentials |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| scenario | req/s | p50 ms | p99 ms | errors | ratio to client credentials | server CPU ms/request |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...r.results.map(
       (m) =>
-        `| ${m.name}${m.ticketsExhausted ? ' (ran out of tickets)' : ''} | ${n(m.rps)} | ${n(m.p50)} | ${n(m.p99)} | ${m.errors} | ${n(r.ratios[m.name] ?? Number.NaN, 2)} |`,
+        `| ${m.name}${m.ticketsExhausted ? ' (ran out of tickets)' : ''} | ${n(m.rps)} | ${n(m.p50)} | ${n(m.p99)} | ${m.errors} | ${n(r.ratios[m.name] ?? Number.NaN, 2)} | ${n(m.cpuMsPerRequest, 2)} |`,
     ),
     '',
     `peak RSS of the server process: ${n(r.peakRssMb)} MB (idle before the load: ${n(r.idleRssMb)} MB)`,

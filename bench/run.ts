@@ -41,6 +41,28 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(line?.split(/\s+/)[1] ?? Number.NaN) / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Samples the server's CPU time every 100 ms, so each scenario's window can be charged
+ * its CPU ms per request: unlike req/s, that hardly moves when other work shares the machine.
+ */
+function sampleCpu(pid: number) {
+  const samples: { at: number; ms: number }[] = [];
+  const take = () => samples.push({ at: Date.now(), ms: cpuMs(pid) });
+  take();
+  const timer = setInterval(take, 100);
+  const at = (t: number) => samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best)).ms;
+  return {
+    stop: () => clearInterval(timer),
+    perRequest: (m: Measured) => (m.windowStart && m.windowEnd && m.requests ? (at(m.windowEnd) - at(m.windowStart)) / m.requests : Number.NaN),
+  };
+}
+
 async function post(url: string, authorization: string, fields: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
   const body = (await res.json()) as Record<string, string>;
@@ -120,10 +142,12 @@ async function main() {
     const planPath = join(work, 'plan.json');
     const outPath = join(work, 'results.json');
     writeFileSync(planPath, JSON.stringify(plan));
+    const cpu = sampleCpu(dep.pid);
     const loader = spawn(process.execPath, ['--import', 'tsx', resolve('bench/load.ts'), planPath, outPath], { stdio: ['ignore', 'inherit', 'inherit'] });
     const code = await new Promise<number | null>((r) => loader.once('exit', r));
     if (code !== 0) throw new Error(`the load generator exited with ${code}`);
-    const results = JSON.parse(readFileSync(outPath, 'utf8')) as Measured[];
+    cpu.stop();
+    const results = (JSON.parse(readFileSync(outPath, 'utf8')) as Measured[]).map((m) => ({ ...m, cpuMsPerRequest: cpu.perRequest(m) }));
 
     const report: Report = {
       date: new Date().toISOString(),
