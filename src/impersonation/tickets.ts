@@ -31,10 +31,54 @@ export interface TicketRecord {
   approvedBy?: string;
 }
 
+/**
+ * The record as short hash fields, not one JSON field: with every value under Redis's
+ * `hash-max-listpack-value` (64 bytes) the hash stays a compact listpack, where one long
+ * JSON value made it a hashtable (704 bytes a ticket, bench/README.md). `sub` is the
+ * field whose presence says the record exists (claimField's requiredField).
+ */
+const RECORD_FIELD = 'sub';
+
+function ticketFields(r: TicketRecord): Record<string, string> {
+  return {
+    sub: r.subject,
+    ten: r.tenant,
+    aud: r.audience,
+    act: r.actor,
+    scp: r.scope.join(' '),
+    rsn: r.reason,
+    dur: String(r.duration),
+    cli: r.consoleClient,
+    rid: r.requestId,
+    iat: String(r.issuedAt),
+    ...(r.actorEmail ? { aem: r.actorEmail } : {}),
+    ...(r.subjectEmail ? { sem: r.subjectEmail } : {}),
+    ...(r.actorName ? { anm: r.actorName } : {}),
+  };
+}
+
+function ticketRecord(f: Record<string, string>): TicketRecord {
+  return {
+    subject: f.sub!,
+    tenant: f.ten ?? '',
+    audience: f.aud ?? '',
+    actor: f.act ?? '',
+    scope: f.scp ? f.scp.split(' ') : [],
+    reason: f.rsn ?? '',
+    duration: Number(f.dur),
+    consoleClient: f.cli ?? '',
+    requestId: f.rid ?? '',
+    issuedAt: Number(f.iat),
+    ...(f.aem ? { actorEmail: f.aem } : {}),
+    ...(f.sem ? { subjectEmail: f.sem } : {}),
+    ...(f.anm ? { actorName: f.anm } : {}),
+  };
+}
+
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {
   const ticket = newTicket();
   const key = keys.ticket(sha256(ticket));
-  await store.hset(key, { record: JSON.stringify(record) }, ttl);
+  await store.hset(key, ticketFields(record), ttl);
   // A ticket is only handed out once a failover cannot lose its record.
   await store.waitForReplicas(key);
   return ticket;
@@ -63,7 +107,7 @@ export async function presentTicket(store: Store, ticket: string, rememberFor: n
   const burn = `${now}.${randomBytes(6).toString('hex')}`;
   let claim: FieldClaim | null;
   try {
-    claim = await store.claimField(key, 'consumedAt', burn, { requiredField: 'record', ttl: rememberFor });
+    claim = await store.claimField(key, 'consumedAt', burn, { requiredField: RECORD_FIELD, ttl: rememberFor });
     // A burned marker a failover could lose would let the ticket be redeemed again.
     if (claim?.claimed) await store.waitForReplicas(key);
   } catch (err) {
@@ -73,23 +117,22 @@ export async function presentTicket(store: Store, ticket: string, rememberFor: n
     throw err;
   }
   if (!claim) return { kind: 'unknown' };
-  const record = JSON.parse(claim.fields.record!) as TicketRecord;
+  const record = ticketRecord(claim.fields);
   if (claim.claimed) return { kind: 'first', record, ticketHash, burn };
   // Mark the replay, then read the session id in the same step: see linkSession.
-  const replay = await store.claimField(key, 'replayedAt', now, { requiredField: 'record', ttl: rememberFor });
+  const replay = await store.claimField(key, 'replayedAt', now, { requiredField: RECORD_FIELD, ttl: rememberFor });
   return { kind: 'replay', record, ticketHash, sid: replay?.fields.sid, firstReplay: Boolean(replay?.claimed) };
 }
 
 /**
  * Links the session to its spent ticket, then reports whether a replay was seen meanwhile.
  * Either this writer or the replaying one sees the other's write (one key, one order),
- * so a racing replay always ends the session.
+ * so a racing replay always ends the session. One atomic step (set `sid`, read the hash
+ * back), so one round trip; `rememberFor` is the spent record's lifetime, as at the burn.
  */
-export async function linkSession(store: Store, ticketHash: string, sid: string): Promise<{ replayed: boolean }> {
-  const key = keys.ticket(ticketHash);
-  await store.hset(key, { sid });
-  const fields = await store.hgetall(key);
-  return { replayed: Boolean(fields?.replayedAt) };
+export async function linkSession(store: Store, ticketHash: string, sid: string, rememberFor: number): Promise<{ replayed: boolean }> {
+  const claim = await store.claimField(keys.ticket(ticketHash), 'sid', sid, { requiredField: RECORD_FIELD, ttl: rememberFor });
+  return { replayed: Boolean(claim?.fields.replayedAt) };
 }
 
 /** Retry delays for giving a ticket back while the store is away (about half a minute in all). */

@@ -91,7 +91,7 @@ describe('Redis stopped under load', () => {
     // Every ticket that went out has its record (AOF kept what Redis acknowledged).
     const store = gh.gatehouse.services.store;
     const issued = outcomes.filter((o) => o.leg === 'mint' && o.status === 200);
-    for (const o of issued) assert.ok((await store.hgetall(keys.ticket(sha256(o.ticket!))))?.record, 'ticket issued without its record');
+    for (const o of issued) assert.ok((await store.hgetall(keys.ticket(sha256(o.ticket!))))?.sub, 'ticket issued without its record');
 
     // A redemption refused while Redis was unreachable left its ticket redeemable.
     const refusedWhileDown = outcomes.filter((o) => o.leg === 'redeem' && o.status === 503 && o.start >= stoppedAt && o.end <= restartedAt);
