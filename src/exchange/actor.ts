@@ -25,15 +25,22 @@ export async function resolveActor(ctx: KoaContextWithOIDC, services: Services):
     if (claims?.act) throw new ImpersonationError('actor_token_has_act');
     throw new ImpersonationError('actor_token_invalid');
   }
-  const token = await findLiveAccessToken(ctx, actorToken);
+  // The admin and their passkeys are read in the round trip that checks the token's grant.
+  const token = await findLiveAccessToken(ctx, actorToken, async ({ accountId }) => {
+    if (accountKindOf(accountId) !== 'admin') return null;
+    const [admin, passkeys] = await Promise.all([
+      services.accounts.admins.findById(accountId),
+      services.store.smembers(keys.accountPasskeys('admin', accountId)),
+    ]);
+    return { admin, hasPasskey: passkeys.length > 0 };
+  });
   if (!token || token.clientId !== ctx.oidc.client?.clientId) throw new ImpersonationError('actor_token_invalid');
   if (accountKindOf(token.accountId) !== 'admin') throw new ImpersonationError('actor_not_admin');
-  const admin = await services.accounts.admins.findById(token.accountId);
+  const admin = token.alongside?.admin;
   if (!admin || admin.disabled) throw new ImpersonationError('actor_not_admin');
 
   // PROTOCOL §5: an admin cannot mint a ticket without a registered passkey.
-  const passkeys = await services.store.smembers(keys.accountPasskeys('admin', admin.id));
-  if (passkeys.length === 0) throw new ImpersonationError('actor_no_passkey');
+  if (!token.alongside?.hasPasskey) throw new ImpersonationError('actor_no_passkey');
 
   const { stepUpMaxAge } = services.config.policy;
   const authTime = Number(token.extra.auth_time);

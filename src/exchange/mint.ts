@@ -49,12 +49,23 @@ async function readSubjectToken(ctx: KoaContextWithOIDC, services: Services): Pr
  * another tenant is `audience_invalid` only to an admin who covers that tenant too; to
  * anyone else it looks exactly like no user (or a wrong code) at all.
  */
-async function resolveSubject(services: Services, subject: SubjectToken, admin: Admin, tenant: TenantConfig): Promise<{ user: User; accessCode?: string }> {
+async function resolveSubject(
+  services: Services,
+  subject: SubjectToken,
+  admin: Admin,
+  tenant: TenantConfig,
+  prefetched?: SubjectPrefetch,
+): Promise<{ user: User; accessCode?: string }> {
   const { config } = services;
   const elsewhere = (user: User, unknown: ImpersonationError) =>
     rolesOf(admin.roles, config.roles).some((r) => coversTenant(r, user.tenant)) ? new ImpersonationError('audience_invalid') : unknown;
   if (subject.kind === 'user-id') {
-    const user = subject.userId.length <= 128 ? await services.accounts.users.findById(subject.userId) : null;
+    const user =
+      prefetched?.userId === subject.userId
+        ? (await prefetched.reads)[0]
+        : subject.userId.length <= 128
+          ? await services.accounts.users.findById(subject.userId)
+          : null;
     if (user && user.tenant !== tenant.id) throw elsewhere(user, new ImpersonationError('subject_unavailable'));
     if (!user || user.disabled) throw new ImpersonationError('subject_unavailable');
     return { user };
@@ -73,6 +84,34 @@ async function resolveSubject(services: Services, subject: SubjectToken, admin: 
   return { user, accessCode: subject.code };
 }
 
+/** A user-id subject's record and consent, read in the round trip that consumes the admin's limit. */
+interface SubjectPrefetch {
+  userId: string;
+  reads: Promise<[User | null, 'granted' | 'denied' | undefined]>;
+}
+
+/**
+ * Starts reading the user a user-id subject names (and its consent, where the tenant the
+ * audience names asks for it), to ride in one round trip with the limit's consume. Nothing
+ * read here is looked at before the limit, the subject's shape and the admin's coverage
+ * of the tenant have been decided, in that order (PROTOCOL §4, §10.3).
+ */
+function prefetchSubject(ctx: KoaContextWithOIDC, services: Services): SubjectPrefetch | undefined {
+  const userId = param(ctx, 'subject_token');
+  if (param(ctx, 'subject_token_type') !== TOKEN_TYPE_USER_ID || !userId || userId.length > 128) return undefined;
+  if (looksLikeJwt(userId) || userId.startsWith('adm_')) return undefined;
+  let optIn = false;
+  try {
+    optIn = tenantOfAudience([...params(ctx, 'audience'), ...params(ctx, 'resource')], services.config.tenants).consent === 'opt-in';
+  } catch {
+    // The audience is refused later, in its turn.
+  }
+  const reads = Promise.all([services.accounts.users.findById(userId), optIn ? getConsent(services.store, userId) : undefined]);
+  // Looked at only when the request gets that far; a refusal before must not leave it unhandled.
+  reads.catch(() => undefined);
+  return { userId, reads };
+}
+
 export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
   const { config, store } = services;
   const requested = param(ctx, 'requested_token_type');
@@ -80,7 +119,10 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
 
   const admin = await resolveActor(ctx, services);
   facts.admin = admin.id;
-  const gate = await services.limiters.ticketsPerAdmin.consume(admin.id);
+  // The limit's consume goes out first; the subject's reads ride in the same round trip.
+  const consumed = services.limiters.ticketsPerAdmin.consume(admin.id);
+  const prefetched = prefetchSubject(ctx, services);
+  const gate = await consumed;
   if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
 
   // PROTOCOL §4: the tenant comes from the audience and the admin's coverage of it is decided
@@ -91,12 +133,13 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   facts.tenant = tenant.id;
   assertCoversTenant(admin.roles, config.roles, tenant.id);
 
-  const { user, accessCode } = await resolveSubject(services, subject, admin, tenant);
+  const { user, accessCode } = await resolveSubject(services, subject, admin, tenant, prefetched);
   const viaCode = accessCode !== undefined;
   facts.user = user.id;
 
   if (tenant.consent === 'access-code' && !viaCode) throw new ImpersonationError('access_code_required');
-  if (tenant.consent === 'opt-in' && !viaCode && (await getConsent(store, user.id)) !== 'granted') {
+  const prefetchedConsent = prefetched?.userId === user.id ? (await prefetched.reads)[1] : undefined;
+  if (tenant.consent === 'opt-in' && !viaCode && (prefetchedConsent ?? (await getConsent(store, user.id))) !== 'granted') {
     throw new ImpersonationError('consent_missing');
   }
   assertMayImpersonate(admin.roles, config.roles, tenant.id, user.sensitive);

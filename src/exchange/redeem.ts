@@ -114,7 +114,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
         ...(record.subjectEmail ? { userEmail: record.subjectEmail } : {}),
       },
     });
-    ({ replayed } = await linkSession(store, presentation.ticketHash, session.sid));
+    ({ replayed } = await linkSession(store, presentation.ticketHash, session.sid, maxSession + 300));
   } catch (err) {
     // A refusal keeps the ticket burned (PROTOCOL §3.4).
     if (err instanceof ImpersonationError) throw err;

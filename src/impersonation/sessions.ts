@@ -56,11 +56,12 @@ export async function startSession(
   const { duration, ...rest } = input;
   const startedAt = Date.now();
   const session: ImpersonationSession = { ...rest, sid: newSessionId(), startedAt, expiresAt: startedAt + duration * 1000 };
-  await store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS);
   // Each index trims what has outlived every record it could name, and expires when unused,
-  // so it holds the live and retained sessions only.
+  // so it holds the live and retained sessions only. The record and its indexes go out
+  // together (one round trip); an index member without its record lists as nothing.
   const index = { trimBelow: startedAt - INDEX_KEEPS_SECONDS * 1000, ttl: INDEX_KEEPS_SECONDS };
   await Promise.all([
+    store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS),
     store.zadd(keys.sessionsByAdmin(session.admin), startedAt, session.sid, index),
     store.zadd(keys.sessionsByUser(session.user), startedAt, session.sid, index),
     store.zadd(keys.sessionsByTenant(session.tenant), startedAt, session.sid, index),

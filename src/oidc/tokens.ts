@@ -10,20 +10,32 @@ export interface OpaqueAccessToken {
   extra: Record<string, unknown>;
 }
 
-/** An opaque access token that is unexpired and whose grant still exists, or null. */
-export async function findLiveAccessToken(ctx: KoaContextWithOIDC, value: string): Promise<OpaqueAccessToken | null> {
+/**
+ * An opaque access token that is unexpired and whose grant still exists, or null.
+ * `alongside` (reads that depend on the token, such as its account) runs in the same
+ * round trip as the grant's check; its result counts only when the token is live.
+ */
+export async function findLiveAccessToken<T = undefined>(
+  ctx: KoaContextWithOIDC,
+  value: string,
+  alongside?: (token: OpaqueAccessToken) => Promise<T>,
+): Promise<(OpaqueAccessToken & { alongside: T | undefined }) | null> {
   const { provider } = ctx.oidc;
   const token = await provider.AccessToken.find(value);
   if (!token || token.isExpired) return null;
-  // Revoking a grant deletes its tokens, but a token saved after a racing revocation
-  // survives; the Grant record is the source of truth (OIDC-PROVIDER-NOTES "Single use").
-  if (token.grantId && !(await provider.Grant.find(token.grantId))) return null;
-  return {
+  const found: OpaqueAccessToken = {
     accountId: token.accountId,
     clientId: String(token.clientId),
     grantId: token.grantId,
     extra: (token.extra ?? {}) as Record<string, unknown>,
   };
+  // Revoking a grant deletes its tokens, but a token saved after a racing revocation
+  // survives; the Grant record is the source of truth (OIDC-PROVIDER-NOTES "Single use").
+  const [grantLive, extra] = await Promise.all([
+    token.grantId ? provider.Grant.find(token.grantId).then(Boolean) : true,
+    alongside?.(found),
+  ]);
+  return grantLive ? { ...found, alongside: extra } : null;
 }
 
 export interface JwtAccessTokenInput {
