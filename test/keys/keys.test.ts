@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { calculateJwkThumbprint, type JWK } from 'jose';
-import { generateJwks, KeysError, loadSigningKeys, validatePrivateJwks } from '../../src/keys/index.js';
+import { calculateJwkThumbprint, importJWK, type JWK, SignJWT } from 'jose';
+import { createTokenVerifier, generateJwks, KeysError, loadSigningKeys, validatePrivateJwks } from '../../src/keys/index.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'gatehouse-keys-'));
 const rejectsWith = (promise: Promise<unknown>, code: string, pattern?: RegExp) =>
@@ -167,5 +167,38 @@ describe('loadSigningKeys', () => {
     const again = await loadSigningKeys({ keysSource: null, production: false, devKeysPath });
     assert.equal(again.auditKey?.kid, loaded.auditKey?.kid);
     await rejectsWith(loadSigningKeys({ keysSource: devKeysPath, production: true }), 'dev_keys_in_production');
+  });
+});
+
+describe('createTokenVerifier', () => {
+  const issuer = 'https://gatehouse.example';
+  async function setup(cacheSize?: number) {
+    const { keys } = await generateJwks();
+    const es = keys.find((k) => k.alg === 'ES256')!;
+    const key = await importJWK(es, 'ES256');
+    const sign = (claims: Record<string, unknown>, exp: number) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es.kid! }).setIssuer(issuer).setIssuedAt().setExpirationTime(exp).sign(key);
+    return { sign, verifier: createTokenVerifier({ issuer, keys, ...(cacheSize !== undefined ? { cacheSize } : {}) }) };
+  }
+  const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
+  test('a remembered token answers its own claims; a token altered after it verified is still refused', async () => {
+    const { sign, verifier } = await setup();
+    const token = await sign({ sub: 'usr_a', act: { sub: 'adm_b' } }, inAnHour());
+    assert.equal((await verifier.verify(token)).sub, 'usr_a');
+    assert.equal((await verifier.verify(token)).sub, 'usr_a');
+    const [h, p, s] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), sub: 'usr_z' })).toString('base64url');
+    await assert.rejects(verifier.verify(`${h}.${forged}.${s}`));
+    const other = await sign({ sub: 'usr_c' }, inAnHour());
+    assert.equal((await verifier.verify(other)).sub, 'usr_c');
+  });
+
+  test('an expired token is refused, and the cache stays within its size', async () => {
+    const { sign, verifier } = await setup(2);
+    await assert.rejects(verifier.verify(await sign({ sub: 'usr_old' }, Math.floor(Date.now() / 1000) - 10)));
+    const tokens = await Promise.all(['usr_1', 'usr_2', 'usr_3'].map((sub) => sign({ sub }, inAnHour())));
+    for (const t of tokens) await verifier.verify(t);
+    for (const [i, t] of tokens.entries()) assert.equal((await verifier.verify(t)).sub, `usr_${i + 1}`);
   });
 });
