@@ -10,7 +10,7 @@ import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { type EndReason, findSession, type ImpersonationSession, isActive, listSessions } from '../impersonation/sessions.js';
-import { settleSession } from '../impersonation/end.js';
+import { settleListed } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, signedInAdmin, utc, type ConsoleSessions } from './page.js';
 
@@ -50,11 +50,8 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
     };
     const out = [];
     for (const listed of list) {
-      let s = listed;
-      if (!s.endedAt && !isActive(s, now)) {
-        await settleSession(services.store, services.audit, s.sid);
-        s = (await findSession(store, s.sid)) ?? s;
-      }
+      // One that ran out without anyone noticing is settled here (audited once as `expired`).
+      const s = await settleListed(services.store, services.audit, listed, now);
       const active = isActive(s, now);
       out.push({
         sid: s.sid,

@@ -68,6 +68,17 @@ export async function settleSession(store: Store, audit: AuditSink, sid: string 
   return session ? settled(store, audit, session) : null;
 }
 
+/**
+ * A listed session as it stands once settled: one still on, or already ended, comes back
+ * as it is; one that ran out is ended now (audited once as `expired`) and comes back
+ * ended, without reading it again. Only when another instance ended it first is it re-read.
+ */
+export async function settleListed(store: Store, audit: AuditSink, session: ImpersonationSession, now = Date.now()): Promise<ImpersonationSession> {
+  if (session.endedAt || isActive(session, now)) return session;
+  const ended = await endAndAudit(store, audit, session.sid, 'expired', 'system');
+  return ended ?? (await findSession(store, session.sid)) ?? session;
+}
+
 /** `settleSession` for a session already read. */
 export async function settled(store: Store, audit: AuditSink, session: ImpersonationSession): Promise<ImpersonationSession | null> {
   if (isActive(session)) return session;

@@ -14,7 +14,7 @@ import { render } from '../http/render.js';
 import { createAccessCode, getConsent, setConsent, takeAccessCode } from '../impersonation/access-codes.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { findSession, isActive, listSessions } from '../impersonation/sessions.js';
-import { settleSession } from '../impersonation/end.js';
+import { settleListed } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import type { EndReason } from '../impersonation/sessions.js';
 import { accountSessions } from './session.js';
@@ -62,12 +62,8 @@ export async function supportAccessSummary(services: Services, user: User, ctx: 
   const active = [];
   const past = [];
   for (const listed of await listSessions(store, { user: user.id }, SESSIONS_SHOWN)) {
-    let s = listed;
-    if (!s.endedAt && !isActive(s, now)) {
-      // Ran out without anyone noticing: settle it (audited once as `expired`).
-      await settleSession(services.store, services.audit, s.sid);
-      s = (await findSession(store, s.sid)) ?? s;
-    }
+    // One that ran out without anyone noticing is settled here (audited once as `expired`).
+    const s = await settleListed(services.store, services.audit, listed, now);
     const row = {
       sid: s.sid,
       admin: await adminName(s.admin),
