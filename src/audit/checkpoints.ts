@@ -109,9 +109,10 @@ export async function issueCheckpoint(
   const keys = storeKeys.auditLog(log);
   const origin = logOrigin(issuer, log);
   const size = await growTree(store, keys);
-  // Sign only what a failover keeps: the replicas hold every write of this connection so
-  // far, the leaves this process appended and the tree it grew over them (store.replicaAcks).
-  await store.waitForReplicas(keys.tree);
+  // Sign only what a failover keeps (store.replicaAcks): the replicas must hold every leaf
+  // the size counts, which other processes appended over their own connections (their
+  // WAIT may not have returned yet), and the tree this one grew over them.
+  await store.waitForReplicas(keys.tree, { allConnections: true });
   const latest = await latestCheckpoint(store, log);
   const remembered = lastSigned?.get(log);
   const extends_ = async (earlier: { size: number; root: Hash }) => {

@@ -269,7 +269,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
 
     ...redisTlogCommands(client, k, run),
 
-    waitForReplicas: (key) => run(() => waitForReplicas(k(key))),
+    waitForReplicas: (key, { allConnections } = {}) => run(() => waitForReplicas(k(key), allConnections ? k(replicationMarker(key)) : undefined)),
     ping: () => run(async () => void (await client.ping())),
     close: async () => {
       if (client.status === 'end') return;
@@ -277,6 +277,12 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** A key in `key`'s Cluster slot (its hash tag's) for the all-connections WAIT marker. */
+function replicationMarker(key: string): string {
+  const tag = /\{([^}]+)\}/.exec(key)?.[1];
+  return tag ? `{${tag}}:replicated` : `${key}:replicated`;
 }
 
 /** HMGET (values by position, nil for missing) or HGETALL (a map) as a record, or null when empty. */

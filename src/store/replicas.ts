@@ -16,6 +16,9 @@ export interface ReplicaOptions {
   timeoutMs: number;
 }
 
+/** The replication marker's lifetime: it only has to outlive one WAIT. */
+const MARKER_SECONDS = 3600;
+
 /** How long an `auto` answer (replicas present or not) is trusted before asking again. */
 const AUTO_RECHECK_MS = 10_000;
 
@@ -27,11 +30,13 @@ export class NotReplicatedError extends Error {
 }
 
 /**
- * Returns `wait(prefixedKey)`. WAIT and the key-bearing EXISTS travel in one pipeline,
- * so on a Cluster both reach the master of the key's slot (the node that took the write)
- * and on a single Redis or Sentinel they share the connection every write went over.
+ * Returns `wait(prefixedKey, marker?)`. WAIT and the key-bearing EXISTS travel in one
+ * pipeline, so on a Cluster both reach the master of the key's slot (the node that took
+ * the write) and on a single Redis or Sentinel they share the connection every write went
+ * over. WAIT counts only this connection's writes; with `marker` (a key in the same slot)
+ * a write of it goes first, so the WAIT covers every connection's writes before it too.
  */
-export function createReplicaWaiter(client: RedisClient, options: ReplicaOptions): (key: string) => Promise<void> {
+export function createReplicaWaiter(client: RedisClient, options: ReplicaOptions): (key: string, marker?: string) => Promise<void> {
   const { replicaAcks, timeoutMs } = options;
   if (replicaAcks !== 'auto' && (!Number.isInteger(replicaAcks) || replicaAcks < 0)) {
     throw new Error('replicaAcks must be "auto" or a whole number of replicas');
@@ -55,11 +60,13 @@ export function createReplicaWaiter(client: RedisClient, options: ReplicaOptions
     return Math.min(replicas, 1);
   }
 
-  return async (key) => {
+  return async (key, marker) => {
     const n = await wanted(key);
     if (n === 0) return;
-    const replies = await client.pipeline().exists(key).call('WAIT', n, timeoutMs).exec();
-    const [err, acked] = replies?.[1] ?? [new Error('no reply to WAIT')];
+    const pipeline = client.pipeline().exists(key);
+    if (marker) pipeline.set(marker, String(Date.now()), 'EX', MARKER_SECONDS);
+    const replies = await pipeline.call('WAIT', n, timeoutMs).exec();
+    const [err, acked] = replies?.[marker ? 2 : 1] ?? [new Error('no reply to WAIT')];
     if (err) throw err;
     if (Number(acked) < n) throw new NotReplicatedError(n, Number(acked), timeoutMs);
   };

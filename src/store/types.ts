@@ -149,8 +149,14 @@ export interface Store extends TlogStore {
    * caller answers 503 rather than vouch for a write a failover could still lose.
    * Resolves at once on the memory store and when no acknowledgement is asked for.
    * Call it after the write, before the response that relies on it.
+   *
+   * With `allConnections`, the wait covers every write any process made on that node
+   * before the call, not only this connection's: a marker under `key`'s hash tag is
+   * written first, and a replica that acknowledges it holds everything the master took
+   * before it (one replication stream). For a signer that vouches for what other
+   * processes appended (an audit checkpoint). On a Cluster `key` must carry a hash tag.
    */
-  waitForReplicas(key: string): Promise<void>;
+  waitForReplicas(key: string, options?: { allConnections?: boolean }): Promise<void>;
 
   /** Liveness of the backing store; throws when unreachable. */
   ping(): Promise<void>;

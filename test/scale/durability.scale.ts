@@ -104,4 +104,27 @@ describe('durability: security writes wait for a replica (Sentinel, store.replic
       await Promise.all(stores.map((s) => s.close()));
     }
   });
+  it('a checkpoint signer waits for what every process appended, not only for its own connection', async () => {
+    const conn = { sentinels: topo.sentinels.map((n) => ({ host: '127.0.0.1', port: n.port })), sentinelName: topo.env.REDIS_SENTINEL_NAME! };
+    const [appender, signer] = await Promise.all(
+      [0, 1].map(async () => {
+        const { store, redis } = createStore(conn, { prefix: 'cover', replicas: { replicaAcks: 1, timeoutMs: 200 } });
+        await waitForReady(redis!, 10_000);
+        return store;
+      }),
+    );
+    try {
+      replica.pause();
+      // Another process's append, not yet on the replica (its own WAIT would still be waiting).
+      await appender!.set('{audit:t}:leaves', 'appended elsewhere');
+      // Redis documents WAIT as covering the signer's own connection only (which wrote
+      // nothing here); the marker write makes it cover the other process's append as well.
+      await assert.rejects(signer!.waitForReplicas('{audit:t}:tree', { allConnections: true }), StoreUnavailableError);
+      replica.resume();
+      await signer!.waitForReplicas('{audit:t}:tree', { allConnections: true });
+    } finally {
+      replica.resume();
+      await Promise.all([appender!.close(), signer!.close()]);
+    }
+  });
 });
