@@ -1,6 +1,7 @@
 /**
  * Entry point: load config, build the app, seed the dev demo, listen, shut down gracefully.
  */
+import './heap.js';
 import type { Server } from 'node:http';
 import { seedAccounts } from './accounts/seed.js';
 import { seedEnrollmentLinks } from './enrollment/seed.js';
