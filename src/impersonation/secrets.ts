@@ -21,6 +21,9 @@ function secretBytes(n: number): Buffer {
   return out;
 }
 
+/** `n` random bytes as hex, from the same pool (unique markers, not secrets). */
+export const randomHex = (n: number) => secretBytes(n).toString('hex');
+
 /** A ticket: 256 bits from the CSPRNG, base64url (PROTOCOL §3.2). */
 export const newTicket = () => secretBytes(32).toString('base64url');
 

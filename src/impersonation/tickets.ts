@@ -3,11 +3,10 @@
  * presentation wins one atomic HSETNX on the record, whatever happens next; every later
  * presentation is a replay, recognised as such for as long as the session could live.
  */
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys } from '../store/keys.js';
 import type { FieldClaim, Store } from '../store/types.js';
-import { newTicket, sha256 } from './secrets.js';
+import { newTicket, randomHex, sha256 } from './secrets.js';
 
 export interface TicketRecord {
   subject: string;
@@ -104,7 +103,7 @@ export async function presentTicket(store: Store, ticket: string, rememberFor: n
   const key = keys.ticket(ticketHash);
   const now = String(Date.now());
   // Unique to this presentation, so that only it can give the ticket back (giveBackTicket).
-  const burn = `${now}.${randomBytes(6).toString('hex')}`;
+  const burn = `${now}.${randomHex(6)}`;
   let claim: FieldClaim | null;
   try {
     claim = await store.claimField(key, 'consumedAt', burn, { requiredField: RECORD_FIELD, ttl: rememberFor });
