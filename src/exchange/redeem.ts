@@ -9,7 +9,7 @@ import { findTenant } from '../config/index.js';
 import { actorDisplay } from '../impersonation/actor-display.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { endAndAudit } from '../impersonation/end.js';
-import { endSession, type ImpersonationSession, startSession } from '../impersonation/sessions.js';
+import { endSession, type ImpersonationSession, newSession, saveSession } from '../impersonation/sessions.js';
 import { giveBackTicket, linkSession, type Presentation, presentTicket, type TicketRecord } from '../impersonation/tickets.js';
 import { accountsRefusal } from '../impersonation/live.js';
 import { coverageOf } from '../impersonation/policy.js';
@@ -26,6 +26,14 @@ const REDEEM_REFUSALS = {
   admin_role_removed: 'ticket_tenant_not_covered',
   user_disabled: 'ticket_subject_disabled',
 } as const;
+
+/** Like Promise.all for two, but waits for both to settle before rejecting with the first failure. */
+async function settleBoth<A, B>(promises: [Promise<A>, Promise<B>]): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled(promises);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
 
 export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
   const { config, store } = services;
@@ -78,7 +86,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
     const refusal = accountsRefusal(activeAdminRoles(adminFields), user, record.tenant, coverageOf(config.roles));
     if (refusal) throw new ImpersonationError(REDEEM_REFUSALS[refusal]);
 
-    session = await startSession(store, {
+    session = newSession({
       admin: record.actor,
       user: record.subject,
       tenant: record.tenant,
@@ -89,17 +97,23 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
       duration: record.duration,
     });
     facts.sid = session.sid;
-    accessToken = await mintJwtAccessToken(ctx, {
-      accountId: record.subject,
-      audience: record.audience,
-      scope,
-      expiresIn: record.duration,
-      gty: GRANT_TYPE_TOKEN_EXCHANGE,
-      claims: {
-        act: { sub: record.actor },
-        impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record), ...(record.approvedBy ? { approved_by: record.approvedBy } : {}) },
-      },
-    });
+    // The session is stored while its token is signed (the signature runs off the main
+    // thread). Both settle before a failure of either is undone below (so the undo never
+    // runs ahead of the record's write), before anything leaves this process.
+    [, accessToken] = await settleBoth([
+      saveSession(store, session, record.duration),
+      mintJwtAccessToken(ctx, {
+        accountId: record.subject,
+        audience: record.audience,
+        scope,
+        expiresIn: record.duration,
+        gty: GRANT_TYPE_TOKEN_EXCHANGE,
+        claims: {
+          act: { sub: record.actor },
+          impersonation: { sid: session.sid, reason: record.reason, actor_display: actorDisplay(tenant, record), ...(record.approvedBy ? { approved_by: record.approvedBy } : {}) },
+        },
+      }),
+    ]);
     // Set before the append: one that timed out may still have landed, and then its end
     // must be in the log too (an end without its start is harmless; the reverse is not).
     audited = true;

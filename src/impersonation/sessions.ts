@@ -49,16 +49,27 @@ export function isActive(s: ImpersonationSession, now = Date.now()) {
   return !s.endedAt && s.expiresAt > now;
 }
 
-export async function startSession(
-  store: Store,
-  input: Omit<ImpersonationSession, 'sid' | 'startedAt' | 'expiresAt'> & { duration: number },
-): Promise<ImpersonationSession> {
+type SessionInput = Omit<ImpersonationSession, 'sid' | 'startedAt' | 'expiresAt'> & { duration: number };
+
+export async function startSession(store: Store, input: SessionInput): Promise<ImpersonationSession> {
+  const session = newSession(input);
+  await saveSession(store, session, input.duration);
+  return session;
+}
+
+/** A session's record, not yet stored: its id can go into a token while `saveSession` writes it. */
+export function newSession(input: SessionInput): ImpersonationSession {
   const { duration, ...rest } = input;
   const startedAt = Date.now();
-  const session: ImpersonationSession = { ...rest, sid: newSessionId(), startedAt, expiresAt: startedAt + duration * 1000 };
+  return { ...rest, sid: newSessionId(), startedAt, expiresAt: startedAt + duration * 1000 };
+}
+
+/** Stores a session from `newSession`: its record and its three indexes, in one round trip. */
+export async function saveSession(store: Store, session: ImpersonationSession, duration: number): Promise<void> {
   // Each index trims what has outlived every record it could name, and expires when unused,
   // so it holds the live and retained sessions only. The record and its indexes go out
   // together (one round trip); an index member without its record lists as nothing.
+  const { startedAt } = session;
   const index = { trimBelow: startedAt - INDEX_KEEPS_SECONDS * 1000, ttl: INDEX_KEEPS_SECONDS };
   await Promise.all([
     store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS),
@@ -66,7 +77,6 @@ export async function startSession(
     store.zadd(keys.sessionsByUser(session.user), startedAt, session.sid, index),
     store.zadd(keys.sessionsByTenant(session.tenant), startedAt, session.sid, index),
   ]);
-  return session;
 }
 
 export async function findSession(store: Store, sid: string): Promise<ImpersonationSession | null> {
