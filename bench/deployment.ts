@@ -104,8 +104,8 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
   const log = openSync(logFile, 'a');
   // BENCH_NODE_ARGS: extra node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // The production command line, as the Dockerfile's CMD has it (src/heap.ts).
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=16', ...nodeArgs, resolve('dist/src/server.js')], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  // The production command line and memory setting, as the Dockerfile has them (src/heap.ts).
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', ...nodeArgs, resolve('dist/src/server.js')], { env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', ...env }, stdio: ['ignore', log, log] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gatehouse exited (${child.exitCode}); see ${logFile}`);
