@@ -38,40 +38,50 @@ export interface TicketRecord {
  */
 const RECORD_FIELD = 'sub';
 
+/**
+ * Each record field's hash field. `satisfies` makes a field added to TicketRecord without
+ * one here a compile error, so no field is ever dropped on the way through Redis.
+ */
+const HASH_FIELD = {
+  subject: 'sub',
+  tenant: 'ten',
+  audience: 'aud',
+  actor: 'act',
+  scope: 'scp',
+  reason: 'rsn',
+  duration: 'dur',
+  consoleClient: 'cli',
+  requestId: 'rid',
+  issuedAt: 'iat',
+  actorEmail: 'aem',
+  subjectEmail: 'sem',
+  actorName: 'anm',
+  accessRequest: 'arq',
+  approvedBy: 'apb',
+} as const satisfies Record<keyof TicketRecord, string>;
+
+type RecordField = keyof typeof HASH_FIELD;
+const NUMBER_FIELDS = new Set<RecordField>(['duration', 'issuedAt']);
+
 function ticketFields(r: TicketRecord): Record<string, string> {
-  return {
-    sub: r.subject,
-    ten: r.tenant,
-    aud: r.audience,
-    act: r.actor,
-    scp: r.scope.join(' '),
-    rsn: r.reason,
-    dur: String(r.duration),
-    cli: r.consoleClient,
-    rid: r.requestId,
-    iat: String(r.issuedAt),
-    ...(r.actorEmail ? { aem: r.actorEmail } : {}),
-    ...(r.subjectEmail ? { sem: r.subjectEmail } : {}),
-    ...(r.actorName ? { anm: r.actorName } : {}),
-  };
+  const out: Record<string, string> = {};
+  for (const [field, hashField] of Object.entries(HASH_FIELD) as [RecordField, string][]) {
+    const value = r[field];
+    if (value === undefined) continue;
+    // Scopes are space-free tokens (RFC 6749 §3.3), so a space joins them without loss.
+    out[hashField] = Array.isArray(value) ? value.join(' ') : String(value);
+  }
+  return out;
 }
 
 function ticketRecord(f: Record<string, string>): TicketRecord {
-  return {
-    subject: f.sub!,
-    tenant: f.ten ?? '',
-    audience: f.aud ?? '',
-    actor: f.act ?? '',
-    scope: f.scp ? f.scp.split(' ') : [],
-    reason: f.rsn ?? '',
-    duration: Number(f.dur),
-    consoleClient: f.cli ?? '',
-    requestId: f.rid ?? '',
-    issuedAt: Number(f.iat),
-    ...(f.aem ? { actorEmail: f.aem } : {}),
-    ...(f.sem ? { subjectEmail: f.sem } : {}),
-    ...(f.anm ? { actorName: f.anm } : {}),
-  };
+  const out: Record<string, unknown> = {};
+  for (const [field, hashField] of Object.entries(HASH_FIELD) as [RecordField, string][]) {
+    const value = f[hashField];
+    if (value === undefined) continue;
+    out[field] = field === 'scope' ? (value ? value.split(' ') : []) : NUMBER_FIELDS.has(field) ? Number(value) : value;
+  }
+  return { scope: [], ...out } as unknown as TicketRecord;
 }
 
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {
