@@ -9,8 +9,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { User } from '../accounts/types.js';
 import { type AccessRequest, ApprovalError, accessRequests, mayDecideForCustomer } from '../approvals/index.js';
-import { field, parseForm } from '../http/body.js';
-import { csrfValid } from '../http/csrf.js';
+import { parseForm } from '../http/body.js';
 import { refusePasskey, requestMeta, requireCsrfHeader } from '../http/passkey-ceremony.js';
 import type { Services } from '../services.js';
 import { accountSessions } from './session.js';
@@ -89,21 +88,10 @@ export function accessRequestAccountRoutes(services: Services) {
     ctx.body = err.message;
   }
 
-  /** The signed-in user after a valid form CSRF token, or null after answering. */
-  async function formUser(ctx: Context): Promise<User | null> {
-    const signedIn = await sessions.current(ctx);
-    if (!signedIn) {
-      ctx.status = 303;
-      ctx.redirect('/account');
-      return null;
-    }
-    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) ctx.throw(403, 'Your session expired. Reload the page and try again.');
-    return signedIn.user;
-  }
 
   // A denial needs no passkey: refusing access can never widen it.
   router.post('/:id/deny', parseForm, async (ctx) => {
-    const user = await formUser(ctx);
+    const user = await sessions.formUser(ctx);
     if (!user) return;
     try {
       const request = await decidable(ctx, user, ctx.params.id ?? '');
@@ -117,7 +105,7 @@ export function accessRequestAccountRoutes(services: Services) {
 
   // Approval with the session alone: only for a user who has no passkey to approve with.
   router.post('/:id/approve', parseForm, async (ctx) => {
-    const user = await formUser(ctx);
+    const user = await sessions.formUser(ctx);
     if (!user) return;
     try {
       const request = await decidable(ctx, user, ctx.params.id ?? '');

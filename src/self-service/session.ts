@@ -2,7 +2,9 @@
 import type { Context } from 'koa';
 import { sessionOutlived } from '../accounts/index.js';
 import type { User } from '../accounts/types.js';
+import { field } from '../http/body.js';
 import { cookieSessions } from '../http/cookie-session.js';
+import { csrfValid } from '../http/csrf.js';
 import type { Services } from '../services.js';
 import { keys } from '../store/keys.js';
 
@@ -33,5 +35,20 @@ export function accountSessions(services: Services) {
     return null;
   }
 
-  return { ...sessions, current };
+  /**
+   * For a form post: the signed-in user once the form's CSRF token is valid; otherwise
+   * answers (to the sign-in page, or 403) and gives null.
+   */
+  async function formUser(ctx: Context): Promise<User | null> {
+    const signedIn = await current(ctx);
+    if (!signedIn) {
+      ctx.status = 303;
+      ctx.redirect('/account');
+      return null;
+    }
+    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) ctx.throw(403, 'Your session expired. Reload the page and try again.');
+    return signedIn.user;
+  }
+
+  return { ...sessions, current, formUser };
 }

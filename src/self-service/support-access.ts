@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type { User } from '../accounts/types.js';
 import { activityLines } from '../activity/index.js';
 import { field, parseForm } from '../http/body.js';
-import { csrfToken, csrfValid } from '../http/csrf.js';
+import { csrfToken } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { render } from '../http/render.js';
 import { createAccessCode, getConsent, setConsent, takeAccessCode } from '../impersonation/access-codes.js';
@@ -94,22 +94,11 @@ export function supportAccessRoutes(services: Services) {
   const sessions = accountSessions(services);
   const router = new Router({ prefix: '/account/support-access' });
 
-  /** The signed-in user after a valid CSRF token, or null after answering. */
-  async function signedInUser(ctx: Context): Promise<User | null> {
-    const signedIn = await sessions.current(ctx);
-    if (!signedIn) {
-      ctx.status = 303;
-      ctx.redirect('/account');
-      return null;
-    }
-    if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) ctx.throw(403, 'Your session expired. Reload the page and try again.');
-    return signedIn.user;
-  }
 
   const tenantOf = (user: User) => config.tenants.find((t) => t.id === user.tenant);
 
   router.post('/consent', parseForm, async (ctx) => {
-    const user = await signedInUser(ctx);
+    const user = await sessions.formUser(ctx);
     if (!user) return;
     const value = field(ctx.request.body, 'consent', 16);
     if (tenantOf(user)?.consent !== 'opt-in') return ctx.throw(400, 'Your organisation does not use this setting.');
@@ -128,7 +117,7 @@ export function supportAccessRoutes(services: Services) {
   });
 
   router.post('/code', parseForm, async (ctx) => {
-    const user = await signedInUser(ctx);
+    const user = await sessions.formUser(ctx);
     if (!user) return;
     if ((tenantOf(user)?.consent ?? 'none') === 'none') ctx.throw(400, 'Your organisation does not use support access codes.');
     const { code, expiresAt } = await createAccessCode(store, user.id, user.tenant, config.policy.accessCodeTtl);
@@ -159,7 +148,7 @@ export function supportAccessRoutes(services: Services) {
   });
 
   router.post('/sessions/:sid/end', parseForm, async (ctx) => {
-    const user = await signedInUser(ctx);
+    const user = await sessions.formUser(ctx);
     if (!user) return;
     const sid = ctx.params.sid ?? '';
     const session = /^imp_[A-Za-z0-9_-]{1,64}$/.test(sid) ? await findSession(store, sid) : null;
