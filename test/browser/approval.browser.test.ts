@@ -12,99 +12,24 @@
  * impersonation at acme). Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
-import { addVirtualAuthenticator, launchBrowser, type TestBrowser } from '../helpers/browser.js';
-import { baseConfig, testKeys } from '../helpers/gatehouse.js';
-import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
-import { freePort } from '../helpers/ports.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { routeSubdomainsToLoopback } from '../examples/subdomain-fetch.js';
+import { ARTIFACTS, type DemoJourney, startDemoJourney } from '../helpers/demo-journey.js';
+import { baseConfig } from '../helpers/gatehouse.js';
 
-const ARTIFACTS = 'test-artifacts';
 const REASON = 'Ticket #1971: Charlie cannot pay his invoice';
 
 /** What the steps share. */
-const journey = {
-  issuer: '',
-  wonka: '',
-  admin: undefined as unknown as TestBrowser,
-  customer: undefined as unknown as TestBrowser,
-  gatehouse: undefined as unknown as GatehouseProcess,
-  problems: [] as string[],
-};
-
-function watch(page: Page, who: string) {
-  page.on('response', (res) => {
-    if (res.status() >= 500) journey.problems.push(`${who}: ${res.status()} ${res.url()}`);
-  });
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) journey.problems.push(`${who}: ${msg.text()}`);
-  });
-}
-
-/** Reloads until `ready` holds (pages change only when their server says so). */
-async function reloadUntil(page: Page, ready: () => Promise<boolean>, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the page says:\n${await page.innerText('body')}\n${journey.gatehouse.output().split('\n').filter((l) => /impersonation|activity|account|access/.test(l)).slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
-    await page.reload();
-  }
-}
+let journey: DemoJourney & { wonka: string };
+const reloadUntil: DemoJourney['reloadUntil'] = (...args) => journey.reloadUntil(...args);
 
 describe('an approved access request, end to end in the browser (Chromium, npm start processes, real Redis)', () => {
-  let redis: RedisServer;
-  let restoreFetch: () => void;
-
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    restoreFetch = routeSubdomainsToLoopback();
-    redis = await startRedisServer();
-    const [port, tenantPort] = [await freePort(), await freePort()];
-    journey.issuer = `http://localhost:${port}`;
-    journey.wonka = `http://wonka.localhost:${tenantPort}`;
-    // The dev config (its seed, wonka in consent mode approval, wonka-app's backchannelLogoutUri), the tenants moved to a free port.
-    const raw = baseConfig();
-    const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${tenantPort}`));
-    raw.tenants = moved(raw.tenants);
-    raw.clients = moved(raw.clients);
-    raw.storePrefix = `approval${process.pid}`;
-    for (const c of raw.clients) {
-      if (c.role === 'support-console') {
-        c.redirectUris = [`${journey.issuer}/admin/callback`];
-        c.postLogoutRedirectUris = [`${journey.issuer}/admin`];
-      }
-    }
-    assert.equal(raw.tenants.find((t: { id: string }) => t.id === 'wonka').consent, 'approval', 'the demo has a tenant in approval mode');
-    const wonkaApp = raw.clients.find((c: { clientId: string }) => c.clientId === 'wonka-app');
-    assert.equal(wonkaApp.backchannelLogoutUri, `${journey.wonka}/impersonate/backchannel-logout`, 'the dev config points it at the demo app');
-    journey.gatehouse = await spawnGatehouse({
-      configPath: writeConfig(raw),
-      port,
-      env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), TENANT_APP_RECHECK_SECONDS: '3600' },
-    });
-    for (let i = 0; ; i++) {
-      const res = await fetch(`${journey.wonka}/`).catch(() => null);
-      if (res?.ok) break;
-      if (i > 100) throw new Error(`the demo tenant app did not start:\n${journey.gatehouse.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    journey.admin = await launchBrowser();
-    journey.customer = await launchBrowser();
-    for (const [who, b] of [['admin', journey.admin], ['customer', journey.customer]] as const) {
-      await b.page.setViewportSize({ width: 1100, height: 660 });
-      await addVirtualAuthenticator(b.page);
-      watch(b.page, who);
-    }
+    assert.equal(baseConfig().tenants.find((t: { id: string }) => t.id === 'wonka').consent, 'approval', 'the demo has a tenant in approval mode');
+    const started = await startDemoJourney({ tenant: 'wonka', storePrefix: 'approval', logFilter: /impersonation|activity|account|access/ });
+    journey = Object.assign(started, { wonka: started.tenantOrigin });
   });
   after(async () => {
-    await journey.admin?.close();
-    await journey.customer?.close();
-    await journey.gatehouse?.stop();
-    await redis?.stop();
-    restoreFetch?.();
+    await journey?.stop();
   });
 
   it('charlie signs in on /account and registers a passkey', async () => {
