@@ -152,7 +152,7 @@ const GIVE_BACK_DELAYS_MS = [0, 250, 500, ...Array<number>(30).fill(1000)];
  * left this process (no token answered), gives the ticket back: the tenant's retry then
  * redeems it, so a 503 burns nothing. `undo` (ending the session the failed attempt had
  * started) runs first. Only this presentation's own burn is removed, with any replay mark
- * a retry left meanwhile. Runs in the background, retried while the store is unreachable;
+ * a retry left meanwhile and the session link the attempt may have written. Runs in the background, retried while the store is unreachable;
  * a ticket whose give-back never got through (the process died) stays burned.
  */
 export function giveBackTicket(store: Store, ticketHash: string, burn: string, undo?: () => Promise<unknown>): void {
@@ -161,7 +161,9 @@ export function giveBackTicket(store: Store, ticketHash: string, burn: string, u
       if (delay) await sleep(delay, undefined, { ref: false });
       try {
         await undo?.();
-        await store.hdelIfEquals(keys.ticket(ticketHash), 'consumedAt', burn, ['replayedAt']);
+        // With the failed attempt's session link too: a link that timed out may have landed,
+        // and a later replay must name the next winner's session, not this dead one.
+        await store.hdelIfEquals(keys.ticket(ticketHash), 'consumedAt', burn, ['replayedAt', 'sid']);
         return;
       } catch {
         // The store is still away: try again later.
