@@ -65,3 +65,17 @@ export async function spawnGatehouse(options: { configPath: string; env: Record<
     },
   };
 }
+
+/**
+ * Two instances of one deployment on one issuer (the first listens on the issuer's port,
+ * the second on its own), with the console's callback on that issuer, as behind a balancer.
+ */
+export async function spawnPair(raw: Record<string, unknown> & { clients: { role?: string; redirectUris?: string[] }[] }, env: Record<string, string>) {
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  for (const c of raw.clients) if (c.role === 'support-console') c.redirectUris = [`${issuer}/admin/callback`];
+  const configPath = writeConfig(raw);
+  const one = await spawnGatehouse({ configPath, env, port });
+  const two = await spawnGatehouse({ configPath, env, issuer });
+  return { one, two, issuer, configPath };
+}

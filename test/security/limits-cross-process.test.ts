@@ -12,9 +12,8 @@ import { csrfOf, signInConsole, stepUp } from '../helpers/console.js';
 import { useLink } from '../helpers/enroll.js';
 import { runCli } from '../helpers/cli.js';
 import { baseConfig, testKeys } from '../helpers/gatehouse.js';
-import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
+import { type GatehouseProcess, spawnPair } from '../helpers/gatehouse-process.js';
 import { HttpAgent } from '../helpers/http-agent.js';
-import { freePort } from '../helpers/ports.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { GLOBEX, mintFields, T } from '../exchange/setup.js';
 
@@ -39,12 +38,9 @@ describe('limits across two Gatehouse processes (real Redis)', () => {
     };
     const env = { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), GATEHOUSE_DEMO_APP: 'off' };
     // One issuer for both instances (as a deployment has); the console's callback is on it.
-    const port = await freePort();
-    const issuer = `http://localhost:${port}`;
-    for (const c of raw.clients) if (c.role === 'support-console') c.redirectUris = [`${issuer}/admin/callback`];
-    const configPath = writeConfig(raw);
-    one = await spawnGatehouse({ configPath, env, port });
-    two = await spawnGatehouse({ configPath, env, issuer });
+    const pair = await spawnPair(raw, env);
+    ({ one, two } = pair);
+    const { issuer, configPath } = pair;
     cliEnv = { REDIS_URL: redis.url, GATEHOUSE_CONFIG: configPath, GATEHOUSE_ISSUER: issuer };
   });
   after(async () => {
