@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { baseConfig } from './gatehouse.js';
 import { freePort } from './ports.js';
 
 export interface GatehouseProcess {
@@ -70,7 +71,7 @@ export async function spawnGatehouse(options: { configPath: string; env: Record<
  * Two instances of one deployment on one issuer (the first listens on the issuer's port,
  * the second on its own), with the console's callback on that issuer, as behind a balancer.
  */
-export async function spawnPair(raw: Record<string, unknown> & { clients: { role?: string; redirectUris?: string[] }[] }, env: Record<string, string>) {
+export async function spawnPair(raw: ReturnType<typeof baseConfig>, env: Record<string, string>) {
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
   for (const c of raw.clients) if (c.role === 'support-console') c.redirectUris = [`${issuer}/admin/callback`];
