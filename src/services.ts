@@ -4,7 +4,8 @@
  */
 import type Provider from 'oidc-provider';
 import type { Accounts } from './accounts/index.js';
-import type { AuditLog, Checkpointer, CheckpointKey, Notifier } from './audit/index.js';
+import type { AuditLog, Checkpointer, CheckpointKey } from './audit/index.js';
+import type { Notifier } from './delivery/index.js';
 import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';

@@ -1,7 +1,7 @@
 /**
  * Audit: the per-tenant transparency logs with their signed checkpoints, proofs and
- * verification, and the webhook notifications that announce events and checkpoints
- * (PROTOCOL.md §6). Everything outside this folder imports from here.
+ * verification (PROTOCOL.md §6); the webhooks that announce its events ride the durable
+ * queue in src/delivery. Everything outside this folder imports from here.
  */
 export {
   type AuditEvent,
@@ -11,7 +11,9 @@ export {
   auditEventTypes,
   auditLogNames,
   isAuditEventType,
+  isNotificationType,
   logNameOf,
+  type Notification,
   type NotificationType,
   notificationTypes,
   SYSTEM_LOG,
@@ -37,11 +39,3 @@ export { EXPORT_FORMAT, type ExportFilter, type ExportHeader, exportLog } from '
 export { type ExportSection, type ExportVerification, verifyExport } from './verify-export.js';
 export { consistencyProof, growTree, inclusionProof, inclusionProofs, rootAt } from './tree.js';
 export { type LogProblemKind, type LogVerification, verifyLog } from './verify.js';
-export { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './signature.js';
-export { formatSlackText } from './slack-text.js';
-export { redactWebhookUrl } from './webhook-delivery.js';
-export { type DeadLetter, type Notifier, type NotifierOptions, type WebhookConfig, createNotifier } from './webhooks.js';
-// The durable queue itself, for deliveries that are not webhooks (back-channel logouts).
-export { createBullmqWebhookQueue } from './webhook-queue-bullmq.js';
-export { createMemoryWebhookQueue } from './webhook-queue-memory.js';
-export { PermanentWebhookError, type QueuedJob, type WebhookQueue } from './webhook-queue.js';

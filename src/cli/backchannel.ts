@@ -4,7 +4,7 @@
  * running Gatehouse's worker signs and delivers them (the CLI holds no worker).
  */
 import type { Logger } from 'pino';
-import { type BackchannelLogout, createBackchannelLogout } from '../backchannel/index.js';
+import { type BackchannelLogout, createBackchannelLogout } from '../delivery/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 import { findSession } from '../impersonation/sessions.js';
 import type { Store } from '../store/types.js';

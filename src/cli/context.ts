@@ -4,8 +4,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { type Accounts, createAccounts } from '../accounts/index.js';
-import { type AuditLog, createAuditLog, createNotifier, type Notifier } from '../audit/index.js';
-import type { BackchannelLogout } from '../backchannel/index.js';
+import { type AuditLog, createAuditLog } from '../audit/index.js';
+import { type BackchannelLogout, createNotifier, type Notifier } from '../delivery/index.js';
 import { createLogger } from '../log.js';
 import { type GatehouseConfig, loadConfig } from '../config/index.js';
 import { createStore, waitForReady } from '../store/index.js';

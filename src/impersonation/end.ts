@@ -24,7 +24,7 @@ type Facts = Partial<Pick<AuditEventInput, 'client' | 'requestId' | 'ip' | 'user
 /**
  * Audits an end that `endSession` reported (it reports each end exactly once), with how many
  * activity entries the tenant app reported. This `impersonation.ended` event is also what
- * sends the back-channel logout (src/backchannel), so every way a session ends does.
+ * sends the back-channel logout (src/delivery), so every way a session ends does.
  */
 export async function auditEnd(audit: AuditSink, session: ImpersonationSession, facts: Facts = {}, via?: string, activity?: number) {
   await audit.append({

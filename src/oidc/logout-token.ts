@@ -3,7 +3,7 @@
  * its own keys as its end-session endpoint signs them: a JWT with header `typ: logout+jwt`,
  * `iss`, `aud` (the client), `iat`, `exp` (two minutes), `jti`, `sub`, `sid` and the
  * back-channel `events` member, never a `nonce`. Gatehouse sends them for impersonation
- * sessions through its durable queue (src/backchannel), so this only issues them.
+ * sessions through its durable queue (src/delivery), so this only issues them.
  */
 import { randomUUID } from 'node:crypto';
 import type Provider from 'oidc-provider';

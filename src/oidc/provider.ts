@@ -119,7 +119,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       devInteractions: { enabled: false },
       // OpenID Connect Back-Channel Logout 1.0: clients may register backchannel_logout_uri,
       // and discovery says backchannel_logout_supported / _session_supported. Gatehouse sends
-      // impersonation logouts itself, through the durable queue (src/backchannel).
+      // impersonation logouts itself, through the durable queue (src/delivery).
       backchannelLogout: { enabled: true },
       clientCredentials: { enabled: true },
       // RFC 7662 §4 / RFC 7009 §2.1: a client learns about, or revokes, only its own tokens;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { verifyImpersonationToken } from '@gatehouse/rp';
 import { after, before, describe, it } from 'node:test';
-import { formatSlackText } from '../../src/audit/slack-text.js';
+import { formatSlackText } from '../../src/delivery/index.js';
 import { toImpersonationState } from '../../packages/rp/src/core/impersonation.js';
 import { keys } from '../../src/store/keys.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';

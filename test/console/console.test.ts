@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createNotifier, type Notifier } from '../../src/audit/index.js';
+import { createNotifier, type Notifier } from '../../src/delivery/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole } from '../helpers/console.js';
 import { enrollAdmin } from '../helpers/enroll.js';

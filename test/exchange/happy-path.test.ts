@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { verifyWebhookSignature } from '../../src/audit/index.js';
+import { verifyWebhookSignature } from '../../src/delivery/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole, stepUp } from '../helpers/console.js';
 import { enrollAdmin } from '../helpers/enroll.js';

@@ -8,7 +8,7 @@ import {
   type RetryPolicy,
   type WebhookJob,
   type WebhookQueue,
-} from './webhook-queue.js';
+} from './queue.js';
 
 const QUEUE_NAME = 'webhooks';
 /** Finished ids stay a day, so re-notifying an event within a day delivers nothing twice. */

@@ -1,8 +1,8 @@
-import type { Notification } from './events.js';
+import type { Notification } from '../audit/index.js';
 
 /**
  * What any job of these queues carries, for logs and dead letters: a redacted URL and the
- * event it delivers. Webhooks are one kind of job; back-channel logouts (src/backchannel)
+ * event it delivers. Webhooks are one kind of job; back-channel logouts (backchannel-logout.ts)
  * are another, on a queue of their own.
  */
 export interface QueuedJob {

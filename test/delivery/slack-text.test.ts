@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AuditEvent, formatSlackText } from '../../src/audit/index.js';
+import type { AuditEvent } from '../../src/audit/index.js';
+import { formatSlackText } from '../../src/delivery/index.js';
 
 const base: AuditEvent = {
   id: 'e1',

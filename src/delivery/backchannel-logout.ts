@@ -7,9 +7,11 @@
  * backoff; each attempt signs a fresh logout token, so a late retry is still fresh (§2.6).
  */
 import type { Logger } from 'pino';
-import { createBullmqWebhookQueue, createMemoryWebhookQueue, PermanentWebhookError, type WebhookQueue } from '../audit/index.js';
 import type { RedisConnectionOptions } from '../store/index.js';
 import { postLogoutToken } from './post-logout-token.js';
+import { PermanentWebhookError, type WebhookQueue } from './queue.js';
+import { createBullmqWebhookQueue } from './queue-bullmq.js';
+import { createMemoryWebhookQueue } from './queue-memory.js';
 
 /** A queued logout: which session of which client, for whom. Never a token or a secret. */
 export interface LogoutJob {

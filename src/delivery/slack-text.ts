@@ -1,4 +1,4 @@
-import type { AuditEvent, Notification } from './events.js';
+import type { AuditEvent, Notification } from '../audit/index.js';
 
 /**
  * Slack treats `&`, `<` and `>` as control characters: `<!channel>` pings a whole

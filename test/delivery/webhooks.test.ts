@@ -5,18 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import {
-  type AuditEvent,
-  type AuditEventInput,
-  type NotifierOptions,
-  SIGNATURE_HEADER,
-  createAuditLog,
-  createNotifier,
-  verifyWebhookSignature,
-} from '../../src/audit/index.js';
+import { type AuditEvent, type AuditEventInput, createAuditLog } from '../../src/audit/index.js';
+import { type NotifierOptions, SIGNATURE_HEADER, createNotifier, verifyWebhookSignature } from '../../src/delivery/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { type Receiver, capturingLogger, startReceiver, uniquePrefix, waitFor } from './helpers.js';
+import { type Receiver, capturingLogger, startReceiver, uniquePrefix, waitFor } from '../audit/helpers.js';
 
 const SIGNING_SECRET = 'whsec_do_not_log_me';
 

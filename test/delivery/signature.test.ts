@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { signWebhook, verifyWebhookSignature } from '../../src/audit/index.js';
+import { signWebhook, verifyWebhookSignature } from '../../src/delivery/index.js';
 
 describe('webhook signatures', () => {
   const secret = 'whsec_test_0123456789';

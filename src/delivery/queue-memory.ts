@@ -7,7 +7,7 @@ import {
   type WebhookJob,
   type WebhookQueue,
   backoffDelay,
-} from './webhook-queue.js';
+} from './queue.js';
 
 /** How long a finished job's id keeps a re-notify from delivering twice. */
 const COMPLETED_KEEP_MS = 24 * 3600 * 1000;

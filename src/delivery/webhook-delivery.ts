@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Notification } from './events.js';
+import type { Notification } from '../audit/index.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 import { formatSlackText } from './slack-text.js';
 

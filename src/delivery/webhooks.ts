@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RedisConnectionOptions } from '../store/index.js';
-import { isNotificationType, type Notification } from './events.js';
+import { isNotificationType, type Notification } from '../audit/index.js';
 import {
   type WebhookConfig,
   deliverWebhook,
@@ -8,12 +8,12 @@ import {
   webhookKey,
   webhookWants,
 } from './webhook-delivery.js';
-import { createBullmqWebhookQueue } from './webhook-queue-bullmq.js';
-import { createMemoryWebhookQueue } from './webhook-queue-memory.js';
-import { type DeadLetter, PermanentWebhookError, type WebhookJob, type WebhookQueue, webhookJobId } from './webhook-queue.js';
+import { createBullmqWebhookQueue } from './queue-bullmq.js';
+import { createMemoryWebhookQueue } from './queue-memory.js';
+import { type DeadLetter, PermanentWebhookError, type WebhookJob, type WebhookQueue, webhookJobId } from './queue.js';
 
 export type { WebhookConfig } from './webhook-delivery.js';
-export type { DeadLetter } from './webhook-queue.js';
+export type { DeadLetter } from './queue.js';
 
 export interface NotifierOptions {
   webhooks: WebhookConfig[];
