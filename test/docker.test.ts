@@ -1,5 +1,5 @@
 /**
- * The README's Docker steps, docker-compose.yml and the Dockerfile agree (issue 12). There is
+ * The Docker steps of docs/operating.md, docker-compose.yml and the Dockerfile agree (issue 12). There is
  * no Docker engine here, so the steps run as a shell script in an empty folder, with the one
  * `docker run --rm gatehouse:latest gatehouse …` replaced by the same CLI the image puts on
  * its PATH (bin/gatehouse.js); `docker compose` lines are checked, not run. Then everything
@@ -17,7 +17,7 @@ import { parseConfig } from '../src/config/index.js';
 
 const run = promisify(execFile);
 const root = resolve('.');
-const readme = readFileSync('README.md', 'utf8');
+const operating = readFileSync('docs/operating.md', 'utf8');
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
   services: Record<string, { image?: string; env_file?: string[]; environment?: Record<string, string>; volumes?: string[]; secrets?: string[]; ports?: string[]; expose?: string[] }>;
@@ -25,9 +25,10 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
 };
 const gatehouse = compose.services.gatehouse!;
 
-/** The shell block of the README's "### Docker" section. */
-function readmeSteps(): string {
-  const section = readme.slice(readme.indexOf('### Docker\n'), readme.indexOf('\n### ', readme.indexOf('### Docker\n') + 1));
+/** The shell block of docs/operating.md's "## Docker" section. */
+function deploySteps(): string {
+  const start = operating.indexOf('## Docker\n');
+  const section = operating.slice(start, operating.indexOf('\n## ', start + 1));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block, 'the Docker section has a sh block of steps');
   return block;
@@ -43,7 +44,7 @@ function dotenv(text: string): Record<string, string> {
   return vars;
 }
 
-describe('Docker: README steps, docker-compose.yml and Dockerfile agree', () => {
+describe('Docker: the deployment steps, docker-compose.yml and Dockerfile agree', () => {
   const folder = mkdtempSync(join(tmpdir(), 'gatehouse-docker-'));
   const image = gatehouse.image ?? '';
   let steps = '';
@@ -52,7 +53,7 @@ describe('Docker: README steps, docker-compose.yml and Dockerfile agree', () => 
     // The repository's files the steps start from.
     mkdirSync(join(folder, 'config'));
     cpSync('config/gatehouse.example.json', join(folder, 'config/gatehouse.example.json'));
-    steps = readmeSteps();
+    steps = deploySteps();
     const prefix = `docker run --rm ${image} `;
     const script = steps
       .split('\n')
@@ -78,7 +79,7 @@ describe('Docker: README steps, docker-compose.yml and Dockerfile agree', () => 
     const mounts = (gatehouse.volumes ?? []).map((v) => v.split(':')[0]!);
     const files = [...mounts, ...Object.values(compose.secrets).map((s) => s.file), ...(gatehouse.env_file ?? [])];
     assert.deepEqual(files.sort(), ['./config/gatehouse.json', './secrets/gatehouse-keys.json', '.env']);
-    for (const file of files) assert.ok(existsSync(join(folder, file)), `${file} exists after the README's steps`);
+    for (const file of files) assert.ok(existsSync(join(folder, file)), `${file} exists after the steps`);
     const jwks = JSON.parse(readFileSync(join(folder, 'secrets/gatehouse-keys.json'), 'utf8')) as { keys: { d?: string }[] };
     assert.ok(jwks.keys.length >= 1 && jwks.keys.every((k) => k.d), 'a private JWKS');
   });

@@ -1,6 +1,6 @@
 /**
- * The configuration schema: every option, its default and why. The README's configuration
- * reference mirrors this file; change both together.
+ * The configuration schema: every option, its default and why. docs/configuration.md
+ * mirrors this file; change both together.
  */
 import { z } from 'zod';
 import { auditEventTypes, notificationTypes, SYSTEM_LOG } from '../audit/events.js';
