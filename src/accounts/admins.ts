@@ -19,6 +19,7 @@ import {
   readRecord,
   sessionsEndedAtOf,
   type StoredRecord,
+  waitOutDisableSecond,
 } from './records.js';
 import { ADMIN_ID_PREFIX, type Admin, type ListOptions, type NewAdmin, type Page } from './types.js';
 
@@ -136,6 +137,7 @@ export function createAdmins(store: Store, argon2: Argon2Params): Admins {
 
     async setDisabled(id, disabled) {
       const r = await existing(id);
+      if (!disabled) await waitOutDisableSecond(r);
       const fields = disabledFields(disabled);
       await store.hset(keys.admin(id), fields);
       return toAdmin({ ...r, ...fields });

@@ -43,4 +43,4 @@ export * from './types.js';
 export type { Users } from './users.js';
 export { userFromRecord } from './users.js';
 export { rolesOfRecord } from './admins.js';
-export { sessionOutlived } from './records.js';
+export { issuedBeforeLastDisable } from './records.js';

@@ -6,6 +6,7 @@
  * disabled account).
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Store } from '../store/types.js';
 import { checkFreeText, NAME_RULE } from '../text/free-text.js';
@@ -119,12 +120,25 @@ export async function listPage<T extends { email: string; name: string }>(
 export const flag = (value: boolean) => (value ? '1' : '0');
 
 /**
- * The fields `setDisabled` writes, in one HSET: disabling also stamps `sessionsEndedAt`, so
- * every browser session of the account started before it is over, on every instance, even
- * once the account is enabled again (PROTOCOL §10.2).
+ * The fields `setDisabled` writes, in one HSET: disabling also stamps `sessionsEndedAt`, the
+ * account's most recent disable, which ends everything issued before it for good (see
+ * `issuedBeforeLastDisable`), on every instance, even once the account is enabled again.
  */
 export function disabledFields(disabled: boolean, now = Date.now()): StoredRecord {
   return disabled ? { disabled: flag(true), sessionsEndedAt: String(now) } : { disabled: flag(false) };
+}
+
+/**
+ * Enabling waits out the second of the account's most recent disable (at most a second).
+ * Tokens and codes carry their issue time in whole seconds (`iat`), so one issued later in
+ * that second would look issued at or before the disable and be refused for no reason.
+ * Nothing is issued to a disabled account, so after the wait the rule is exact.
+ */
+export async function waitOutDisableSecond(r: StoredRecord, now = Date.now()): Promise<void> {
+  const { sessionsEndedAt } = sessionsEndedAtOf(r);
+  if (sessionsEndedAt === undefined) return;
+  const secondOver = (Math.floor(sessionsEndedAt / 1000) + 1) * 1000;
+  if (now < secondOver) await sleep(secondOver - now);
 }
 
 /** `sessionsEndedAt` of a record, when set. */
@@ -133,7 +147,18 @@ export function sessionsEndedAtOf(r: StoredRecord): { sessionsEndedAt?: number }
   return Number.isFinite(at) && at > 0 ? { sessionsEndedAt: at } : {};
 }
 
-/** A browser session started at `startedAt` (ms) is over once its account was disabled after it. */
-export function sessionOutlived(account: { sessionsEndedAt?: number }, startedAt: number | undefined): boolean {
-  return account.sessionsEndedAt !== undefined && (startedAt ?? 0) <= account.sessionsEndedAt;
+/**
+ * PROTOCOL §10.2, "nothing issued before the most recent disable ever works again, whatever
+ * happens after (enable, password reset, new passkey)": the one rule, for everything an
+ * account holds or that names it — its access and refresh tokens and codes, a console or
+ * /account sign-in, a ticket it minted or that names it, an impersonation session. Each is
+ * dead when it was issued (ms since the epoch) at or before the account's last disable.
+ * It needs no index of what an account holds (the disable stamps one field) and survives
+ * an enable, which only clears `disabled`. An unknown issue time counts as the oldest.
+ *
+ * Issue times come from the clock of the instance that issued, the disable's from the one
+ * that disabled: instances' clocks must agree (NTP) as they already must for expiry.
+ */
+export function issuedBeforeLastDisable(account: { sessionsEndedAt?: number }, issuedAt: number | undefined): boolean {
+  return account.sessionsEndedAt !== undefined && (issuedAt ?? 0) <= account.sessionsEndedAt;
 }

@@ -20,6 +20,7 @@ import {
   readRecord,
   sessionsEndedAtOf,
   type StoredRecord,
+  waitOutDisableSecond,
 } from './records.js';
 import { type ListOptions, type NewUser, type Page, type User, USER_ID_PREFIX } from './types.js';
 
@@ -138,6 +139,7 @@ export function createUsers(store: Store, argon2: Argon2Params): Users {
 
     async setDisabled(id, disabled) {
       const r = await existing(id);
+      if (!disabled) await waitOutDisableSecond(r);
       const fields = disabledFields(disabled);
       await store.hset(keys.user(id), fields);
       return toUser({ ...r, ...fields });

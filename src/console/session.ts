@@ -4,7 +4,7 @@
  * authenticated. Before sign-in it holds only the pending authorization request.
  */
 import type { Context } from 'koa';
-import { sessionOutlived } from '../accounts/index.js';
+import { issuedBeforeLastDisable } from '../accounts/index.js';
 import type { Admin } from '../accounts/types.js';
 import { cookieSessions } from '../http/cookie-session.js';
 import type { Services } from '../services.js';
@@ -77,8 +77,8 @@ export function consoleSessions(services: Services) {
     const session = await sessions.load(ctx);
     if (!session?.adminId) return null;
     const admin = await services.accounts.admins.findById(session.adminId);
-    if (admin && !admin.disabled && !sessionOutlived(admin, session.startedAt)) return { session, admin };
-    if (admin && sessionOutlived(admin, session.startedAt)) await sessions.end(ctx);
+    if (admin && !admin.disabled && !issuedBeforeLastDisable(admin, session.startedAt)) return { session, admin };
+    if (admin && issuedBeforeLastDisable(admin, session.startedAt)) await sessions.end(ctx);
     return null;
   }
 

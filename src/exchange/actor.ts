@@ -2,7 +2,7 @@
  * The actor token (RFC 8693 §2.1 actor_token): the admin's own access token, issued to
  * this console client, after a fresh passkey step-up (PROTOCOL §3.1, §4).
  */
-import type { Admin } from '../accounts/index.js';
+import { type Admin, issuedBeforeLastDisable } from '../accounts/index.js';
 import { accountKindOf } from '../accounts/types.js';
 import { looksLikeJwt } from '../keys/index.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
@@ -38,6 +38,9 @@ export async function resolveActor(ctx: KoaContextWithOIDC, services: Services):
   if (accountKindOf(token.accountId) !== 'admin') throw new ImpersonationError('actor_not_admin');
   const admin = token.alongside?.admin;
   if (!admin || admin.disabled) throw new ImpersonationError('actor_not_admin');
+  // PROTOCOL §10.2: a token issued before the admin's most recent disable is dead, enabled
+  // again or not (the disable also revoked its grant; this holds for one saved in a race).
+  if (issuedBeforeLastDisable(admin, token.issuedAt)) throw new ImpersonationError('actor_token_invalid');
 
   // PROTOCOL §5: an admin cannot mint a ticket without a registered passkey.
   if (!token.alongside?.hasPasskey) throw new ImpersonationError('actor_no_passkey');

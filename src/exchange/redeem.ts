@@ -80,10 +80,11 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
   let replayed = false;
   const scope = record.scope.join(' ');
   try {
-    // PROTOCOL §10.2: both accounts are re-read (one round trip); a disable or a role removed since the mint wins.
+    // PROTOCOL §10.2: both accounts are re-read (one round trip); a disable since the mint
+    // (even one undone by an enable) or a role removed since wins.
     const [adminFields, userFields] = await store.hashReads([adminStateRead(record.actor), userRead(record.subject)]);
-    const user = activeUser(userFields);
-    const refusal = accountsRefusal(activeAdminRoles(adminFields), user, record.tenant, coverageOf(config.roles));
+    const user = activeUser(userFields, record.issuedAt);
+    const refusal = accountsRefusal(activeAdminRoles(adminFields, record.issuedAt), user, record.tenant, coverageOf(config.roles));
     if (refusal) throw new ImpersonationError(REDEEM_REFUSALS[refusal]);
 
     session = newSession({

@@ -7,6 +7,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { JWTPayload } from 'jose';
+import { accountKindOf, issuedBeforeLastDisable } from '../accounts/index.js';
 import type { Services } from '../services.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { liveSession } from '../impersonation/live.js';
@@ -32,6 +33,17 @@ function sessionOf(services: Services, claims: ImpersonationClaims) {
   if (!claims.impersonation || !claims.act || typeof claims.sub !== 'string') return Promise.resolve(null);
   const deps = { store: services.store, audit: services.audit, covers: coverageOf(services.config.roles) };
   return liveSession(deps, { sid: claims.impersonation.sid, admin: claims.act.sub, user: claims.sub });
+}
+
+/**
+ * A JWT access token of an account's own (not an impersonation): dead once the account is
+ * disabled, or was disabled after it was issued (PROTOCOL §10.2). One account read, on this
+ * path only; impersonation tokens are answered by their session's round trip.
+ */
+async function accountMayAct(services: Services, claims: ImpersonationClaims): Promise<boolean> {
+  if (typeof claims.sub !== 'string' || !accountKindOf(claims.sub)) return true;
+  const account = await services.lookupAccount(claims.sub);
+  return Boolean(account && !account.disabled && !issuedBeforeLastDisable(account, typeof claims.iat === 'number' ? claims.iat * 1000 : undefined));
 }
 
 export function impersonationTokenMiddleware(services: Services) {
@@ -60,7 +72,7 @@ export function impersonationTokenMiddleware(services: Services) {
       ctx.status = 200;
       const mayKnow = claims && (claims.client_id === client.clientId || client.gatehouse_role === 'support-console');
       const session = mayKnow && claims.impersonation ? await sessionOf(services, claims) : null;
-      if (!claims || !mayKnow || (claims.impersonation && !session)) {
+      if (!claims || !mayKnow || (claims.impersonation && !session) || (!claims.impersonation && !(await accountMayAct(services, claims)))) {
         ctx.body = { active: false };
         return;
       }

@@ -1,8 +1,9 @@
 /**
  * Whether an impersonation session may go on (PROTOCOL §3.5, §10.2): the session itself,
  * its admin and its user, read in one store round trip. Introspection and /me answer from
- * this; a session whose admin was disabled, whose admin's roles no longer cover its
- * tenant, or whose user was disabled is ended here and then (audited once), whatever
+ * this; a session whose admin was disabled (at any time since it started, enabled again
+ * or not), whose admin's roles no longer cover its tenant, or whose user was disabled is
+ * ended here and then (audited once), whatever
  * sweep of the disable has or has not reached it yet.
  */
 import { activeAdminRoles, activeUser, adminStateRead, userRead } from '../accounts/state.js';
@@ -45,8 +46,9 @@ export async function liveSession(
   // The token's claims and the session must name the same people.
   if (!session || session.admin !== claims.admin || session.user !== claims.user) return null;
   if (!(await settled(deps.store, deps.audit, session))) return null;
-  const user = activeUser(userFields);
-  const refusal = accountsRefusal(activeAdminRoles(adminFields), user, session.tenant, deps.covers);
+  // A session started before either account's most recent disable is over, enabled again or not.
+  const user = activeUser(userFields, session.startedAt);
+  const refusal = accountsRefusal(activeAdminRoles(adminFields, session.startedAt), user, session.tenant, deps.covers);
   if (refusal) {
     await endAndAudit(deps.store, deps.audit, session.sid, refusal, 'system');
     return null;

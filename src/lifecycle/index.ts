@@ -3,12 +3,17 @@
  * admin, ends their access at once, from the CLI and the console alike. Framework-free: it
  * takes the accounts, the store and the audit log.
  *
- * What "at once" rests on:
- * - the account record: `setDisabled` stamps `sessionsEndedAt` in the same write, so every
- *   console or /account session started before it is over on every instance;
- * - the live impersonation sessions, ended here (each audited `impersonation.ended`);
- * - the re-checks of redemption, introspection and /me (impersonation/live.ts), which refuse
- *   an outstanding ticket, and end a session this sweep missed (one started during it).
+ * What "at once" and "for good" rest on:
+ * - the account record: `setDisabled` stamps `sessionsEndedAt` (the most recent disable) in
+ *   the same write. Everything issued at or before it is dead for good, enabled again or not
+ *   (`issuedBeforeLastDisable`), checked where it is used, in the round trips those paths
+ *   already make: a console or /account sign-in, an actor token at the mint, a code, access or
+ *   refresh token at the provider (findAccount), a ticket at redemption, an impersonation
+ *   session at introspection and /me;
+ * - the account's oidc-provider grants, revoked here with every token they issued (so an
+ *   admin's step-up token is inactive at introspection at once);
+ * - the live impersonation sessions, ended here (each audited `impersonation.ended`); a
+ *   session this sweep missed (one started during it) is ended by its next re-check.
  *
  * @example
  * const result = await disableAdmin(deps, admin.id, { by: 'cli' });
@@ -19,6 +24,7 @@ import type { AuditEventInput } from '../audit/events.js';
 import type { RoleConfig } from '../config/schema.js';
 import { type AuditSink, endLiveSessions } from '../impersonation/end.js';
 import { mayImpersonate } from '../impersonation/policy.js';
+import { revokeAccountGrants } from '../oidc/account-grants.js';
 import type { Store } from '../store/types.js';
 
 export interface LifecycleDeps {
@@ -46,13 +52,14 @@ const detailsOf = (actor: Actor, extra: Record<string, string | number> = {}) =>
 
 export async function disableAdmin(deps: LifecycleDeps, adminId: string, actor: Actor): Promise<LifecycleResult<Admin>> {
   const admin = await deps.accounts.admins.setDisabled(adminId, true);
+  const grantsRevoked = await revokeAccountGrants(deps.store, adminId);
   const ended = await endLiveSessions(deps.store, deps.audit, { admin: adminId }, 'admin_disabled', { endedBy: 'system', facts: actor.facts, via: actor.via });
   await deps.audit.append({
     type: 'admin.disabled',
     outcome: 'success',
     admin: adminId,
     ...actor.facts,
-    details: detailsOf(actor, { email: admin.email, sessionsEnded: ended.length }),
+    details: detailsOf(actor, { email: admin.email, sessionsEnded: ended.length, grantsRevoked }),
   });
   return { account: admin, sessionsEnded: ended.length };
 }
@@ -65,6 +72,7 @@ export async function enableAdmin(deps: LifecycleDeps, adminId: string, actor: A
 
 export async function disableUser(deps: LifecycleDeps, userId: string, actor: Actor): Promise<LifecycleResult<User>> {
   const user = await deps.accounts.users.setDisabled(userId, true);
+  const grantsRevoked = await revokeAccountGrants(deps.store, userId);
   const ended = await endLiveSessions(deps.store, deps.audit, { user: userId }, 'user_disabled', { endedBy: 'system', facts: actor.facts, via: actor.via });
   await deps.audit.append({
     type: 'user.disabled',
@@ -72,7 +80,7 @@ export async function disableUser(deps: LifecycleDeps, userId: string, actor: Ac
     user: userId,
     tenant: user.tenant,
     ...actor.facts,
-    details: detailsOf(actor, { email: user.email, sessionsEnded: ended.length }),
+    details: detailsOf(actor, { email: user.email, sessionsEnded: ended.length, grantsRevoked }),
   });
   return { account: user, sessionsEnded: ended.length };
 }

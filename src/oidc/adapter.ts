@@ -10,6 +10,7 @@
 import { errors, type Adapter, type AdapterPayload, type Provider } from 'oidc-provider';
 import { keys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
+import { revokeGrant } from './account-grants.js';
 
 /** Models whose records are indexed by grantId, so a grant can be revoked as a whole. */
 const GRANTABLE = new Set([
@@ -22,13 +23,6 @@ const GRANTABLE = new Set([
 ]);
 
 export function createAdapterClass(store: Store, getProvider: () => Provider | undefined) {
-  async function revokeGrant(grantId: string) {
-    const members = await store.smembers(keys.oidcGrant(grantId));
-    await Promise.all(members.map((k) => store.del(k)));
-    await store.del(keys.oidcGrant(grantId));
-    await store.del(keys.oidcModel('Grant', grantId));
-  }
-
   return class StoreAdapter implements Adapter {
     constructor(readonly name: string) {}
 
@@ -45,6 +39,8 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
       if (GRANTABLE.has(this.name) && payload.grantId) {
         writes.push(store.sadd(keys.oidcGrant(payload.grantId), key, ttl));
       }
+      // An account's grants, so disabling it revokes them (account-grants.ts, PROTOCOL §10.2).
+      if (this.name === 'Grant' && payload.accountId) writes.push(store.sadd(keys.oidcAccountGrants(payload.accountId), id, ttl));
       if (payload.userCode) writes.push(store.set(keys.oidcUserCode(payload.userCode), id, { ttl }));
       if (payload.uid) writes.push(store.set(keys.oidcUid(payload.uid), id, { ttl }));
       await Promise.all(writes);
@@ -89,7 +85,7 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
       const record = await store.hgetall(key);
       const grantId = record?.payload ? (JSON.parse(record.payload) as AdapterPayload).grantId : undefined;
       if (grantId) {
-        await revokeGrant(grantId);
+        await revokeGrant(store, grantId);
         const provider = getProvider();
         const ctx = provider ? safeCtx(provider) : undefined;
         if (provider && ctx) provider.emit('grant.revoked', ctx, grantId);

@@ -4,7 +4,7 @@
  */
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
-import { sessionOutlived } from '../accounts/records.js';
+import { issuedBeforeLastDisable } from '../accounts/records.js';
 import type { GatehouseConfig } from '../config/index.js';
 import { findClient, findTenant } from '../config/index.js';
 import type { Logger } from '../log.js';
@@ -59,6 +59,13 @@ export function accountFitsClient(account: AccountClaims, clientRole: string, cl
   return account.kind === 'user' && account.tenant === clientTenant;
 }
 
+/** When a token or code was first issued (ms): `iiat` for a rotated refresh token, else `iat`. */
+function issuedAtOf(token: object): number | undefined {
+  const { iiat, iat } = token as { iiat?: number; iat?: number };
+  const seconds = iiat ?? iat;
+  return typeof seconds === 'number' ? seconds * 1000 : undefined;
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, store, jwks, lookupAccount } = deps;
   let provider: Provider | undefined;
@@ -107,7 +114,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       policy: buildPolicy(async (accountId, client, loginTs) => {
         const account = await lookupAccount(accountId);
         const c = client as { gatehouse_role?: unknown; gatehouse_tenant?: unknown };
-        if (!account || sessionOutlived(account, (loginTs ?? 0) * 1000)) return false;
+        if (!account || issuedBeforeLastDisable(account, (loginTs ?? 0) * 1000)) return false;
         return accountFitsClient(account, String(c.gatehouse_role), c.gatehouse_tenant as string | undefined);
       }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -160,9 +167,14 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       },
     },
-    findAccount: async (_ctx, sub) => {
+    findAccount: async (_ctx, sub, token) => {
       const account = await lookupAccount(sub);
       if (!account || account.disabled) return undefined;
+      // PROTOCOL §10.2: what was issued before the account's most recent disable is dead. The
+      // provider passes the code, refresh token or access token being used (userinfo, the code
+      // and refresh grants); a refresh token counts from its first issue (`iiat`), so rotating
+      // it never launders one from before the disable.
+      if (token && issuedBeforeLastDisable(account, issuedAtOf(token))) return undefined;
       return {
         accountId: account.id,
         claims: async () => ({

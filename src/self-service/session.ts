@@ -1,6 +1,6 @@
 /** The /account session: which user is signed in, and how (RFC 8176 amr). */
 import type { Context } from 'koa';
-import { sessionOutlived } from '../accounts/index.js';
+import { issuedBeforeLastDisable } from '../accounts/index.js';
 import type { User } from '../accounts/types.js';
 import { field } from '../http/body.js';
 import { cookieSessions } from '../http/cookie-session.js';
@@ -30,8 +30,8 @@ export function accountSessions(services: Services) {
   async function current(ctx: Context): Promise<{ session: AccountSession; user: User } | null> {
     const session = await sessions.load(ctx);
     const user = session ? await services.accounts.users.findById(session.userId) : null;
-    if (session && user && !user.disabled && !sessionOutlived(user, session.signedInAt)) return { session, user };
-    if (session && user && sessionOutlived(user, session.signedInAt)) await sessions.end(ctx);
+    if (session && user && !user.disabled && !issuedBeforeLastDisable(user, session.signedInAt)) return { session, user };
+    if (session && user && issuedBeforeLastDisable(user, session.signedInAt)) await sessions.end(ctx);
     return null;
   }
 

@@ -7,6 +7,8 @@ export const keys = {
   /** oidc-provider models: `oidc:<Model>:<id>`; grant index sets by grantId. */
   oidcModel: (model: string, id: string) => `oidc:${model}:${id}`,
   oidcGrant: (grantId: string) => `oidc:grant:${grantId}`,
+  /** An account's grants, so disabling it can revoke them all (oidc/account-grants.ts). */
+  oidcAccountGrants: (accountId: string) => `oidc:account-grants:${accountId}`,
   oidcUserCode: (userCode: string) => `oidc:userCode:${userCode}`,
   oidcUid: (uid: string) => `oidc:uid:${uid}`,
   /** Single-use marker of a code or refresh token; outlives a revocation of its record. */
