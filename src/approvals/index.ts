@@ -6,6 +6,7 @@
 import type { AuditEventInput, AuditLog } from '../audit/index.js';
 import type { Store } from '../store/types.js';
 import { decideAccessRequest, type Decision, fileAccessRequest, findAccessRequest, listAccessRequests, settleExpiry, useAccessRequest } from './requests.js';
+import type { MintAsk } from './rules.js';
 import type { AccessRequest, AccessRequestInput, ApprovalPolicy } from './types.js';
 
 export * from './reasons.js';
@@ -84,7 +85,7 @@ export function accessRequests(deps: { store: Store; audit: Pick<AuditLog, 'appe
       return after;
     },
     /** The mint's one use of an approved request (exchange/mint.ts), audited as used. */
-    async use(ask: { admin: string; user: string; duration?: number; scope?: string[] }, meta: RequestMeta) {
+    async use(ask: { admin: string; user: string } & MintAsk, meta: RequestMeta) {
       const result = await useAccessRequest(store, ask, Date.now(), policy);
       if (result.ok) await event('support_access.used', result.request, meta, result.request.secondAdmin ? { approvedBy: result.request.secondAdmin } : {});
       // A refusal because time ran out is the moment the expiry is written down (and audited).

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { keys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
 import { ApprovalError } from './reasons.js';
-import { fullyApproved, stateAt } from './rules.js';
+import { fullyApproved, type MintAsk, stateAt, withinApproval } from './rules.js';
 import type { AccessRequest, AccessRequestInput, AccessRequestState, ApprovalPolicy } from './types.js';
 
 /** How long a request stays listed after it is settled (the history on /account and in the console). */
@@ -146,20 +146,20 @@ export type UseRefusal = 'none' | 'not_approved' | 'exceeds_approval';
 
 /**
  * The mint's side (PROTOCOL §5): the admin's approved request for this user, good for one
- * ticket within `approvalWindow`, asking for no more than was approved. Exactly one caller
+ * ticket within `approvalWindow`, asking for no more than was approved, for its reason. Exactly one caller
  * across all processes moves it from approved to used.
  */
 export async function useAccessRequest(
   store: Store,
-  ask: { admin: string; user: string; duration?: number; scope?: string[] },
+  ask: { admin: string; user: string } & MintAsk,
   now: number,
   policy: ApprovalPolicy,
 ): Promise<{ ok: true; request: AccessRequest } | { ok: false; refusal: UseRefusal; request?: AccessRequest }> {
   const request = await openAccessRequest(store, ask.admin, ask.user);
   if (!request) return { ok: false, refusal: 'none' };
   if (stateAt(request, now, policy) !== 'approved') return { ok: false, refusal: 'not_approved', request };
-  // What the mint leaves out, the approval decides.
-  if ((ask.duration ?? 0) > request.duration || (ask.scope ?? []).some((s) => !request.scope.includes(s))) return { ok: false, refusal: 'exceeds_approval', request };
+  // What the mint leaves out, the approval decides; what it asks for must be what was approved.
+  if (!withinApproval(request, ask)) return { ok: false, refusal: 'exceeds_approval', request };
   const key = keys.accessRequest(request.id);
   const expect = { state: 'approved', approvedAt: String(request.approvedAt), usedAt: null };
   if (!(await store.hsetIfMatches(key, expect, { state: 'used', usedAt: String(now) }))) return { ok: false, refusal: 'not_approved', request };

@@ -24,6 +24,27 @@ export function stateAt(request: AccessRequest, now: number, policy: ApprovalPol
   return request.state;
 }
 
+/** What a mint asks of an approved request; what it leaves out, the request decides. */
+export interface MintAsk {
+  duration?: number;
+  scope?: string[];
+  /** Checked by the free-text rule (checkFreeText: trimmed, one line) like the request's own. */
+  reason?: string;
+}
+
+/**
+ * Whether a mint stays within its approved request (PROTOCOL §5, §10.7): no longer, no
+ * wider, and for the reason that was approved. Reasons are compared exactly, after the one
+ * normalisation the free-text rule applies to both (trimming): what people approved is
+ * what the token, the tenant's banner and /account show, to the character. Any difference
+ * ("Ticket #1" for "Ticket 99", a changed letter case) is a different reason.
+ */
+export function withinApproval(request: Pick<AccessRequest, 'duration' | 'scope' | 'reason'>, ask: MintAsk): boolean {
+  if ((ask.duration ?? 0) > request.duration) return false;
+  if ((ask.scope ?? []).some((s) => !request.scope.includes(s))) return false;
+  return ask.reason === undefined || ask.reason === request.reason;
+}
+
 /** True when every approval the request needs is in. */
 export function fullyApproved(request: AccessRequest): boolean {
   return (!request.needsUser || request.userDecision === 'approved') && (!request.needsSecondAdmin || request.secondDecision === 'approved');

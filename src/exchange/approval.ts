@@ -2,7 +2,8 @@
  * The mint's approval step (PROTOCOL §5): for a tenant in consent mode `approval` or a user
  * under the two-person rule, the admin's own approved access request for this user is used
  * up here, once, atomically across processes. The request bounds the ticket: what the mint
- * leaves out (duration, scope) comes from it, and it may not ask for more.
+ * leaves out (reason, duration, scope) comes from it, it may not ask for more, and a reason
+ * it gives must be the approved one (approvals/rules.ts `withinApproval`).
  */
 import type { Admin, User } from '../accounts/index.js';
 import { accessRequests, approvalsNeeded, needsAnyApproval } from '../approvals/index.js';
@@ -22,13 +23,19 @@ export async function useApproval(
   services: Services,
   at: { tenant: TenantConfig; user: User; admin: Admin },
   grant: Grantable,
-  asked: { duration: boolean; scope: boolean },
+  asked: { duration: boolean; scope: boolean; reason: boolean },
   facts: AuditFacts,
 ): Promise<ApprovalUsed | null> {
   const needed = approvalsNeeded(at.tenant, at.user);
   if (!needsAnyApproval(needed)) return null;
   const requests = accessRequests({ store: services.store, audit: services.audit, policy: services.config.policy });
-  const ask = { admin: at.admin.id, user: at.user.id, ...(asked.duration ? { duration: grant.duration } : {}), ...(asked.scope ? { scope: grant.scope } : {}) };
+  const ask = {
+    admin: at.admin.id,
+    user: at.user.id,
+    ...(asked.duration ? { duration: grant.duration } : {}),
+    ...(asked.scope ? { scope: grant.scope } : {}),
+    ...(asked.reason ? { reason: grant.reason } : {}),
+  };
   const meta = { requestId: facts.requestId, ip: facts.ip, userAgent: facts.userAgent, client: facts.client };
   const result = await requests.use(ask, meta);
   if (!result.ok) {
@@ -37,5 +44,7 @@ export async function useApproval(
   }
   grant.duration = asked.duration ? grant.duration : result.request.duration;
   grant.scope = asked.scope ? grant.scope : result.request.scope;
+  grant.reason = result.request.reason;
+  facts.reason = grant.reason;
   return { accessRequest: result.request.id, ...(result.request.secondAdmin ? { approvedBy: result.request.secondAdmin } : {}) };
 }

@@ -3,6 +3,7 @@
  * token and a subject (user id or support access code) for a one-time ticket.
  */
 import type { Admin, User } from '../accounts/index.js';
+import { approvalsNeeded, needsAnyApproval } from '../approvals/index.js';
 import type { TenantConfig } from '../config/index.js';
 import { looksLikeJwt } from '../keys/index.js';
 import { getConsent, peekAccessCode, takeAccessCode } from '../impersonation/access-codes.js';
@@ -143,10 +144,12 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
     throw new ImpersonationError('consent_missing');
   }
   assertMayImpersonate(admin.roles, config.roles, tenant.id, user.sensitive);
-  const grant = checkMintRequest({ reason: param(ctx, 'reason'), duration: param(ctx, 'duration'), scope: param(ctx, 'scope'), audience }, tenant);
-  facts.reason = grant.reason;
+  const reasonFromApproval = needsAnyApproval(approvalsNeeded(tenant, user));
+  const grant = checkMintRequest({ reason: param(ctx, 'reason'), reasonFromApproval, duration: param(ctx, 'duration'), scope: param(ctx, 'scope'), audience }, tenant);
+  if (grant.reason) facts.reason = grant.reason;
   // PROTOCOL §5: consent mode `approval` and the two-person rule use up one approved request.
-  const approval = await useApproval(services, { tenant, user, admin }, grant, { duration: param(ctx, 'duration') !== undefined, scope: param(ctx, 'scope') !== undefined }, facts);
+  const asked = { duration: param(ctx, 'duration') !== undefined, scope: param(ctx, 'scope') !== undefined, reason: param(ctx, 'reason') !== undefined };
+  const approval = await useApproval(services, { tenant, user, admin }, grant, asked, facts);
 
   // Every check passed: now use the code, once (a racing mint with the same code loses here).
   if (accessCode !== undefined && !(await takeAccessCode(store, accessCode))) throw new ImpersonationError('access_code_invalid');

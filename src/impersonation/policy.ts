@@ -8,6 +8,8 @@ import { ImpersonationError } from './reasons.js';
 
 export interface MintRequestInput {
   reason: string | undefined;
+  /** An approved access request will supply the reason (PROTOCOL §5): it may be left out. */
+  reasonFromApproval?: boolean;
   duration: string | undefined;
   scope: string | undefined;
   audience: string[];
@@ -69,9 +71,12 @@ export const coverageOf = (roles: RoleConfig[]) => (adminRoles: string[], tenant
 
 /** Reason, duration, scope and audience, checked against the tenant's policy. */
 export function checkMintRequest(input: MintRequestInput, tenant: TenantConfig): Grantable {
-  const checked = checkFreeText(input.reason, REASON_RULE);
-  if (!checked.ok) throw new ImpersonationError('reason_invalid', { detail: checked.message });
-  const reason = checked.text;
+  let reason = '';
+  if (input.reason !== undefined || !input.reasonFromApproval) {
+    const checked = checkFreeText(input.reason, REASON_RULE);
+    if (!checked.ok) throw new ImpersonationError('reason_invalid', { detail: checked.message });
+    reason = checked.text;
+  }
 
   let duration = tenant.impersonation.defaultSeconds;
   if (input.duration !== undefined) {

@@ -23,7 +23,7 @@ export const reasons = {
   // PROTOCOL §5: consent mode `approval` and the two-person rule (approvals/).
   approval_required: { error: 'invalid_request', status: 400, description: 'this user needs an approved access request: none of yours for this user is approved and unused' },
   second_admin_required: { error: 'invalid_request', status: 400, description: 'two-person rule: a second admin must approve your access request for this user first' },
-  approval_exceeded: { error: 'invalid_request', status: 400, description: 'the duration or scope asked for goes beyond the approved access request' },
+  approval_exceeded: { error: 'invalid_request', status: 400, description: 'the reason, duration or scope asked for goes beyond the approved access request (leave them out to take the approved ones)' },
   tenant_not_covered: { error: 'invalid_target', status: 400, description: 'your roles do not cover this tenant' },
   sensitive_user: { error: 'invalid_target', status: 400, description: 'this user is marked sensitive and no role of yours allows it' },
   audience_missing: { error: 'invalid_target', status: 400, description: 'audience (or resource) is required: the tenant origin to act on' },
