@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { auditEventTypes, notificationTypes, SYSTEM_LOG } from '../audit/events.js';
-import { checkFreeText, NAME_RULE } from '../text/free-text.js';
+import { checkFreeText, type FreeTextRule, NAME_RULE, TEAM_LABEL_RULE } from '../text/free-text.js';
 
 const origin = z
   .string()
@@ -50,6 +50,17 @@ export const DEFAULT_WEBHOOK_EVENTS = [
 /** No impersonation session lasts longer than this, whatever a tenant configures (PROTOCOL §5). */
 export const IMPERSONATION_HARD_CAP_SECONDS = 8 * 3600;
 
+/** Text from people in the config (names, labels) under the one free-text rule (PROTOCOL §10.7); trimmed. */
+const freeText = (rule: FreeTextRule) =>
+  z.string().transform((value, ctx) => {
+    const checked = checkFreeText(value, rule);
+    if (checked.ok) return checked.text;
+    ctx.addIssue({ code: 'custom', message: checked.message });
+    return z.NEVER;
+  });
+/** A seed account's, tenant's or client's display name, under the rule the accounts apply. */
+const displayName = freeText(NAME_RULE);
+
 const rateLimit = z.object({
   /** How many attempts are allowed in one window. */
   points: z.number().int().positive(),
@@ -59,7 +70,7 @@ const rateLimit = z.object({
 
 export const tenantSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-  name: z.string().min(1),
+  name: displayName,
   /** The tenant's custom domains (origins). Tickets are minted for one of them (PROTOCOL §3.2). */
   domains: z.array(origin).min(1),
   /** Where the tenant app receives tickets (PROTOCOL §3.3). */
@@ -103,13 +114,13 @@ export const tenantSchema = z.object({
    */
   showAdminAs: z.enum(['name', 'email', 'team']).default('name'),
   /** The support team as the tenant's users see it, after the name or alone. */
-  supportTeamLabel: z.string().trim().min(1).max(60).default('support'),
+  supportTeamLabel: freeText(TEAM_LABEL_RULE).default('support'),
 });
 
 export const clientSchema = z
   .object({
     clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/),
-    name: z.string().optional(),
+    name: displayName.optional(),
     /** Absent for public clients (PKCE S256 then required). */
     clientSecret: secret.optional(),
     /** `support-console` may mint tickets; `tenant` logs in its tenant's users and redeems tickets. */
@@ -170,11 +181,6 @@ export const webhookSchema = z.object({
   secret: secret.optional(),
 });
 
-/** A seed account's display name, under the rule the accounts apply (PROTOCOL §10.7). */
-const displayName = z.string().superRefine((value, ctx) => {
-  const checked = checkFreeText(value, NAME_RULE);
-  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
-});
 
 const seedSchema = z.object({
   admins: z

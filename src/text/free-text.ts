@@ -1,22 +1,33 @@
 /**
- * Free text from people — impersonation reasons, account names, passkey labels — checked
- * by one rule everywhere (PROTOCOL §10.7), with no framework: callers turn a problem into
- * their own error (a reason code, an AccountError, a PasskeyError) and show its message.
+ * Free text from people — impersonation and access-request reasons, account and tenant
+ * names, labels, passkey labels — checked by one rule everywhere (PROTOCOL §10.7), with no
+ * framework: callers turn a problem into their own error (a reason code, an AccountError, a
+ * PasskeyError, a config issue) and show its message, which names the character.
  *
- * - Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) are refused: one
- *   of them can reverse the rest of a line it is shown in, such as the tenant app's banner
- *   and its own safety sentence (Unicode TR #9; "Trojan Source", CVE-2021-42574).
+ * What the rule refuses is one table (`REFUSED`), looked up in order:
  * - C0 and C1 controls (U+0000–U+001F, U+007F–U+009F, newlines and tabs included) and the
- *   line and paragraph separators (U+2028, U+2029) are refused: they fake lines in logs,
- *   audit exports, Slack text and pages. Free text here is one line.
- * - Lengths count characters as people see them: extended grapheme clusters (Unicode
- *   TR #29, through `Intl.Segmenter`), so "👍🏽" or "é" written as e + U+0301 is one
- *   character, not two or four UTF-16 units. A ceiling on UTF-16 units (4 per allowed
- *   character) bounds what one string may cost to store and to segment.
+ *   line and paragraph separators (U+2028, U+2029): they fake lines in logs, audit exports,
+ *   Slack text and pages. Free text here is one line.
+ * - Every Bidi_Control character (the marks U+061C, U+200E, U+200F, the embeddings and
+ *   overrides U+202A–U+202E, the isolates U+2066–U+2069): one of them can reorder the rest
+ *   of a line it is shown in, such as the tenant app's banner and its own safety sentence
+ *   (Unicode TR #9; "Trojan Source", CVE-2021-42574).
+ * - Every Default_Ignorable_Code_Point (zero-width spaces and joiners, U+FEFF, soft hyphen,
+ *   variation selectors, Hangul fillers…) and the whole tag block U+E0000–U+E007F: invisible
+ *   characters make two reasons that look alike differ, and tags carry whole hidden texts
+ *   ("ASCII smuggling"). The tag block goes even inside the three RGI subdivision flags.
+ * - Two exceptions, only inside an RGI emoji sequence (UTS #51, `\p{RGI_Emoji}`): U+200D
+ *   (ZWJ, "👩‍💻") and U+FE0F (VS16, "❤️"), which are how emoji are written. Alone, or joining
+ *   letters, they are refused like any other invisible character.
+ *
+ * Lengths count characters as people see them: extended grapheme clusters (Unicode TR #29,
+ * through `Intl.Segmenter`), so "👍🏽" or "é" written as e + U+0301 is one character, not two
+ * or four UTF-16 units. A ceiling on UTF-16 units (4 per allowed character) bounds what one
+ * string may cost to store and to segment.
  */
 
 /** Which rule a text broke. */
-export type FreeTextProblem = 'too_short' | 'too_long' | 'bidi_control' | 'control_character';
+export type FreeTextProblem = 'too_short' | 'too_long' | 'control_character' | 'bidi_control' | 'invisible_character';
 
 export interface FreeTextRule {
   /** What the text is, for messages: "reason", "name", "passkey name". */
@@ -29,9 +40,39 @@ export interface FreeTextRule {
 
 export type FreeTextResult = { ok: true; text: string } | { ok: false; problem: FreeTextProblem; message: string };
 
-const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/u;
+type Refused = Exclude<FreeTextProblem, 'too_short' | 'too_long'>;
+
+/** The characters free text refuses, one row per problem, looked up in this order. */
+const REFUSED: ReadonlyArray<{ problem: Refused; pattern: RegExp; says: (label: string, found: string) => string }> = [
+  {
+    problem: 'control_character',
+    pattern: /[\p{Cc}\u2028\u2029]/u,
+    says: (label, found) => `a ${label} must be one line without control characters (found ${found})`,
+  },
+  {
+    problem: 'bidi_control',
+    pattern: /\p{Bidi_Control}/u,
+    says: (label, found) => `a ${label} must not contain bidirectional control characters (found ${found}); retype it as plain text`,
+  },
+  {
+    problem: 'invisible_character',
+    // ZWJ and VS16 are judged after the emoji sequences are set aside (`outsideEmoji`).
+    pattern: /[\u{E0000}-\u{E007F}]|\p{Default_Ignorable_Code_Point}/u,
+    says: (label, found) => `a ${label} must not contain invisible characters (found ${found}${EMOJI_ONLY.has(found) ? ' outside an emoji' : ''}); retype it as plain text`,
+  },
+];
+
+/** RGI emoji sequences (UTS #51), where ZWJ and VS16 belong. The `v` flag knows the property of strings. */
+const RGI_EMOJI = /\p{RGI_Emoji}/gv;
+const EMOJI_ONLY = new Set(['U+200D', 'U+FE0F']);
+const TAG_OR_EMOJI_JOINER = /[\u200D\uFE0F\u{E0000}-\u{E007F}]/u;
+
+/** The text with each RGI emoji sequence set aside, unless it holds a tag (refused everywhere). */
+function outsideEmoji(text: string): string {
+  if (!TAG_OR_EMOJI_JOINER.test(text)) return text;
+  return text.replace(RGI_EMOJI, (emoji) => (/[\u{E0000}-\u{E007F}]/u.test(emoji) ? emoji : ' '));
+}
+
 /**
  * UTF-16 units allowed per character. An emoji takes 2, a flag 4; what needs more (a family
  * emoji takes 11, a letter under a pile of combining marks any number) is refused as too
@@ -56,11 +97,12 @@ export function characterCount(text: string): number {
 const hex = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** The first character the rule refuses outright (whatever the length), or null. */
-export function forbiddenCharacter(text: string): { problem: 'bidi_control' | 'control_character'; codePoint: string } | null {
-  const bidi = BIDI_CONTROL.exec(text);
-  if (bidi) return { problem: 'bidi_control', codePoint: hex(bidi[0]) };
-  const control = CONTROL.exec(text);
-  if (control) return { problem: 'control_character', codePoint: hex(control[0]) };
+export function forbiddenCharacter(text: string): { problem: Refused; codePoint: string } | null {
+  const judged = outsideEmoji(text);
+  for (const { problem, pattern } of REFUSED) {
+    const found = pattern.exec(judged);
+    if (found) return { problem, codePoint: hex(found[0]) };
+  }
   return null;
 }
 
@@ -71,23 +113,18 @@ export function forbiddenCharacter(text: string): { problem: 'bidi_control' | 'c
  * if (!checked.ok) throw new ImpersonationError('reason_invalid', { detail: checked.message });
  */
 export function checkFreeText(value: unknown, rule: FreeTextRule): FreeTextResult {
-  const text = typeof value === 'string' ? value.trim() : '';
+  const given = typeof value === 'string' ? value : '';
+  const text = given.trim();
   const bounds = `${rule.min} to ${rule.max} characters`;
-  if (text.length > rule.max * UNITS_PER_CHARACTER) return { ok: false, problem: 'too_long', message: `a ${rule.label} must be ${bounds}` };
-  const forbidden = forbiddenCharacter(text);
-  if (forbidden?.problem === 'bidi_control') {
-    return {
-      ok: false,
-      problem: 'bidi_control',
-      message: `a ${rule.label} must not contain bidirectional override or isolate characters (found ${forbidden.codePoint}); retype it as plain text`,
-    };
+  // The ceiling, with room for padding that trimming removes (it bounds the scan below too).
+  if (text.length > rule.max * UNITS_PER_CHARACTER || given.length > 2 * rule.max * UNITS_PER_CHARACTER) {
+    return { ok: false, problem: 'too_long', message: `a ${rule.label} must be ${bounds}` };
   }
+  // Judged before trimming: trim() would quietly drop a leading U+FEFF or a trailing newline.
+  const forbidden = forbiddenCharacter(given);
   if (forbidden) {
-    return {
-      ok: false,
-      problem: 'control_character',
-      message: `a ${rule.label} must be one line without control characters (found ${forbidden.codePoint})`,
-    };
+    const row = REFUSED.find((r) => r.problem === forbidden.problem)!;
+    return { ok: false, problem: forbidden.problem, message: row.says(rule.label, forbidden.codePoint) };
   }
   const count = characterCount(text);
   if (count < rule.min) return { ok: false, problem: 'too_short', message: `a ${rule.label} must be ${bounds}` };
@@ -97,7 +134,9 @@ export function checkFreeText(value: unknown, rule: FreeTextRule): FreeTextResul
 
 /** Impersonation reasons (PROTOCOL §3.2: 3–500 characters). */
 export const REASON_RULE: FreeTextRule = { label: 'reason', min: 3, max: 500 };
-/** Display names of admins and users (CLI, seed, console). */
+/** Display names of admins and users (CLI, seed, console), and of tenants and clients (config). */
 export const NAME_RULE: FreeTextRule = { label: 'name', min: 1, max: 200 };
+/** A tenant's `supportTeamLabel`, shown to its users after the admin's name. */
+export const TEAM_LABEL_RULE: FreeTextRule = { label: 'support team label', min: 1, max: 60 };
 /** Passkey labels. */
 export const PASSKEY_NAME_RULE: FreeTextRule = { label: 'passkey name', min: 1, max: 64 };

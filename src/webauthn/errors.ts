@@ -12,8 +12,7 @@ export const passkeyErrorMessages = {
   not_verified: 'The passkey could not be verified. Try again, and unlock your authenticator when asked.',
   counter_regressed: 'This passkey was refused: its signature counter went backwards (a possible copy). Contact your security team.',
   already_registered: 'This passkey is already registered.',
-  invalid_name:
-    'Give the passkey a name of 1 to 64 characters: one line of plain text, without control characters or bidirectional override and isolate characters (U+202A–U+202E, U+2066–U+2069).',
+  invalid_name: 'Give the passkey a name of 1 to 64 characters: one line of plain text.',
   not_found: 'No such passkey.',
   last_passkey:
     'You cannot remove your last passkey while you may impersonate users: impersonation needs a passkey step-up. Register another passkey first.',
@@ -29,7 +28,9 @@ export class PasskeyError extends Error {
     readonly credential?: { id: string; accountId: string; accountKind: string },
     /** What the library said (logged, never shown). */
     readonly detail?: string,
+    /** A more precise message than the table's, safe to show (which character a name may not hold). */
+    shown?: string,
   ) {
-    super(passkeyErrorMessages[code]);
+    super(shown ?? passkeyErrorMessages[code]);
   }
 }

@@ -73,7 +73,7 @@ export interface Passkeys {
 /** A passkey's name as typed, trimmed, under the free-text rule; throws `invalid_name`. */
 function checkName(name: unknown): string {
   const checked = checkFreeText(name, PASSKEY_NAME_RULE);
-  if (!checked.ok) throw new PasskeyError('invalid_name');
+  if (!checked.ok) throw new PasskeyError('invalid_name', undefined, undefined, `Give the passkey a name of 1 to 64 characters of plain text: ${checked.message}.`);
   return checked.text;
 }
 

@@ -108,7 +108,7 @@ describe('free text: characters, bidi and control characters, <bdi> (real Redis)
       });
     const adminRun = await run(['admin', 'create', '--email', 'eve@gh.test', '--name', 'Eve \u202Enimda', '--roles', 'support']);
     assert.equal(adminRun.code, 1, adminRun.stderr);
-    assert.match(adminRun.stderr, /^gatehouse: .*name must not contain bidirectional override or isolate characters \(found U\+202E\)/);
+    assert.match(adminRun.stderr, /^gatehouse: .*name must not contain bidirectional control characters \(found U\+202E\)/);
     const userRun = await run(['user', 'create', '--tenant', 'acme', '--email', 'eve@acme.test', '--name', 'Eve\u2067']);
     assert.equal(userRun.code, 1, userRun.stderr);
     assert.match(userRun.stderr, /found U\+2067/);
