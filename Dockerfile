@@ -53,10 +53,14 @@ COPY --from=build /app/vendor ./static/vendor
 # The CLI on PATH: `docker compose exec gatehouse gatehouse admin list` runs dist/src/cli.
 COPY bin ./bin
 RUN chmod 0755 bin/gatehouse.js && ln -s /app/bin/gatehouse.js /usr/local/bin/gatehouse
+# The one place the server writes: the checkpoint memory (audit.stateDir) and archives
+# (audit.archiveDir), on a volume every instance shares (docker-compose.yml, docs/audit.md).
+RUN mkdir -p /var/lib/gatehouse/audit-state /var/lib/gatehouse/audit-archive && chown -R node:node /var/lib/gatehouse
 # Only the example: the real config is mounted at run time (GATEHOUSE_CONFIG).
 COPY config/gatehouse.example.json ./config/
 
-# Everything above is owned by root and only readable by the server: it writes nothing.
+# Everything above is owned by root and only readable by the server: it writes only under
+# /var/lib/gatehouse.
 USER node
 # 3000: Gatehouse. 9464: Prometheus /metrics when the config sets "metrics": { "port": 9464 }.
 EXPOSE 3000 9464

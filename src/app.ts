@@ -128,6 +128,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     logs: audit.logs,
     intervalSeconds: config.audit.checkpointSeconds,
     logger: logger.child({ component: 'audit' }),
+    stateDir: config.audit.stateDir,
+    audit,
     onCheckpoint: (checkpoint) => notifier.notify(checkpointNotice(checkpoint)),
     afterRound: archiveOldEntries(config, store, auditKey, audit.logs, logger),
   });

@@ -2,14 +2,21 @@
  * Issues checkpoints every `audit.checkpointSeconds` and on demand, one instance at a
  * time: a round runs only while its instance holds a lease in the store, so two
  * instances never sign at once, and a crashed holder's lease runs out by itself.
+ *
+ * A log that does not extend the last checkpoint Gatehouse signed for it (the checkpoint
+ * memory, `audit.stateDir`) gets no new checkpoint: the refusal is an alert (pino `fatal`,
+ * `alert: "audit_checkpoint_refused"`) every round, and an `audit.checkpoint_refused` event
+ * in the system log once per process and problem.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { keys as storeKeys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
-import { type CheckpointKey, issueCheckpoint, type SignedCheckpoint } from './checkpoints.js';
-import type { Hash } from './merkle/index.js';
+import type { CheckpointMemory } from './checkpoint-memory.js';
+import { type CheckpointKey, checkpointMemory, issueCheckpoint, type SignedCheckpoint } from './checkpoints.js';
+import { AuditError } from './errors.js';
+import type { AuditEventInput } from './events.js';
 
 /** How long a round may hold the lease; archiving a large log is the longest part. */
 const LEASE_SECONDS = 300;
@@ -28,6 +35,12 @@ export interface CheckpointerOptions {
   /** Runs at the end of a periodic round while the lease is held (archiving). */
   afterRound?: () => Promise<void>;
   logger?: Logger;
+  /** `audit.stateDir`: where the last signed checkpoint of each log is remembered. */
+  stateDir?: string;
+  /** Or the memory itself (tests). Default: from `stateDir`. */
+  memory?: CheckpointMemory;
+  /** Where a refusal is audited (the system log). */
+  audit?: { append(event: AuditEventInput): Promise<unknown> };
 }
 
 export interface Checkpointer {
@@ -60,9 +73,21 @@ export async function holdingLease<T>(store: Store, waitMs: number, work: () => 
 
 export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
   const { store, issuer, key, logger } = options;
-  // What this process signed last, per log: a rollback of Redis below it is refused
-  // even when the kept checkpoints were rolled back too.
-  const lastSigned = new Map<string, { size: number; root: Hash }>();
+  const memory = options.memory ?? checkpointMemory({ stateDir: options.stateDir, issuer, key });
+  /** The refusal last audited per log, so a standing one is audited once, not every round. */
+  const audited = new Map<string, string>();
+
+  async function refused(log: string, error: AuditError) {
+    logger?.fatal({ alert: 'audit_checkpoint_refused', log, code: error.code, problem: error.message, memory: memory.where }, `ALERT: no checkpoint signed for audit log ${log}: ${error.message}`);
+    if (audited.get(log) === error.message || !options.audit) return;
+    audited.set(log, error.message);
+    await options.audit
+      .append({ type: 'audit.checkpoint_refused', outcome: 'failure', code: error.code, reason: error.message, details: { log, memory: memory.where } })
+      .catch((err: unknown) => {
+        audited.delete(log);
+        logger?.error({ err, log }, 'could not audit a refused checkpoint');
+      });
+  }
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
@@ -72,12 +97,15 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     const out: SignedCheckpoint[] = [];
     for (const log of logs) {
       try {
-        const { checkpoint, fresh } = await issueCheckpoint(store, { issuer, key, log, lastSigned });
+        const { checkpoint, fresh } = await issueCheckpoint(store, { issuer, key, log, memory });
         out.push(checkpoint);
+        audited.delete(log);
         if (fresh) await Promise.resolve(options.onCheckpoint?.(checkpoint)).catch(() => {});
       } catch (error) {
-        // One damaged log must not stop the others' checkpoints; it is loud in the log.
-        logger?.error({ err: error, log }, 'audit checkpoint refused');
+        // One damaged log must not stop the others' checkpoints. A refusal is an alert; a
+        // store that did not answer is an error (the next round tries again).
+        if (error instanceof AuditError) await refused(log, error);
+        else logger?.error({ err: error, log }, 'audit checkpoint failed');
       }
     }
     return out;

@@ -8,6 +8,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { keys as storeKeys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
+import { type CheckpointMemory, directoryMemory, processMemory } from './checkpoint-memory.js';
 import { AuditError } from './errors.js';
 import type { Hash } from './merkle/index.js';
 import { type Checkpoint, formatCheckpoint, parseCheckpoint } from './note/checkpoint.js';
@@ -96,46 +97,67 @@ export async function checkpointOfSize(store: Store, log: string, size: number):
 }
 
 /**
- * Signs a checkpoint of the log as it is now, unless the newest kept one already has
- * its size. Refuses to sign a log that is smaller than its last checkpoint (or than the
- * last this process signed: `lastSigned`), or whose stored tree no longer has that
- * checkpoint's root: signing then would certify a rewritten history.
+ * Signs a checkpoint of the log as it is now, unless the newest kept one already has its
+ * size. Refuses (AuditError `log_damaged`) to sign a log that does not extend the last
+ * checkpoint Gatehouse signed for it — the one in `memory` (checkpoint-memory.ts), out of
+ * Redis's reach, and the newest kept in Redis — being smaller, or no longer having that
+ * checkpoint's root: signing then would certify a rewritten history. The memory is read
+ * and written back under its lock, and written before the checkpoint is kept or announced.
  */
 export async function issueCheckpoint(
   store: Store,
-  options: { issuer: string; key: CheckpointKey; log: string; lastSigned?: Map<string, { size: number; root: Hash }> },
+  options: { issuer: string; key: CheckpointKey; log: string; memory?: CheckpointMemory },
 ): Promise<{ checkpoint: SignedCheckpoint; fresh: boolean }> {
-  const { issuer, key, log, lastSigned } = options;
+  const { issuer, key, log } = options;
+  const memory = options.memory ?? unremembered;
   const keys = storeKeys.auditLog(log);
   const origin = logOrigin(issuer, log);
-  const size = await growTree(store, keys);
-  // Sign only what a failover keeps (store.replicaAcks): the replicas must hold every leaf
-  // the size counts, which other processes appended over their own connections (their
-  // WAIT may not have returned yet), and the tree this one grew over them.
-  await store.waitForReplicas(keys.tree, { allConnections: true });
-  const latest = await latestCheckpoint(store, log);
-  const remembered = lastSigned?.get(log);
-  const extends_ = async (earlier: { size: number; root: Hash }) => {
-    if (earlier.size > size) throw new AuditError('log_damaged', `audit log ${log} has ${size} entries, fewer than the ${earlier.size} of its last checkpoint`);
-    if (!(await rootAt(store, keys, earlier.size)).equals(earlier.root)) {
-      throw new AuditError('log_damaged', `audit log ${log} no longer extends its checkpoint of size ${earlier.size}`);
+  return memory.signing(log, async (remembered, keep) => {
+    const size = await growTree(store, keys);
+    // Sign only what a failover keeps (store.replicaAcks): the replicas must hold every leaf
+    // the size counts, which other processes appended over their own connections (their
+    // WAIT may not have returned yet), and the tree this one grew over them.
+    await store.waitForReplicas(keys.tree, { allConnections: true });
+    const latest = await latestCheckpoint(store, log);
+    const extends_ = async (earlier: { size: number; root: Hash }, whose: string) => {
+      if (earlier.size > size) throw new AuditError('log_damaged', `audit log ${log} has ${size} entries, fewer than the ${earlier.size} of ${whose}`);
+      if (!(await rootAt(store, keys, earlier.size)).equals(earlier.root)) {
+        throw new AuditError('log_damaged', `audit log ${log} no longer extends ${whose} (size ${earlier.size}): its first ${earlier.size} entries differ`);
+      }
+    };
+    // The memory is checked even when Redis's kept checkpoints agree with the log: both
+    // may have been rolled back together.
+    if (remembered) await extends_(remembered, `the last checkpoint Gatehouse signed (kept in ${memory.where})`);
+    if (latest?.size === size) return { checkpoint: latest, fresh: false };
+    if (latest) {
+      // A planted checkpoint (not ours) would steer the check: refuse it.
+      openCheckpoint(latest.note, key, origin);
+      await extends_(latest, 'its newest kept checkpoint');
     }
-  };
-  // What this process signed itself is checked even when Redis's kept checkpoints agree
-  // with the log: both may have been rolled back together.
-  if (remembered) await extends_(remembered);
-  if (latest?.size === size) return { checkpoint: latest, fresh: false };
-  if (latest) {
-    // A planted checkpoint (not ours) would steer the check: refuse it.
-    openCheckpoint(latest.note, key, origin);
-    await extends_(latest);
-  }
-  const root = await rootAt(store, keys, size);
-  const note = key.sign(formatCheckpoint({ origin, size, root }), origin);
-  const time = new Date().toISOString();
-  const added = await store.tlogAddCheckpoint(keys, size, JSON.stringify({ note, time }));
-  lastSigned?.set(log, { size, root });
-  // Another process signed this size first: theirs is the kept one.
-  const checkpoint = added ? { log, origin, size, root, note, time } : ((await checkpointOfSize(store, log, size)) ?? { log, origin, size, root, note, time });
-  return { checkpoint, fresh: added };
+    const root = await rootAt(store, keys, size);
+    const note = key.sign(formatCheckpoint({ origin, size, root }), origin);
+    const time = new Date().toISOString();
+    await keep({ size, root, note });
+    const added = await store.tlogAddCheckpoint(keys, size, JSON.stringify({ note, time }));
+    // Another process signed this size first: theirs is the kept one.
+    const checkpoint = added ? { log, origin, size, root, note, time } : ((await checkpointOfSize(store, log, size)) ?? { log, origin, size, root, note, time });
+    return { checkpoint, fresh: added };
+  });
+}
+
+/** No memory at all (tools and tests that sign once): only Redis's kept checkpoints are checked. */
+const unremembered: CheckpointMemory = { where: 'nowhere', signing: (_log, work) => work(null, async () => {}) };
+
+/** The checkpoint memory of a deployment: `audit.stateDir` when set, else this process's. */
+export function checkpointMemory(options: { stateDir?: string; issuer: string; key: CheckpointKey }): CheckpointMemory {
+  const { stateDir, issuer, key } = options;
+  if (!stateDir) return processMemory();
+  return directoryMemory(stateDir, (log, note) => {
+    const origin = logOrigin(issuer, log);
+    try {
+      return openCheckpoint(note, key, origin);
+    } catch (error) {
+      throw new AuditError('memory_unavailable', `the remembered checkpoint of log ${log} in ${stateDir} is not one of ours for ${origin}: ${(error as Error).message}`);
+    }
+  });
 }

@@ -18,7 +18,9 @@ export type AuditErrorCode =
   /** A size or index outside the log. */
   | 'out_of_range'
   /** No key to sign checkpoints with (this process only verifies). */
-  | 'no_signing_key';
+  | 'no_signing_key'
+  /** The checkpoint memory (`audit.stateDir`) is missing, unreadable, unwritable or locked. */
+  | 'memory_unavailable';
 
 export class AuditError extends Error {
   override readonly name = 'AuditError';

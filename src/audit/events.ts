@@ -33,6 +33,8 @@ export const auditEventTypes = [
   'user.passkey_renamed',
   'user.disabled',
   'user.enabled',
+  /** PROTOCOL §6: a log that does not extend the last checkpoint signed for it got none (system log). */
+  'audit.checkpoint_refused',
 ] as const;
 
 export type AuditEventType = (typeof auditEventTypes)[number];

@@ -25,6 +25,7 @@ export { type AuditLog, type AuditLogOptions, type AuditVerification, createAudi
 export {
   type CheckpointKey,
   checkpointKey,
+  checkpointMemory,
   checkpointOfSize,
   issueCheckpoint,
   keptCheckpoints,
@@ -33,6 +34,7 @@ export {
   openCheckpoint,
   type SignedCheckpoint,
 } from './checkpoints.js';
+export { type CheckpointMemory, directoryMemory, processMemory } from './checkpoint-memory.js';
 export { type Checkpointer, type CheckpointerOptions, createCheckpointer, holdingLease } from './checkpointer.js';
 export { type ArchiveResult, archiveLog } from './archive.js';
 export { EXPORT_FORMAT, type ExportFilter, type ExportHeader, exportLog } from './export.js';

@@ -124,6 +124,9 @@ function assertProductionSafe(config: GatehouseConfig) {
   if (!config.redis) problems.push('no store configured (set REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); the memory store is for development only');
   if (!config.keysSource) problems.push('GATEHOUSE_KEYS is not set; generated keys are for development only');
   if (config.seed) problems.push('seed: demo accounts are refused in production');
+  if (config.redis && !config.audit.stateDir) {
+    problems.push('audit.stateDir: required in production, a directory every instance shares that a Redis rollback cannot reach (checkpoints never go back)');
+  }
   if (!config.issuer.startsWith('https://')) problems.push('GATEHOUSE_ISSUER: must be https in production');
   config.cookieKeys.forEach((k, i) => {
     if (isDevSecret(k)) problems.push(`cookieKeys[${i}]: a development or short secret`);

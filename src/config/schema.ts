@@ -285,6 +285,14 @@ export const auditSchema = z
     retentionDays: z.number().int().min(1).default(365),
     /** Where the instance issuing checkpoints writes archives before trimming; shared by all instances. */
     archiveDir: z.string().min(1).optional(),
+    /**
+     * The checkpoint memory (PROTOCOL §6 "checkpoints never go back"): a directory every
+     * instance and the CLI share (a volume), kept across restarts and out of reach of
+     * whoever can write to Redis, where the last checkpoint signed for each log is kept.
+     * Required in production with Redis; unset elsewhere, each process remembers only what
+     * it signed itself. See docs/audit.md "The checkpoint memory".
+     */
+    stateDir: z.string().min(1).optional(),
   })
   .prefault({});
 

@@ -30,7 +30,7 @@ export const audit: CommandGroup = {
         let checkpoints: SignedCheckpoint[];
         if (values.fresh) {
           const key = await auditKey(ctx, values);
-          checkpoints = await createCheckpointer({ store, issuer: ctx.config().issuer, key, logs: () => logs, intervalSeconds: 60 }).checkpointNow(logs);
+          checkpoints = await createCheckpointer({ store, issuer: ctx.config().issuer, key, logs: () => logs, intervalSeconds: 60, stateDir: ctx.config().audit.stateDir }).checkpointNow(logs);
           if (checkpoints.length < logs.length) throw new CliError('some logs could not be checkpointed: run "gatehouse audit verify"');
         } else {
           checkpoints = [];
@@ -98,7 +98,7 @@ export const audit: CommandGroup = {
         const store = await ctx.store();
         if (values.fresh) {
           const key = await auditKey(ctx, values);
-          await createCheckpointer({ store, issuer: ctx.config().issuer, key, logs: () => logs, intervalSeconds: 60 }).checkpointNow(logs);
+          await createCheckpointer({ store, issuer: ctx.config().issuer, key, logs: () => logs, intervalSeconds: 60, stateDir: ctx.config().audit.stateDir }).checkpointNow(logs);
         }
         for (const log of logs) {
           const checkpoint = await latestCheckpoint(store, log);
