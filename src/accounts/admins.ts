@@ -32,7 +32,11 @@ export interface Admins {
   /** Throws `not_found`. */
   setDisabled(id: string, disabled: boolean): Promise<Admin>;
   /** Replaces the roles. Throws `not_found`, `invalid_role`. */
-  setRoles(id: string, roles: string[]): Promise<Admin>;
+  /**
+   * Replaces the admin's roles. With `endSessions`, the same write stamps `sessionsEndedAt`
+   * (as a disable does, without disabling): everything the admin holds from before is over.
+   */
+  setRoles(id: string, roles: string[], options?: { endSessions?: boolean }): Promise<Admin>;
   /** Throws `not_found`, `invalid_password`. */
   setPassword(id: string, password: string): Promise<void>;
   /** The admin, or null for a wrong password, an unknown email and a disabled account alike. */
@@ -143,11 +147,14 @@ export function createAdmins(store: Store, argon2: Argon2Params): Admins {
       return toAdmin({ ...r, ...fields });
     },
 
-    async setRoles(id, roles) {
+    async setRoles(id, roles, options = {}) {
       const checked = checkRoles(roles);
       const r = await existing(id);
-      await store.hset(keys.admin(id), { roles: JSON.stringify(checked) });
-      return { ...toAdmin(r), roles: checked };
+      const fields: StoredRecord = { roles: JSON.stringify(checked), ...(options.endSessions ? { sessionsEndedAt: String(Date.now()) } : {}) };
+      await store.hset(keys.admin(id), fields);
+      // The admin stays enabled and may sign in again at once: not within the stamp's second.
+      if (options.endSessions) await waitOutDisableSecond(fields);
+      return toAdmin({ ...r, ...fields });
     },
 
     async setPassword(id, password) {

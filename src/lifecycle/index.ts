@@ -94,11 +94,16 @@ export async function enableUser(deps: LifecycleDeps, userId: string, actor: Act
 /**
  * Replaces the admin's roles; the admin's live sessions that the new roles no longer allow
  * (the tenant is not covered, or a sensitive user no role now allows) end as
- * `admin_role_removed`.
+ * `admin_role_removed`. Taking a role away is treated like a disable for what the admin
+ * holds (PROTOCOL §10.2): the console sessions, access and refresh tokens (step-up tokens
+ * included) and outstanding tickets from before are over, and the grants are revoked; the
+ * admin signs in again under the new roles. Only adding roles keeps them.
  */
 export async function changeAdminRoles(deps: LifecycleDeps, adminId: string, roles: string[], actor: Actor): Promise<LifecycleResult<Admin>> {
   const before = await deps.accounts.admins.findById(adminId);
-  const admin = await deps.accounts.admins.setRoles(adminId, roles);
+  const removed = (before?.roles ?? []).filter((r) => !roles.includes(r));
+  const admin = await deps.accounts.admins.setRoles(adminId, roles, { endSessions: removed.length > 0 });
+  const grantsRevoked = removed.length > 0 ? await revokeAccountGrants(deps.store, adminId) : 0;
   const sensitiveUsers = new Map<string, boolean>();
   const isSensitive = async (userId: string) => {
     if (!sensitiveUsers.has(userId)) sensitiveUsers.set(userId, (await deps.accounts.users.findById(userId))?.sensitive ?? false);
@@ -115,7 +120,7 @@ export async function changeAdminRoles(deps: LifecycleDeps, adminId: string, rol
     outcome: 'success',
     admin: adminId,
     ...actor.facts,
-    details: detailsOf(actor, { email: admin.email, from: (before?.roles ?? []).join(' '), to: admin.roles.join(' '), sessionsEnded: ended.length }),
+    details: detailsOf(actor, { email: admin.email, from: (before?.roles ?? []).join(' '), to: admin.roles.join(' '), sessionsEnded: ended.length, grantsRevoked }),
   });
   return { account: admin, sessionsEnded: ended.length };
 }

@@ -202,6 +202,27 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     assert.equal((await ended(live.sid))?.code, 'admin_role_removed');
     assert.equal((await redeem(outstanding)).status, 400);
     assert.doesNotMatch(await (await live.browser.fetch(`${demo.acme}/`)).text(), /impersonated by/);
+    // PROTOCOL §10.2: removing the role also revokes the admin's tokens and ends the console session.
+    const stepUpToken = await fetch(`${gh.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('support-console:dev-console-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: gina.token }),
+    });
+    assert.equal(((await stepUpToken.json()) as { active: boolean }).active, false, 'the step-up token is inactive');
+    const consoleHome = await gina.agent.fetch(`${gh.issuer}/admin`);
+    assert.doesNotMatch(await consoleHome.text(), /Sign out/, 'the console session from before is over');
+    const dave = (await gh.gatehouse.services.accounts.users.findByEmail('globex', 'dave@globex.test'))!.id;
+    const again = await tokenRequest(gh.issuer, 'support-console', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      actor_token: gina.token,
+      actor_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      subject_token: dave,
+      subject_token_type: 'urn:gatehouse:token-type:user-id',
+      audience: demo.globex,
+      reason: 'Ticket #78: a tenant the remaining role still covers',
+    });
+    assert.equal(again.status, 400, 'the step-up token from before the role change mints nothing');
+    assert.equal(again.body.error, 'invalid_request');
   });
 
   it("a manager disables an admin in the console: the admin's sessions and console end; nobody disables themselves", async () => {
