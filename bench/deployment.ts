@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,6 +73,8 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
       },
     ],
     roles: [{ name: 'support', tenants: '*' }],
+    // Production requires the checkpoint memory a Redis rollback cannot reach (docs/audit.md).
+    audit: { stateDir: join(dir, 'audit-state') },
     policy: {
       // Tickets stay outstanding for the whole run; the admin's one step-up covers it.
       ticketTtl: 300,
@@ -81,6 +83,7 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
       rateLimits: { ticketsPerAdmin: { points: 100_000_000, duration: 60 } },
     },
   };
+  mkdirSync(config.audit.stateDir);
   const configPath = join(dir, 'gatehouse.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const keysPath = join(dir, 'jwks.json');
