@@ -403,6 +403,65 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.equal(await store.set(k.set, 'again', { nx: true }), true);
       assert.equal(await store.incr(k.incr, 1), 1);
     });
+
+    it('tenancy: a commit writes records at a new version, seen by every connection in one read', async () => {
+      const id = randomUUID();
+      const before = await h.peer.tenancyVersion();
+      const done = await store.tenancyCommit([{ kind: 'tenant', id, rev: null }], [{ kind: 'tenant', id, body: '{"a":1}' }, { kind: 'role', id, body: '{"r":1}' }]);
+      assert.deepEqual(done, { ok: true, version: before + 1 });
+      const read = await h.peer.tenancyRead();
+      assert.equal(read.version, before + 1);
+      assert.deepEqual(
+        read.records.filter((r) => r.id === id).sort((a, b) => a.kind.localeCompare(b.kind)),
+        [
+          { kind: 'role', id, rev: before + 1, body: '{"r":1}' },
+          { kind: 'tenant', id, rev: before + 1, body: '{"a":1}' },
+        ],
+      );
+    });
+
+    it('tenancy: a stale revision, a record that should be absent, or a moved version writes nothing', async () => {
+      const id = randomUUID();
+      const created = await store.tenancyCommit([{ kind: 'client', id, rev: null }], [{ kind: 'client', id, body: '"v1"' }]);
+      assert.ok(created.ok);
+      const rev = created.version;
+      // Two writers holding the same revision: exactly one wins.
+      const [a, b] = await Promise.all([
+        store.tenancyCommit([{ kind: 'client', id, rev }], [{ kind: 'client', id, body: '"a"' }]),
+        h.peer.tenancyCommit([{ kind: 'client', id, rev }], [{ kind: 'client', id, body: '"b"' }]),
+      ]);
+      assert.equal([a, b].filter((r) => r.ok).length, 1);
+      assert.deepEqual([a, b].find((r) => !r.ok), { ok: false, conflict: { kind: 'client', id } });
+      assert.deepEqual(await store.tenancyCommit([{ kind: 'client', id, rev: null }], [{ kind: 'client', id, body: '"c"' }]), { ok: false, conflict: { kind: 'client', id } });
+      const now = await store.tenancyVersion();
+      assert.deepEqual(await store.tenancyCommit([], [{ kind: 'client', id, body: '"d"' }], { expectVersion: now - 1 }), { ok: false, conflict: 'version' });
+      assert.equal(await store.tenancyVersion(), now, 'a refused commit does not move the version');
+      const body = (await store.tenancyRead()).records.find((r) => r.kind === 'client' && r.id === id)?.body;
+      assert.ok(body === '"a"' || body === '"b"');
+    });
+
+    it('tenancy: deleting a record removes it and its revision, so it can be created again', async () => {
+      const id = randomUUID();
+      const created = await store.tenancyCommit([], [{ kind: 'role', id, body: '"x"' }]);
+      assert.ok(created.ok);
+      const deleted = await store.tenancyCommit([{ kind: 'role', id, rev: created.version }], [{ kind: 'role', id, body: null }]);
+      assert.ok(deleted.ok);
+      assert.equal((await store.tenancyRead()).records.some((r) => r.kind === 'role' && r.id === id), false);
+      assert.ok((await store.tenancyCommit([{ kind: 'role', id, rev: null }], [{ kind: 'role', id, body: '"y"' }])).ok);
+    });
+
+    it('tenancy: a commit announces its version to subscribers of every connection', async () => {
+      const seen: (number | null)[] = [];
+      const unsubscribe = await h.peer.tenancySubscribe((v) => seen.push(v));
+      const done = await store.tenancyCommit([], [{ kind: 'role', id: randomUUID(), body: '"z"' }]);
+      assert.ok(done.ok);
+      for (let i = 0; i < 100 && !seen.includes(done.version); i++) await sleep(20);
+      assert.ok(seen.includes(done.version), `saw ${JSON.stringify(seen)}`);
+      await unsubscribe();
+      const after = await store.tenancyCommit([], [{ kind: 'role', id: randomUUID(), body: '"w"' }]);
+      await sleep(100);
+      assert.ok(after.ok && !seen.includes(after.version), 'nothing arrives after unsubscribing');
+    });
   });
 }
 

@@ -35,6 +35,23 @@ export const auditEventTypes = [
   'user.enabled',
   /** PROTOCOL §6: a log that does not extend the last checkpoint signed for it got none (system log). */
   'audit.checkpoint_refused',
+  // PROTOCOL §11: runtime configuration, in the system log with who made the change.
+  'tenancy.tenant_created',
+  'tenancy.tenant_updated',
+  'tenancy.tenant_disabled',
+  'tenancy.tenant_enabled',
+  'tenancy.domain_added',
+  'tenancy.domain_verified',
+  'tenancy.domain_removed',
+  'tenancy.client_created',
+  'tenancy.client_updated',
+  'tenancy.client_secret_rotated',
+  'tenancy.client_deleted',
+  'tenancy.role_created',
+  'tenancy.role_updated',
+  'tenancy.role_deleted',
+  // ...and a change to what protects a tenant's users, in that tenant's own log too.
+  'tenant.protection_changed',
 ] as const;
 
 export type AuditEventType = (typeof auditEventTypes)[number];

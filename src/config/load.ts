@@ -138,6 +138,9 @@ function assertProductionSafe(config: GatehouseConfig) {
     if (w.secret && isDevSecret(w.secret)) problems.push(`webhooks[${i}].secret: a development or short secret`);
   });
   if (config.metrics.token && isDevSecret(config.metrics.token)) problems.push('metrics.token: a development or short secret');
+  if (config.tenancy.domainVerification.allowPrivateAddresses) {
+    problems.push('tenancy.domainVerification.allowPrivateAddresses: domain checks may not reach private addresses in production');
+  }
   if (problems.length) throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
 }
 

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { auditEventTypes, notificationTypes, SYSTEM_LOG } from '../audit/events.js';
 import { checkFreeText, type FreeTextRule, NAME_RULE, TEAM_LABEL_RULE } from '../text/free-text.js';
 
-const origin = z
+/** A tenant's custom domain as an origin (scheme://host[:port]), as the file and the management API take it. */
+export const originSchema = z
   .string()
   .url()
   // canParse first: zod 4 runs this refinement even when .url() has already failed.
@@ -40,6 +41,8 @@ const proxyHops = z.unknown().default(0).transform((value, ctx): number => {
  */
 export const DEFAULT_WEBHOOK_EVENTS = [
   'support_access.requested',
+  // PROTOCOL §11: a change to what protects a tenant's users is announced like an impersonation.
+  'tenant.protection_changed',
   'impersonation.started',
   'impersonation.ended',
   'admin.enrollment_link_issued',
@@ -49,6 +52,13 @@ export const DEFAULT_WEBHOOK_EVENTS = [
 
 /** No impersonation session lasts longer than this, whatever a tenant configures (PROTOCOL §5). */
 export const IMPERSONATION_HARD_CAP_SECONDS = 8 * 3600;
+
+const rateLimit = z.object({
+  /** How many attempts are allowed in one window. */
+  points: z.number().int().positive(),
+  /** The window in seconds. */
+  duration: z.number().int().positive(),
+});
 
 /** Text from people in the config (names, labels) under the one free-text rule (PROTOCOL §10.7); trimmed. */
 const freeText = (rule: FreeTextRule) =>
@@ -61,18 +71,16 @@ const freeText = (rule: FreeTextRule) =>
 /** A seed account's, tenant's or client's display name, under the rule the accounts apply. */
 const displayName = freeText(NAME_RULE);
 
-const rateLimit = z.object({
-  /** How many attempts are allowed in one window. */
-  points: z.number().int().positive(),
-  /** The window in seconds. */
-  duration: z.number().int().positive(),
-});
+/** A tenant's id: it names its users' tenant, its audit log and its Cluster hash tags. */
+export const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 
-export const tenantSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+/**
+ * Everything about a tenant but its domains: what the config file and the management API
+ * (PROTOCOL §11) both validate with, so one tenant means the same from either.
+ */
+export const tenantSettingsSchema = z.object({
+  id: tenantIdSchema,
   name: displayName,
-  /** The tenant's custom domains (origins). Tickets are minted for one of them (PROTOCOL §3.2). */
-  domains: z.array(origin).min(1),
   /** Where the tenant app receives tickets (PROTOCOL §3.3). */
   redeemPath: z.string().startsWith('/').default('/impersonate'),
   /** `form_post` keeps tickets out of URLs; `query` only for apps that can only take GET. */
@@ -117,46 +125,87 @@ export const tenantSchema = z.object({
   supportTeamLabel: freeText(TEAM_LABEL_RULE).default('support'),
 });
 
-export const clientSchema = z
-  .object({
-    clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/),
-    name: displayName.optional(),
-    /** Absent for public clients (PKCE S256 then required). */
-    clientSecret: secret.optional(),
-    /** `support-console` may mint tickets; `tenant` logs in its tenant's users and redeems tickets. */
-    role: z.enum(['tenant', 'support-console']),
-    tenant: z.string().optional(),
-    redirectUris: z.array(z.string().url()).default([]),
-    postLogoutRedirectUris: z.array(z.string().url()).default([]),
-    grantTypes: z
-      .array(
-        z.enum([
-          'authorization_code',
-          'refresh_token',
-          'client_credentials',
-          'urn:ietf:params:oauth:grant-type:token-exchange',
-        ]),
-      )
-      .default(['authorization_code', 'refresh_token']),
-    scope: z.string().default('openid profile email offline_access'),
-    /**
-     * OpenID Connect Back-Channel Logout 1.0 §2.2: where Gatehouse posts a logout token when
-     * a session of this client ends (every end of an impersonation it redeemed, and sign-outs
-     * at Gatehouse). http(s), no fragment. Absent: no back-channel logout for this client.
-     */
-    backchannelLogoutUri: z
-      .string()
-      .url()
-      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && !v.includes('#'), 'must be an http(s) URL without a fragment')
-      .optional(),
-  })
-  .refine((c) => (c.role === 'tenant') === Boolean(c.tenant), {
-    message: 'a tenant client names its tenant; a support-console client names none',
-    path: ['tenant'],
-  });
+export const tenantSchema = tenantSettingsSchema.extend({
+  /**
+   * The tenant's custom domains (origins). Tickets are minted for one of them (PROTOCOL §3.2).
+   * Listed here by the operator, they count as verified; added at runtime, they are pending
+   * until their owner proves control (PROTOCOL §11).
+   */
+  domains: z.array(originSchema).min(1),
+});
+
+/**
+ * Scopes of the management API (PROTOCOL §11): `manage:*` changes, `read:*` only reads, each
+ * for one kind of resource. A `management` client asks for them with client credentials.
+ */
+export const MANAGE_SCOPES = ['manage:tenants', 'manage:clients', 'manage:roles', 'read:tenants', 'read:clients', 'read:roles'] as const;
+
+/** http(s) only: an OAuth redirect to another scheme is out of this provider's business. */
+const webUrl = z
+  .string()
+  .url()
+  .max(2000)
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && !v.includes('#'), 'must be an http(s) URL without a fragment');
+
+export const clientFieldsSchema = z.object({
+  clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/),
+  name: displayName.optional(),
+  /** Absent for public clients (PKCE S256 then required). */
+  clientSecret: secret.optional(),
+  /**
+   * `support-console` may mint tickets; `tenant` logs in its tenant's users and redeems
+   * tickets; `management` calls the management API (PROTOCOL §11) with client credentials.
+   */
+  role: z.enum(['tenant', 'support-console', 'management']),
+  tenant: z.string().optional(),
+  redirectUris: z.array(webUrl).max(50).default([]),
+  postLogoutRedirectUris: z.array(webUrl).max(50).default([]),
+  grantTypes: z
+    .array(
+      z.enum([
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+      ]),
+    )
+    .default(['authorization_code', 'refresh_token']),
+  scope: z
+    .string()
+    .max(1000)
+    .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'space-separated scope tokens (RFC 6749 §3.3)')
+    .default('openid profile email offline_access'),
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 §2.2: where Gatehouse posts a logout token when
+   * a session of this client ends (every end of an impersonation it redeemed, and sign-outs
+   * at Gatehouse). http(s), no fragment. Absent: no back-channel logout for this client.
+   */
+  backchannelLogoutUri: webUrl.optional(),
+});
+
+/** The rules between a client's fields, apart so that the API can pick fields from the object. */
+export function checkClientRoles(c: { role: string; tenant?: string | undefined; grantTypes: string[]; scope: string }, ctx: z.RefinementCtx) {
+  if ((c.role === 'tenant') !== Boolean(c.tenant)) {
+    ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'a tenant client names its tenant; a support-console or management client names none' });
+  }
+  if (c.role !== 'management') {
+    // The management API's scopes belong to management clients alone.
+    const manage = c.scope.split(' ').filter((s) => (MANAGE_SCOPES as readonly string[]).includes(s));
+    if (manage.length) ctx.addIssue({ code: 'custom', path: ['scope'], message: `only a management client may hold ${manage.join(', ')}` });
+    return;
+  }
+  // A management client only ever holds client credentials for the management API.
+  if (c.grantTypes.length !== 1 || c.grantTypes[0] !== 'client_credentials') {
+    ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'a management client uses client_credentials only' });
+  }
+  const outside = c.scope.split(' ').filter((s) => !(MANAGE_SCOPES as readonly string[]).includes(s));
+  if (outside.length) ctx.addIssue({ code: 'custom', path: ['scope'], message: `a management client's scopes are ${MANAGE_SCOPES.join(', ')}` });
+}
+
+export const clientSchema = clientFieldsSchema.superRefine(checkClientRoles);
 
 export const roleSchema = z.object({
-  name: z.string().min(1),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dots, dashes and underscores'),
   /** Tenants this role may impersonate users of: a list of tenant ids or `*`. */
   tenants: z.union([z.literal('*'), z.array(z.string())]).default([]),
   /** Whether users marked `sensitive` may be impersonated. */
@@ -169,6 +218,11 @@ export const roleSchema = z.object({
   manageAdmins: z.boolean().default(false),
   /** Whether the role may disable and enable users of the tenants it covers, from the console. */
   manageUsers: z.boolean().default(false),
+  /**
+   * Whether the role may manage tenants, their domains and clients, and roles from the
+   * console (`/admin/tenants`, PROTOCOL §11), each change after a fresh passkey step-up.
+   */
+  manageTenants: z.boolean().default(false),
 });
 
 export const webhookSchema = z.object({
@@ -296,6 +350,73 @@ export const auditSchema = z
   })
   .prefault({});
 
+/**
+ * The rules between a file's tenants, clients and roles (references, reserved ids, a domain
+ * or a client listed twice): for the whole config file, and for a file that `gatehouse
+ * config apply` reads for those alone.
+ */
+export function checkDeclared(cfg: { tenants: TenantConfig[]; clients: ClientConfig[]; roles: RoleConfig[] }, ctx: z.RefinementCtx) {
+    const tenantIds = new Set(cfg.tenants.map((t) => t.id));
+    cfg.clients.forEach((c, i) => {
+      if (c.tenant && !tenantIds.has(c.tenant)) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'tenant'], message: `unknown tenant "${c.tenant}"` });
+      }
+    });
+    cfg.roles.forEach((r, i) => {
+      if (Array.isArray(r.tenants)) {
+        r.tenants.forEach((t, j) => {
+          if (!tenantIds.has(t)) {
+            ctx.addIssue({ code: 'custom', path: ['roles', i, 'tenants', j], message: `unknown tenant "${t}"` });
+          }
+        });
+      }
+    });
+    cfg.tenants.forEach((t, i) => {
+      if (t.id === SYSTEM_LOG) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `"${SYSTEM_LOG}" is reserved for the audit log of events without a tenant` });
+    });
+    const seenDomains = new Map<string, string>();
+    cfg.tenants.forEach((t, i) => {
+      t.domains.forEach((d, j) => {
+        // One host, one tenant, whatever the scheme (PROTOCOL §11: a host is proven once).
+        const host = URL.canParse(d) ? new URL(d).host : d;
+        const other = seenDomains.get(host);
+        if (other) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'domains', j], message: `${d} already belongs to tenant "${other}"` });
+        seenDomains.set(host, t.id);
+      });
+    });
+    const seenClients = new Set<string>();
+    cfg.clients.forEach((c, i) => {
+      if (seenClients.has(c.clientId)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate client "${c.clientId}"` });
+      seenClients.add(c.clientId);
+    });
+}
+
+/** Runtime configuration of tenants, domains, clients and roles (PROTOCOL §11). */
+export const tenancySchema = z
+  .object({
+    /**
+     * Milliseconds between each instance's checks of the configuration's version: the
+     * fallback for a lost pub/sub message, which keeps every instance within 1 s of a change.
+     */
+    pollMs: z.number().int().min(50).max(900).default(250),
+    /** Proving control of a custom domain (`/.well-known/gatehouse-domain-verification` or DNS TXT). */
+    domainVerification: z
+      .object({
+        /** How long one check may take, connection and answer together. */
+        timeoutMs: z.number().int().min(100).max(10_000).default(3000),
+        /**
+         * Whether the HTTP check may reach loopback, private and link-local addresses (default:
+         * only outside production, where `*.localhost` test servers are loopback). Production
+         * refuses `true`: the check must not become a way to probe the internal network.
+         */
+        allowPrivateAddresses: z.boolean().optional(),
+        /** DNS servers for the TXT check (`host:port`); the system's when absent. */
+        dnsServers: z.array(z.string().min(1)).max(8).optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** Notes for people reading the file (JSON has no comments); ignored. */
@@ -324,9 +445,15 @@ export const configSchema = z
       .prefault({}),
     /** Keys that sign cookies; the first signs, all verify (rotation). */
     cookieKeys: z.array(secret).min(1),
+    /**
+     * Tenants, clients and roles: declarative input, applied to the store when it holds no
+     * configuration yet (the first start) and by `gatehouse config apply`. At runtime the
+     * store is the source of truth (PROTOCOL §11); editing these needs `config apply`.
+     */
     tenants: z.array(tenantSchema).default([]),
     clients: z.array(clientSchema).default([]),
     roles: z.array(roleSchema).default([]),
+    tenancy: tenancySchema,
     policy: policySchema,
     webhooks: z.array(webhookSchema).default([]),
     audit: auditSchema,
@@ -335,38 +462,9 @@ export const configSchema = z
     metrics: metricsSchema,
   })
   .superRefine((cfg, ctx) => {
+    checkDeclared(cfg, ctx);
     const tenantIds = new Set(cfg.tenants.map((t) => t.id));
     const roleNames = new Set(cfg.roles.map((r) => r.name));
-    cfg.clients.forEach((c, i) => {
-      if (c.tenant && !tenantIds.has(c.tenant)) {
-        ctx.addIssue({ code: 'custom', path: ['clients', i, 'tenant'], message: `unknown tenant "${c.tenant}"` });
-      }
-    });
-    cfg.roles.forEach((r, i) => {
-      if (Array.isArray(r.tenants)) {
-        r.tenants.forEach((t, j) => {
-          if (!tenantIds.has(t)) {
-            ctx.addIssue({ code: 'custom', path: ['roles', i, 'tenants', j], message: `unknown tenant "${t}"` });
-          }
-        });
-      }
-    });
-    cfg.tenants.forEach((t, i) => {
-      if (t.id === SYSTEM_LOG) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `"${SYSTEM_LOG}" is reserved for the audit log of events without a tenant` });
-    });
-    const seenDomains = new Map<string, string>();
-    cfg.tenants.forEach((t, i) => {
-      t.domains.forEach((d, j) => {
-        const other = seenDomains.get(d);
-        if (other) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'domains', j], message: `${d} already belongs to tenant "${other}"` });
-        seenDomains.set(d, t.id);
-      });
-    });
-    const seenClients = new Set<string>();
-    cfg.clients.forEach((c, i) => {
-      if (seenClients.has(c.clientId)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate client "${c.clientId}"` });
-      seenClients.add(c.clientId);
-    });
     cfg.seed?.admins.forEach((a, i) => {
       a.roles.forEach((r, j) => {
         if (!roleNames.has(r)) ctx.addIssue({ code: 'custom', path: ['seed', 'admins', i, 'roles', j], message: `unknown role "${r}"` });
@@ -378,9 +476,20 @@ export const configSchema = z
   });
 
 export type GatehouseFileConfig = z.infer<typeof configSchema>;
+
+/** What `gatehouse config apply` reads from a file: its tenants, clients and roles (anything else is ignored). */
+export const declarationSchema = z
+  .object({
+    tenants: z.array(tenantSchema).default([]),
+    clients: z.array(clientSchema).default([]),
+    roles: z.array(roleSchema).default([]),
+  })
+  .superRefine(checkDeclared);
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type ClientConfig = z.infer<typeof clientSchema>;
 export type RoleConfig = z.infer<typeof roleSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type AuditConfig = z.infer<typeof auditSchema>;
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+export type TenancyConfig = z.infer<typeof tenancySchema>;

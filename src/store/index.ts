@@ -8,6 +8,7 @@ import type { ReplicaOptions } from './replicas.js';
 import type { Store } from './types.js';
 
 export { keys } from './keys.js';
+export { tenancyKeys } from './tenancy.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory.js';
 export {
   createRedisClient,

@@ -1,4 +1,5 @@
 import { hsetIfMatchesIn } from './hash-cas.js';
+import { memoryTenancyCommands } from './tenancy-memory.js';
 import { memoryTlogCommands } from './tlog-memory.js';
 import type { ChainedAppendResult, SetOptions, Store, StreamEntry, ZaddOptions } from './types.js';
 
@@ -283,6 +284,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     ...memoryTlogCommands(k),
+    ...memoryTenancyCommands(),
 
     async delIfEquals(key, value) {
       if (typed(k(key), 'string')?.value !== value) return false;

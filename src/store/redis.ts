@@ -1,4 +1,5 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { redisTenancyCommands } from './tenancy-redis.js';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
 import { HSET_IF_MATCHES, type HashCasCommands, hsetIfMatchesArgs } from './hash-cas.js';
@@ -167,6 +168,7 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
   client.defineCommand('gatehouseSaddWithTtl', { numberOfKeys: 1, lua: SADD_WITH_TTL });
   client.defineCommand('gatehouseZaddIndexed', { numberOfKeys: 1, lua: ZADD_INDEXED });
   const scripts = client as RedisClient & ScriptCommands & HashCasCommands;
+  const tenancy = redisTenancyCommands(client, { k, run, ready: (c) => waitForReady(c, STORE_CONNECT_TIMEOUT_MS * 2) });
   const waitForReplicas = createReplicaWaiter(client, options.replicas ?? { replicaAcks: 'auto', timeoutMs: DEFAULT_REPLICA_TIMEOUT_MS });
 
   async function run<T>(command: () => Promise<T>): Promise<T> {
@@ -268,10 +270,15 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
       }),
 
     ...redisTlogCommands(client, k, run),
+    tenancyRead: tenancy.tenancyRead,
+    tenancyVersion: tenancy.tenancyVersion,
+    tenancyCommit: tenancy.tenancyCommit,
+    tenancySubscribe: tenancy.tenancySubscribe,
 
     waitForReplicas: (key, { allConnections } = {}) => run(() => waitForReplicas(k(key), allConnections ? k(replicationMarker(key)) : undefined)),
     ping: () => run(async () => void (await client.ping())),
     close: async () => {
+      await tenancy.closeSubscriptions();
       if (client.status === 'end') return;
       // QUIT waits for replies in flight; when the server is gone, just drop the socket.
       await client.quit().catch(() => client.disconnect());

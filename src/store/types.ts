@@ -51,9 +51,12 @@ export interface StreamEntry {
 }
 
 import type { HashExpectation } from './hash-cas.js';
+import type { TenancyStore } from './tenancy.js';
 import type { TlogStore } from './tlog.js';
 
-export interface Store extends TlogStore {
+export type { TenancyCommit, TenancyGuard, TenancyKind, TenancyRead, TenancyRecord, TenancyStore, TenancyWrite } from './tenancy.js';
+
+export interface Store extends TlogStore, TenancyStore {
   readonly kind: 'redis' | 'memory';
 
   get(key: string): Promise<string | null>;
