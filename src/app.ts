@@ -21,7 +21,7 @@ import { createTokenVerifier, KeysError, loadSigningKeys } from './keys/index.js
 import { countActiveSessions, countStoreErrors, createMetrics, type Metrics, metricsRoute, recordRequests } from './metrics/index.js';
 import { createLogger, type Logger } from './log.js';
 import { accountKindOf } from './accounts/types.js';
-import { createProvider, findClient, registerGrants, type AccountClaims } from './oidc/provider.js';
+import { createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
 import { issueLogoutToken } from './oidc/logout-token.js';
 import { findSession } from './impersonation/sessions.js';
 import { tokenExchangeGrant } from './exchange/index.js';
@@ -37,6 +37,8 @@ import { transparencyRoutes } from './transparency/routes.js';
 import { activityRoutes } from './tenant-api/activity.js';
 import { createPasskeys } from './webauthn/index.js';
 import { createDenialDigest } from './impersonation/denial-digest.js';
+import { createDomainVerifier, createTenancy, createTenancySync, type TenancyView } from './tenancy/index.js';
+import { manageRoutes } from './tenancy/manage/routes.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -50,12 +52,18 @@ export interface GatehouseApp {
   close(): Promise<void>;
 }
 
-/** Origins our pages may post forms to or be redirected to from a form (CSP form-action). */
-function formTargets(config: GatehouseConfig): string[] {
-  const origins = new Set<string>();
-  for (const t of config.tenants) for (const d of t.domains) origins.add(d);
-  for (const c of config.clients) for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) origins.add(new URL(u).origin);
-  return [...origins];
+/**
+ * Origins our pages may post forms to or be redirected to from a form (CSP form-action): the
+ * tenants' verified domains and the clients' redirect URIs, as the runtime view has them now
+ * (one string per configuration version).
+ */
+function formTargets(view: () => TenancyView): () => string {
+  let built: { version: number; value: string } | undefined;
+  return () => {
+    const current = view();
+    if (built?.version !== current.version) built = { version: current.version, value: current.formTargets.join(' ') };
+    return built.value;
+  };
 }
 
 export async function createApp(config: GatehouseConfig, options: AppOptions = {}): Promise<GatehouseApp> {
@@ -65,9 +73,11 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     replicas: { replicaAcks: config.store.replicaAcks, timeoutMs: config.store.replicaTimeoutMs },
   });
   const { redis } = created;
-  const metrics = createMetrics(() => countActiveSessions(created.store, config.tenants));
+  const metrics = createMetrics(() => countActiveSessions(created.store, sync.view().tenants));
   const store = countStoreErrors(created.store, (operation) => metrics.countStoreError(operation));
   if (redis) await waitForReady(redis, 10_000);
+  // Runtime configuration (PROTOCOL §11): every hot path reads this in-process view.
+  const sync = createTenancySync(store, { pollMs: config.tenancy.pollMs, logger: logger.child({ component: 'tenancy' }) });
   const signing = await loadSigningKeys({ keysSource: config.keysSource, production: config.production });
   if (!signing.auditKey) {
     throw new KeysError('keys_missing_alg', 'GATEHOUSE_KEYS has no Ed25519 key to sign audit checkpoints; add the one "gatehouse keys generate --audit" prints');
@@ -88,7 +98,14 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     return null;
   };
 
-  const provider = createProvider({ config, store, jwks: { keys: signing.keys }, logger, lookupAccount });
+  const provider = createProvider({
+    config,
+    store,
+    jwks: { keys: signing.keys },
+    logger,
+    lookupAccount,
+    tenancy: { view: sync.view, checkClientSecret: (id, secret) => sync.view().checkSecret(id, secret) },
+  });
   observeProvider(provider, logger);
 
   const notifier = createNotifier({
@@ -103,13 +120,12 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     queueConnection: config.redis,
     prefix: config.storePrefix,
     logger: logger.child({ component: 'backchannel-logout' }),
-    logoutUriOf: (clientId) => findClient(config, clientId)?.backchannelLogoutUri,
-    anyLogoutUri: config.clients.some((c) => c.backchannelLogoutUri),
+    // A deleted client's logout URI too: its deletion is what ended the session.
+    logoutUriOf: (clientId) => sync.view().logoutClient(clientId)?.backchannelLogoutUri,
+    anyLogoutUri: () => sync.view().clients.some((c) => c.backchannelLogoutUri),
     findSession: (sid) => findSession(store, sid),
     issue: (clientId, claims) => issueLogoutToken(provider, clientId, claims),
   });
-  await logouts.start();
-  const tenants = () => config.tenants.map((t) => t.id);
   const audit = createAuditLog(store, {
     logger: logger.child({ component: 'audit' }),
     onAppended: (event) => {
@@ -117,10 +133,26 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       void logouts.notify(event);
       return notifier.notify(event);
     },
-    tenants,
+    // Every tenant that ever existed has its log, disabled ones too.
+    tenants: () => sync.view().tenantIds,
     issuer: config.issuer,
     key: auditKey,
   });
+  const tenancy = createTenancy({
+    store,
+    audit,
+    sync,
+    accounts,
+    verifier: createDomainVerifier({
+      timeoutMs: config.tenancy.domainVerification.timeoutMs,
+      allowPrivateAddresses: config.tenancy.domainVerification.allowPrivateAddresses ?? !config.production,
+      ...(config.tenancy.domainVerification.dnsServers ? { dnsServers: config.tenancy.domainVerification.dnsServers } : {}),
+    }),
+  });
+  await tenancy.start();
+  await seedConfiguration(config, tenancy, logger);
+  sync.onChange(() => void logouts.start().catch((err) => logger.error({ err }, 'could not start back-channel logout delivery')));
+  await logouts.start();
   const checkpoints = createCheckpointer({
     store,
     issuer: config.issuer,
@@ -138,6 +170,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   const limits = config.policy.rateLimits;
   const services: Services = {
     config,
+    tenancy,
     store,
     redis,
     logger,
@@ -192,7 +225,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
-          formAction: ["'self'", ...formTargets(config)],
+          formAction: ["'self'", formTargets(sync.view)],
           frameAncestors: ["'none'"],
           baseUri: ["'none'"],
           objectSrc: ["'none'"],
@@ -229,6 +262,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   const routers = [transparencyRoutes(services), interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
   const tenantApi = activityRoutes(services);
   app.use(tenantApi.routes()).use(tenantApi.allowedMethods());
+  app.use(manageRoutes(services));
   for (const router of routers) {
     app.use(router.routes()).use(router.allowedMethods());
   }
@@ -240,6 +274,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     metrics,
     async close() {
       await checkpoints.stop();
+      await tenancy.stop();
       services.denialDigest.stop();
       await services.denialDigest.flush().catch((err) => logger.warn({ err }, 'could not append refusal counts at shutdown'));
       await logouts.close();
@@ -247,6 +282,27 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       await store.close();
     },
   };
+}
+
+/**
+ * The config file's tenants, clients and roles seed a store that never held configuration
+ * (the first start; with the memory store, every start). Afterwards the store is the source
+ * of truth: a file that says otherwise is reported, and `gatehouse config apply` applies it.
+ */
+async function seedConfiguration(config: GatehouseConfig, tenancy: Services['tenancy'], logger: Logger) {
+  const { declared } = config;
+  const seeded = await tenancy.bootstrap(declared);
+  if (seeded) {
+    if (seeded.applied) logger.info({ component: 'tenancy', changes: seeded.changes.length }, 'configuration seeded from the config file');
+    return;
+  }
+  const drift = await tenancy.apply({ kind: 'cli' }, declared, { dryRun: true }).catch(() => null);
+  if (drift?.changes.length) {
+    logger.warn(
+      { component: 'tenancy', changes: drift.changes.length, configPath: config.configPath },
+      'the config file lists tenants, clients or roles that differ from the store; the store is in force (run "gatehouse config apply" to apply the file)',
+    );
+  }
 }
 
 /** The `audit.checkpoint` webhook's body. */

@@ -49,7 +49,8 @@ async function main() {
   if (!config.production && config.seed && process.env.GATEHOUSE_DEMO_APP !== 'off') {
     const { recheckFromEnv, startTenantApp, tenantsFromConfig } = await import('../examples/tenant-app/index.js');
     const recheckSeconds = recheckFromEnv(process.env);
-    const tenants = tenantsFromConfig(config);
+    // The demo app serves the tenants the file declares, with the secrets only the file holds.
+    const tenants = tenantsFromConfig(config.declared);
     const demoPort = tenants[0] ? Number(new URL(tenants[0].origin).port || 80) : 4000;
     demo = await startTenantApp({
       issuer: config.issuer,
@@ -132,7 +133,7 @@ function printDemo(
     for (const u of config.seed.users) lines.push(`    user   ${u.email} / ${u.password}  (tenant ${u.tenant})`);
   }
   if (demoApp) {
-    for (const t of config.tenants) lines.push(`  demo tenant app "${t.name}": ${t.domains[0]}`);
+    for (const t of config.declared.tenants) lines.push(`  demo tenant app "${t.name}": ${t.domains[0]}`);
   }
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);

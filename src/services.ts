@@ -14,9 +14,16 @@ import type { AccountClaims } from './oidc/provider.js';
 import type { Limiter } from './store/rate-limit.js';
 import type { RedisClient, Store } from './store/index.js';
 import type { Passkeys } from './webauthn/index.js';
+import type { Tenancy } from './tenancy/index.js';
 
 export interface Services {
   config: GatehouseConfig;
+  /**
+   * Runtime configuration (PROTOCOL §11): `tenancy.view()` is the synchronous in-process view
+   * of tenants, clients and roles every request reads (never `config.tenants`, which is only
+   * the file's declaration); the rest is the one service that changes them.
+   */
+  tenancy: Tenancy;
   store: Store;
   redis: RedisClient | null;
   logger: Logger;

@@ -235,7 +235,7 @@ describe('config: each bad file names the field', () => {
     const raw = dev();
     raw.clients[2].clientSecret = 'env:GLOBEX_SECRET';
     const config = parseConfig(raw, { GLOBEX_SECRET: 'from-the-environment' });
-    assert.equal(config.clients[2]!.clientSecret, 'from-the-environment');
+    assert.equal(config.declared.clients[2]!.clientSecret, 'from-the-environment');
   });
 
   it('environment variables are checked and named too', () => {
@@ -294,7 +294,7 @@ describe('config: production refuses what is only for development', () => {
     assert.equal(config.issuer, 'https://id.example.com');
     assert.deepEqual(config.redis, { url: 'redis://redis:6379' });
     assert.equal(config.seed, undefined);
-    assert.equal(config.clients[0]!.clientSecret, PRODUCTION_ENV.GATEHOUSE_CONSOLE_CLIENT_SECRET);
+    assert.equal(config.declared.clients[0]!.clientSecret, PRODUCTION_ENV.GATEHOUSE_CONSOLE_CLIENT_SECRET);
   });
 
   it('the example config holds no secret itself: every one is an env:NAME reference, every origin https', () => {
@@ -356,7 +356,7 @@ describe('config: documented defaults', () => {
     assert.deepEqual(config.policy.rateLimits.loginPerAccount, { points: 5, duration: 900 });
     assert.equal(config.storePrefix, 'gh');
     assert.equal(config.trustProxy, 0);
-    assert.deepEqual([config.tenants, config.clients, config.roles, config.webhooks], [[], [], [], []]);
+    assert.deepEqual([config.declared.tenants, config.declared.clients, config.declared.roles, config.webhooks], [[], [], [], []]);
     assert.equal(config.port, 3000);
     assert.equal(config.issuer, 'http://localhost:3000');
     assert.equal(config.redis, null);
@@ -373,12 +373,12 @@ describe('config: documented defaults', () => {
       { ...minimal, tenants: [{ id: 'acme', name: 'Acme', domains: ['https://app.acme.example'] }], clients: [{ clientId: 'acme-app', clientSecret: 's', role: 'tenant', tenant: 'acme' }] },
       {},
     );
-    assert.equal(withClient.clients[0]!.backchannelLogoutUri, undefined);
+    assert.equal(withClient.declared.clients[0]!.backchannelLogoutUri, undefined);
   });
 
   it('a tenant with only id, name and domains gets the tenant defaults', () => {
     const config = parseConfig({ ...minimal, tenants: [{ id: 'acme', name: 'Acme', domains: ['https://app.acme.example'] }] }, {});
-    const tenant = config.tenants[0]!;
+    const tenant = config.declared.tenants[0]!;
     assert.equal(tenant.redeemPath, '/impersonate');
     assert.equal(tenant.ticketDelivery, 'form_post');
     assert.equal(tenant.consent, 'none');
@@ -397,8 +397,8 @@ describe('config: documented defaults', () => {
       },
       {},
     );
-    assert.equal(config.tenants[0]!.impersonation.maxSeconds, 7200);
-    assert.equal(config.tenants[0]!.impersonation.defaultSeconds, 1800);
+    assert.equal(config.declared.tenants[0]!.impersonation.maxSeconds, 7200);
+    assert.equal(config.declared.tenants[0]!.impersonation.defaultSeconds, 1800);
     assert.equal(config.policy.ticketTtl, 30);
     assert.equal(config.policy.stepUpMaxAge, 300);
     assert.deepEqual(config.policy.argon2, { memoryCost: 19456, timeCost: 3, parallelism: 1 });
@@ -409,9 +409,11 @@ describe('config: documented defaults', () => {
     assert.equal(config.policy.passkeyEnrollmentTtl, 86400);
     assert.deepEqual(config.policy.rateLimits.enrollmentAttemptsPerLink, { points: 5, duration: 86400 });
     assert.deepEqual(config.policy.rateLimits.unknownTicketsPerClient, { points: 30, duration: 60 });
-    assert.deepEqual([config.roles[0]!.manageAdmins, config.roles[0]!.manageUsers], [false, false]);
+    const role = config.declared.roles[0]!;
+    assert.deepEqual([role.manageAdmins, role.manageUsers, role.manageTenants], [false, false, false]);
     assert.deepEqual(config.webhooks[0]!.events, [
       'support_access.requested',
+      'tenant.protection_changed',
       'impersonation.started',
       'impersonation.ended',
       'admin.enrollment_link_issued',

@@ -107,7 +107,7 @@ describe('Docker: the deployment steps, docker-compose.yml and Dockerfile agree'
     const raw = JSON.parse(readFileSync(join(folder, 'config/gatehouse.json'), 'utf8'));
     const config = parseConfig(raw, { ...env, ...environment }, '/etc/gatehouse/gatehouse.json');
     assert.equal(config.production, true);
-    const consoleClient = config.clients.find((c) => c.role === 'support-console')!;
+    const consoleClient = config.declared.clients.find((c) => c.role === 'support-console')!;
     assert.equal(new URL(consoleClient.redirectUris[0]!).origin, config.issuer, "the console's redirect URI is on the .env's issuer");
     assert.equal(config.metrics.port !== undefined && gatehouse.expose?.includes(String(config.metrics.port)), true, 'the metrics port is exposed');
   });

@@ -64,7 +64,7 @@ export function mayDecideForCustomer(request: AccessRequest, user: { id: string;
  * the tenant, freshly stepped up. Coverage is decided first, so an admin who does not
  * cover the tenant learns nothing about the request.
  */
-export function assertMayApproveAsSecondAdmin(request: AccessRequest, admin: { id: string; roles: string[] }, roles: RoleConfig[], steppedUp: boolean) {
+export function assertMayApproveAsSecondAdmin(request: AccessRequest, admin: { id: string; roles: string[] }, roles: readonly RoleConfig[], steppedUp: boolean) {
   if (!rolesOf(admin.roles, roles).some((r) => coversTenant(r, request.tenant))) throw new ApprovalError('approver_not_covering');
   if (!request.needsSecondAdmin) throw new ApprovalError('second_admin_not_needed');
   if (admin.id === request.admin) throw new ApprovalError('self_approval');

@@ -55,7 +55,7 @@ export interface AuditLog {
 
 /**
  * @example
- * const audit = createAuditLog(store, { tenants: () => config.tenants.map((t) => t.id), onAppended: (e) => notifier.notify(e) });
+ * const audit = createAuditLog(store, { tenants: () => tenancy.view().tenantIds, onAppended: (e) => notifier.notify(e) });
  * await audit.append({ type: 'impersonation.started', admin, user, tenant, sid, outcome: 'success' });
  */
 export function createAuditLog(store: Store, options: AuditLogOptions = {}): AuditLog {

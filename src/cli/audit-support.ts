@@ -39,8 +39,10 @@ export async function auditKey(ctx: CliContext, values: OptionValues): Promise<C
 }
 
 /** The logs of this deployment, or the one `--log` names. */
-export function chosenLogs(ctx: CliContext, values: OptionValues): string[] {
-  const all = auditLogNames(ctx.config().tenants.map((t) => t.id));
+export async function chosenLogs(ctx: CliContext, values: OptionValues): Promise<string[]> {
+  // Reading writes nothing: a store never configured has the logs of the tenants the file declares.
+  const view = await ctx.view({ seed: false });
+  const all = auditLogNames(view.version > 0 ? view.tenantIds : ctx.config().declared.tenants.map((t) => t.id));
   const log = optionalString(values, 'log') ?? optionalString(values, 'tenant');
   if (log === undefined) return all;
   if (!all.includes(log)) throw new UsageError(`--log: no log "${log}" (logs: ${all.join(', ')})`);

@@ -3,26 +3,26 @@
  * what exists instead of creating an account that no policy covers.
  */
 import type { Admins, Page, Users } from '../accounts/index.js';
-import type { GatehouseConfig } from '../config/index.js';
+import type { TenancyView } from '../tenancy/index.js';
 import { CliError, UsageError } from './command.js';
 
-export function assertTenant(config: GatehouseConfig, tenant: string): string {
-  if (!config.tenants.some((t) => t.id === tenant)) {
-    const known = config.tenants.map((t) => t.id).join(', ') || 'none';
+export function assertTenant(view: TenancyView, tenant: string): string {
+  if (!view.tenantIds.includes(tenant)) {
+    const known = view.tenantIds.join(', ') || 'none';
     throw new CliError(`unknown tenant "${tenant}" (configured tenants: ${known})`);
   }
   return tenant;
 }
 
 /** `--roles a,b`: every name must be a role in the config (PROTOCOL §5). */
-export function parseRoles(config: GatehouseConfig, value: string | undefined): string[] {
+export function parseRoles(view: TenancyView, value: string | undefined): string[] {
   if (value === undefined) return [];
   const roles = value
     .split(',')
     .map((r) => r.trim())
     .filter(Boolean);
   if (roles.length === 0) throw new UsageError('--roles needs at least one role name');
-  const known = config.roles.map((r) => r.name);
+  const known = view.roles.map((r) => r.name);
   const unknown = roles.find((r) => !known.includes(r));
   if (unknown !== undefined) {
     throw new CliError(`unknown role "${unknown}" (configured roles: ${known.join(', ') || 'none'})`);

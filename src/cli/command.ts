@@ -8,6 +8,7 @@ import type { Accounts } from '../accounts/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 import type { Store } from '../store/types.js';
+import type { Tenancy, TenancyView } from '../tenancy/index.js';
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -38,6 +39,18 @@ export interface CliContext {
   accounts(): Promise<Accounts>;
   /** The audit log, announcing what it appends to the configured webhooks (queued for the server's workers). */
   audit(): Promise<AuditLog>;
+  /**
+   * The store's runtime configuration (tenants, clients, roles) as it is now (PROTOCOL §11);
+   * a store that never held any is first seeded from the config file, as a server would,
+   * unless `seed` is false (commands that only read: the empty view's version is then 0).
+   */
+  view(options?: { seed?: boolean }): Promise<TenancyView>;
+  /**
+   * The runtime configuration's service (act as `CLI_TENANCY`): audited, and every instance
+   * follows. An empty store is seeded from the config file first unless `seed` is false
+   * (`config apply`, which applies a file of its own).
+   */
+  tenancy(options?: { seed?: boolean }): Promise<Tenancy>;
   /** A password from standard input (first line) or, on a terminal, typed twice without echo. */
   readPassword(): Promise<string>;
   /** A line of output (stdout). */

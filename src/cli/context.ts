@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { type GatehouseConfig, loadConfig } from '../config/index.js';
 import { createStore, waitForReady } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { createDomainVerifier, createTenancy, createTenancySync, type Tenancy, type TenancySync } from '../tenancy/index.js';
 import { cliLogouts } from './backchannel.js';
 import { type CliContext, CliError } from './command.js';
 import { readPassword } from './password-input.js';
@@ -34,6 +35,8 @@ export function createContext(io: CliIO): OwnedContext {
   let opened: Promise<Store> | undefined;
   let accounts: Accounts | undefined;
   let audit: { log: AuditLog; notifier: Notifier; logouts: BackchannelLogout; queued: Promise<void>[] } | undefined;
+  let sync: TenancySync | undefined;
+  let tenancy: Tenancy | undefined;
 
   const getConfig = () => {
     config ??= loadConfig(io.env);
@@ -65,6 +68,14 @@ export function createContext(io: CliIO): OwnedContext {
     return opened;
   };
 
+  /** The runtime configuration, read once per command (one command is one moment). */
+  async function getSync(): Promise<TenancySync> {
+    const store = await getStore();
+    sync ??= createTenancySync(store, { pollMs: getConfig().tenancy.pollMs });
+    await sync.refresh();
+    return sync;
+  }
+
   return {
     env: io.env,
     config: getConfig,
@@ -82,7 +93,7 @@ export function createContext(io: CliIO): OwnedContext {
         const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, io.stderr);
         const notifier = createNotifier({ webhooks: cfg.webhooks, queueConnection: cfg.redis, logger, prefix: cfg.storePrefix });
         // Sessions this command ends get their back-channel logouts queued the same way (PROTOCOL §8).
-        const logouts = cliLogouts(cfg, store, logger);
+        const logouts = cliLogouts(cfg, store, logger, await getSync());
         const queued: Promise<void>[] = [];
         const onAppended = (event: Parameters<Notifier['notify']>[0]) => {
           const done = Promise.all([notifier.notify(event), logouts.notify(event)]).then(() => undefined);
@@ -92,6 +103,30 @@ export function createContext(io: CliIO): OwnedContext {
         audit = { log: createAuditLog(store, { logger, onAppended }), notifier, logouts, queued };
       }
       return audit.log;
+    },
+    async view(options = {}) {
+      if (options.seed !== false) await this.tenancy();
+      return (await getSync()).view();
+    },
+    async tenancy(options = {}) {
+      if (!tenancy) {
+        const cfg = getConfig();
+        const verification = cfg.tenancy.domainVerification;
+        tenancy = createTenancy({
+          store: await getStore(),
+          audit: await this.audit(),
+          sync: await getSync(),
+          accounts: await this.accounts(),
+          verifier: createDomainVerifier({
+            timeoutMs: verification.timeoutMs,
+            allowPrivateAddresses: verification.allowPrivateAddresses ?? !cfg.production,
+            ...(verification.dnsServers ? { dnsServers: verification.dnsServers } : {}),
+          }),
+        });
+      }
+      // A store that never held configuration gets the config file's, as a server's first start would.
+      if (options.seed !== false && (await getSync()).view().version === 0) await tenancy.bootstrap(getConfig().declared);
+      return tenancy;
     },
     readPassword: () => readPassword(io.stdin, io.stderr),
     out: (line) => io.stdout.write(`${line}\n`),

@@ -9,6 +9,7 @@ import { AuditError } from '../audit/index.js';
 import { ConfigError } from '../config/index.js';
 import { KeysError } from '../keys/index.js';
 import { StoreUnavailableError } from '../store/types.js';
+import { TenancyError } from '../tenancy/index.js';
 import { CliError, type CommandGroup, type OptionValues, UsageError } from './command.js';
 import { commands } from './commands/index.js';
 import { type CliIO, createContext } from './context.js';
@@ -25,7 +26,7 @@ function describe(err: unknown): string {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
     return `cannot reach the store${cause}`;
   }
-  const known = [CliError, UsageError, ConfigError, AccountError, KeysError, AuditError].some((type) => err instanceof type);
+  const known = [CliError, UsageError, ConfigError, AccountError, KeysError, AuditError, TenancyError].some((type) => err instanceof type);
   const message = err instanceof Error ? err.message : String(err);
   return (known ? message : `unexpected error: ${message}`).replace(/\s*[\r\n]+\s*/g, ' ');
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { configSchema, type GatehouseFileConfig } from './schema.js';
+import { type ClientConfig, configSchema, declarationSchema, type GatehouseFileConfig, type RoleConfig, type TenantConfig } from './schema.js';
 
 /** The dev config shipped in the package's config/ (from src/ under tsx and from dist/src/ alike). */
 export const DEFAULT_CONFIG_PATH = join(PACKAGE_ROOT, 'config', 'gatehouse.dev.json');
@@ -18,7 +18,19 @@ export interface RedisConnection {
   clusterNodes?: { host: string; port: number }[];
 }
 
-export interface GatehouseConfig extends GatehouseFileConfig {
+/**
+ * The file's tenants, clients and roles: declarative input only (PROTOCOL §11). The store
+ * seeded from them at the first start, and `gatehouse config apply`, make them the runtime
+ * configuration; requests read that (`services.tenancy.view()`), never these.
+ */
+export interface DeclaredTenancy {
+  tenants: TenantConfig[];
+  clients: ClientConfig[];
+  roles: RoleConfig[];
+}
+
+export interface GatehouseConfig extends Omit<GatehouseFileConfig, 'tenants' | 'clients' | 'roles'> {
+  declared: DeclaredTenancy;
   issuer: string;
   port: number;
   production: boolean;
@@ -93,7 +105,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   const resolved = resolveEnvRefs(raw, env, '');
   const result = configSchema.safeParse(resolved);
   if (!result.success) throw new ConfigError(`invalid config ${configPath}: ${formatIssues(result.error)}`);
-  const file = result.data;
+  const { tenants, clients, roles, ...file } = result.data;
 
   const port = env.PORT === undefined ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT: must be a port number');
@@ -106,6 +118,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   }
   const config: GatehouseConfig = {
     ...file,
+    declared: { tenants, clients, roles },
     issuer,
     port,
     production,
@@ -131,7 +144,7 @@ function assertProductionSafe(config: GatehouseConfig) {
   config.cookieKeys.forEach((k, i) => {
     if (isDevSecret(k)) problems.push(`cookieKeys[${i}]: a development or short secret`);
   });
-  config.clients.forEach((c, i) => {
+  config.declared.clients.forEach((c, i) => {
     if (c.clientSecret && isDevSecret(c.clientSecret)) problems.push(`clients[${i}].clientSecret: a development or short secret`);
   });
   config.webhooks.forEach((w, i) => {
@@ -144,25 +157,35 @@ function assertProductionSafe(config: GatehouseConfig) {
   if (problems.length) throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
 }
 
-/** Loads the config named by GATEHOUSE_CONFIG (default: the dev config in config/). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatehouseConfig {
-  const configPath = resolve(env.GATEHOUSE_CONFIG ?? DEFAULT_CONFIG_PATH);
+/**
+ * The tenants, clients and roles a file declares (`gatehouse config apply FILE`): a whole
+ * config file, or one holding only those; `env:NAME` secrets are resolved as at startup.
+ */
+export function loadDeclaration(path: string, env: NodeJS.ProcessEnv = process.env): DeclaredTenancy {
+  const configPath = resolve(path);
+  const raw = readJson(configPath);
+  const picked = raw && typeof raw === 'object' ? { tenants: (raw as DeclaredTenancy).tenants, clients: (raw as DeclaredTenancy).clients, roles: (raw as DeclaredTenancy).roles } : raw;
+  const result = declarationSchema.safeParse(resolveEnvRefs(picked, env, ''));
+  if (!result.success) throw new ConfigError(`invalid config ${configPath}: ${formatIssues(result.error)}`);
+  return result.data;
+}
+
+function readJson(configPath: string): unknown {
   let text: string;
   try {
     text = readFileSync(configPath, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read config ${configPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`config ${configPath} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseConfig(raw, env, configPath);
 }
 
-export const findTenant = (config: GatehouseFileConfig, id: string) => config.tenants.find((t) => t.id === id);
-export const findClient = (config: GatehouseFileConfig, id: string) => config.clients.find((c) => c.clientId === id);
-export const tenantOfOrigin = (config: GatehouseFileConfig, origin: string) =>
-  config.tenants.find((t) => t.domains.includes(origin));
+/** Loads the config named by GATEHOUSE_CONFIG (default: the dev config in config/). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatehouseConfig {
+  const configPath = resolve(env.GATEHOUSE_CONFIG ?? DEFAULT_CONFIG_PATH);
+  return parseConfig(readJson(configPath), env, configPath);
+}

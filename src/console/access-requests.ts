@@ -46,7 +46,7 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
   const router = new Router({ prefix: '/admin/access-requests' });
   const meta = (ctx: Context): RequestMeta => requestMeta(ctx);
 
-  const covers = (admin: Admin, tenant: string) => rolesOf(admin.roles, config.roles).some((r) => coversTenant(r, tenant));
+  const covers = (admin: Admin, tenant: string) => rolesOf(admin.roles, services.tenancy.view().roles).some((r) => coversTenant(r, tenant));
 
   /** A request the admin may see (their roles cover its tenant), settled as of now; else null. */
   async function visible(ctx: Context, admin: Admin, id: string): Promise<AccessRequest | null> {
@@ -65,7 +65,7 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
   }
 
   async function row(r: AccessRequest, viewer: SignedInAdmin) {
-    const tenant = config.tenants.find((t) => t.id === r.tenant);
+    const tenant = services.tenancy.view().tenant(r.tenant);
     const secondAdmin = r.secondAdmin ? await accounts.admins.findById(r.secondAdmin) : null;
     return {
       ...requestStateJson(r),
@@ -111,7 +111,7 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
       return consolePage(ctx, 'console/message', { title: 'Access request', error: 'This user does not exist, is disabled, or is not in a tenant your roles cover.' }, 404);
     }
     // A request the filer could never use (a sensitive user, no role allowing it) is not filed.
-    if (!mayImpersonate(signedIn.admin.roles, config.roles, tenant.id, user.sensitive)) {
+    if (!mayImpersonate(signedIn.admin.roles, services.tenancy.view().roles, tenant.id, user.sensitive)) {
       return consolePage(ctx, 'console/message', { title: 'Access request', error: 'Not allowed: this user is marked sensitive and no role of yours allows it.' }, 403);
     }
     const needed = approvalsNeeded(tenant, user);
@@ -194,7 +194,7 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
       try {
         const request = await requests.find(id, meta(ctx));
         if (!request) throw new ApprovalError('request_unknown');
-        assertMayApproveAsSecondAdmin(request, signedIn.admin, config.roles, isSteppedUp(signedIn.session, config.policy.stepUpMaxAge));
+        assertMayApproveAsSecondAdmin(request, signedIn.admin, services.tenancy.view().roles, isSteppedUp(signedIn.session, config.policy.stepUpMaxAge));
         await requests.decide(request, 'second', { decision: decision === 'approve' ? 'approved' : 'denied', by: signedIn.admin.id }, meta(ctx));
         ctx.status = 303;
         ctx.redirect(`/admin/access-requests/${request.id}`);

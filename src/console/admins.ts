@@ -28,13 +28,21 @@ const NOTICES: Record<string, string> = {
 export function adminRoutes(services: Services, sessions: ConsoleSessions) {
   const { config, accounts, store, audit, passkeys } = services;
   const router = new Router({ prefix: HOME });
-  const lifecycle: LifecycleDeps = { accounts, store, audit, roles: config.roles };
+  // The roles as they are when each change is made (runtime configuration, PROTOCOL §11).
+  const lifecycle: LifecycleDeps = {
+    accounts,
+    store,
+    audit,
+    get roles() {
+      return services.tenancy.view().roles;
+    },
+  };
 
   /** The signed-in manager, or null after answering (sign in, or 403). */
   async function manager(ctx: Context): Promise<SignedInAdmin | null> {
     const signedIn = await signedInAdmin(ctx, sessions);
     if (!signedIn) return null;
-    if (mayManageAdmins(config, signedIn.admin)) return signedIn;
+    if (mayManageAdmins(services.tenancy.view(), signedIn.admin)) return signedIn;
     consolePage(ctx, 'console/message', { title: 'Admins', error: 'Your roles do not let you manage admins.' }, 403);
     return null;
   }
@@ -80,7 +88,7 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
     consolePage(ctx, 'console/admins', {
       title: 'Admins',
       admins: rows,
-      roles: config.roles.map((r) => r.name),
+      roles: services.tenancy.view().roles.map((r) => r.name),
       ttl: humanDuration(config.policy.passkeyEnrollmentTtl),
       notice: NOTICES[queryValue(ctx, 'done', 16) ?? ''],
     });
@@ -119,7 +127,7 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
     if (!changing) return;
     const asked = (ctx.request.body as { roles?: unknown }).roles;
     const roles = (Array.isArray(asked) ? asked : asked === undefined ? [] : [asked]).filter((r): r is string => typeof r === 'string');
-    const known = new Set(config.roles.map((r) => r.name));
+    const known = new Set(services.tenancy.view().roles.map((r) => r.name));
     if (roles.length > known.size || roles.some((r) => !known.has(r))) {
       return consolePage(ctx, 'console/message', { title: 'Roles', error: 'Choose roles from the list.', link: { href: HOME, text: 'Back to the admins' } }, 400);
     }

@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Admin } from '../accounts/types.js';
 import { type AuditFilter, auditEventTypes, isAuditEventType, SYSTEM_LOG } from '../audit/index.js';
-import { rolesOf } from '../impersonation/policy.js';
+import { coversTenant, rolesOf } from '../impersonation/policy.js';
 import type { Services } from '../services.js';
 import { consolePage, coveredTenants, queryValue, signedInAdmin, type ConsoleSessions } from './page.js';
 
@@ -23,14 +23,16 @@ function parseTime(value: string | undefined, endOfMinute: boolean): Date | unde
   return new Date(local && endOfMinute && value.length === 16 ? time + 59_999 : time);
 }
 
-/** The logs an admin may read: covered tenants', and the system log with a `*` role. */
+/** The logs an admin may read: covered tenants' (disabled ones' too), and the system log with a `*` role. */
 export function readableLogs(services: Services, admin: Pick<Admin, 'roles'>): string[] {
-  const all = rolesOf(admin.roles, services.config.roles).some((r) => r.tenants === '*');
-  return [...coveredTenants(services, admin).map((t) => t.id), ...(all ? [SYSTEM_LOG] : [])];
+  const { roles, tenantIds } = services.tenancy.view();
+  const mine = rolesOf(admin.roles, roles);
+  const all = mine.some((r) => r.tenants === '*');
+  return [...tenantIds.filter((id) => mine.some((r) => coversTenant(r, id))), ...(all ? [SYSTEM_LOG] : [])];
 }
 
 export function auditRoutes(services: Services, sessions: ConsoleSessions) {
-  const { accounts, config } = services;
+  const { accounts } = services;
   const router = new Router({ prefix: '/admin/audit' });
 
   /** The filter from the query string; an admin or user may be given by email. */
@@ -46,7 +48,7 @@ export function auditRoutes(services: Services, sessions: ConsoleSessions) {
     const filter: AuditFilter = { logs };
     const errors: string[] = [];
     if (form.tenant) {
-      if (!config.tenants.some((t) => t.id === form.tenant) && form.tenant !== SYSTEM_LOG) errors.push('Unknown tenant.');
+      if (!services.tenancy.view().tenantIds.includes(form.tenant) && form.tenant !== SYSTEM_LOG) errors.push('Unknown tenant.');
       else if (!logs.includes(form.tenant)) return { filter, form, forbidden: true, error: 'Your roles do not cover that tenant.' };
       else filter.tenant = form.tenant;
     }

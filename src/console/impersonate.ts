@@ -152,7 +152,7 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
     const done = queryValue(ctx, 'done', 16);
     consolePage(ctx, 'console/users', {
       ...base,
-      mayManage: mayManageUsersOf(config, signedIn.admin, tenant.id),
+      mayManage: mayManageUsersOf(services.tenancy.view(), signedIn.admin, tenant.id),
       notice: done === 'disabled' ? 'The user was disabled: their sessions and outstanding tickets ended.' : done === 'enabled' ? 'The user was enabled.' : undefined,
       tenant: { id: tenant.id, name: tenant.name, consent: tenant.consent },
       users: items.map((u) => ({ id: u.id, name: u.name, email: u.email, sensitive: u.sensitive, disabled: u.disabled })),
@@ -234,7 +234,9 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
     const { impersonation: _done, ...rest } = session;
     await sessions.update(ctx, rest);
 
-    const tenant = config.tenants.find((t) => t.id === pending.tenant)!;
+    const tenant = services.tenancy.view().tenant(pending.tenant);
+    // Disabled (or gone) since the form was filled in: nothing to deliver to.
+    if (!tenant) return consolePage(ctx, 'console/message', { title: 'Impersonate', error: 'This tenant is no longer available.' }, 409);
     const user = pending.userId ? await accounts.users.findById(pending.userId) : null;
     const result = await mintTicket(config, {
       actorToken: session.accessToken ?? '',

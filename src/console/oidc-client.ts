@@ -17,8 +17,12 @@ export function internalBaseUrl(config: Pick<GatehouseConfig, 'issuer'>, env: No
   return (env.GATEHOUSE_INTERNAL_URL ?? config.issuer).replace(/\/$/, '');
 }
 
+/**
+ * The console's own client credentials: a process setting, from the config file (the store
+ * keeps only the secret's hash, PROTOCOL §11), so the file must declare the console client.
+ */
 export function consoleClient(config: GatehouseConfig) {
-  const client = config.clients.find((c) => c.role === 'support-console');
+  const client = config.declared.clients.find((c) => c.role === 'support-console');
   if (!client?.clientSecret) throw new Error('the config has no support-console client with a secret');
   return { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: `${config.issuer}/admin/callback` };
 }

@@ -60,10 +60,11 @@ export function requireFreshStepUp(ctx: Context, services: Services, signedIn: S
   return false;
 }
 
-/** Tenants whose users this admin's roles allow impersonating (PROTOCOL §5). */
+/** Enabled tenants whose users this admin's roles allow impersonating (PROTOCOL §5), as the runtime view has them now. */
 export function coveredTenants(services: Services, admin: Pick<Admin, 'roles'>): TenantConfig[] {
-  const roles = rolesOf(admin.roles, services.config.roles);
-  return services.config.tenants.filter((t) => roles.some((r) => coversTenant(r, t.id)));
+  const view = services.tenancy.view();
+  const roles = rolesOf(admin.roles, view.roles);
+  return view.tenants.filter((t) => roles.some((r) => coversTenant(r, t.id)));
 }
 
 /** `2026-05-01 10:04 UTC`. */

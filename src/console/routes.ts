@@ -59,7 +59,7 @@ export function consoleRoutes(services: Services) {
       steppedUp: stepUpUntil > Date.now(),
       stepUpUntil: stepUpUntil ? new Date(stepUpUntil).toISOString() : '',
       passkeys: await services.passkeys.count('admin', admin.id),
-      mayImpersonate: holdsImpersonationRight(config, admin),
+      mayImpersonate: holdsImpersonationRight(services.tenancy.view(), admin),
     });
   });
 
@@ -157,7 +157,7 @@ export function consoleRoutes(services: Services) {
     async refuseRemoval(account, remaining) {
       if (remaining > 1) return null;
       const admin = await services.accounts.admins.findById(account.id);
-      return admin && holdsImpersonationRight(config, admin) ? 'last_passkey' : null;
+      return admin && holdsImpersonationRight(services.tenancy.view(), admin) ? 'last_passkey' : null;
     },
     onRegistered: (ctx, account, passkey) => audited(ctx, 'admin.passkey_registered', account.id, passkey),
     onRemoved: (ctx, account, passkey) => audited(ctx, 'admin.passkey_removed', account.id, passkey),

@@ -26,6 +26,9 @@ const ENDED: Record<EndReason, string> = {
   admin_disabled: 'ended: the admin was disabled',
   user_disabled: 'ended: the user was disabled',
   admin_role_removed: "ended: the admin's roles no longer cover it",
+  tenant_disabled: 'ended: the tenant was disabled',
+  client_removed: 'ended: its tenant client was deleted',
+  domain_removed: "ended: its domain was removed from the tenant",
 };
 
 const NOTICES: Record<string, string> = {

@@ -14,9 +14,16 @@ import { type ConsoleSessions, consolePage, requireFreshStepUp, signedInAdmin } 
 import { mayManageUsersOf } from './rights.js';
 
 export function userLifecycleRoutes(services: Services, sessions: ConsoleSessions) {
-  const { config, accounts, store, audit } = services;
+  const { accounts, store, audit } = services;
   const router = new Router({ prefix: '/admin/users' });
-  const lifecycle = { accounts, store, audit, roles: config.roles };
+  const lifecycle = {
+    accounts,
+    store,
+    audit,
+    get roles() {
+      return services.tenancy.view().roles;
+    },
+  };
 
   async function change(ctx: Context, disabled: boolean) {
     const signedIn = await signedInAdmin(ctx, sessions);
@@ -26,7 +33,7 @@ export function userLifecycleRoutes(services: Services, sessions: ConsoleSession
     const id = ctx.params.id ?? '';
     const user = id.length <= 128 ? await accounts.users.findById(id) : null;
     // One answer for unknown users and users of tenants the admin may not manage.
-    if (!user || !mayManageUsersOf(config, signedIn.admin, user.tenant)) return fail(403, 'There is no such user, or your roles do not let you manage them.');
+    if (!user || !mayManageUsersOf(services.tenancy.view(), signedIn.admin, user.tenant)) return fail(403, 'There is no such user, or your roles do not let you manage them.');
     const back = `/admin/users?tenant=${user.tenant}`;
     if (!requireFreshStepUp(ctx, services, signedIn, back)) return;
     const actor = { by: signedIn.admin.id, via: 'console' as const, facts: requestMeta(ctx) };

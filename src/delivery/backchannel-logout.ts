@@ -32,8 +32,11 @@ export interface BackchannelLogoutOptions {
   logger: Logger;
   /** The `backchannel_logout_uri` configured for a client, if any. */
   logoutUriOf(clientId: string): string | undefined;
-  /** Whether any client has one: without, there is no queue, no worker, no connection. */
-  anyLogoutUri: boolean;
+  /**
+   * Whether any client has one: until one does, there is no queue, no worker, no connection
+   * (asked again at each `start`, so a client given one at runtime starts them).
+   */
+  anyLogoutUri: () => boolean;
   /** The session's client and user, from its record. */
   findSession(sid: string): Promise<{ client: string; user: string } | null>;
   /** A freshly signed logout token (src/oidc/logout-token.ts), or null if the client has none. */
@@ -46,7 +49,11 @@ export interface BackchannelLogoutOptions {
 export interface BackchannelLogout {
   /** Queues a logout for an `impersonation.ended` event; ignores every other event. Never throws. */
   notify(event: { id: string; type: string; sid?: string }): Promise<void>;
-  /** Starts delivering in this process (the server); the CLI only queues. */
+  /**
+   * Starts delivering in this process (the server; the CLI only queues), once some client
+   * has a back-channel logout URI. Safe to call again: the server does on each change of
+   * runtime configuration.
+   */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,11 +64,18 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
   const { logger } = options;
   const policy = { attempts: options.attempts ?? 8, backoffMs: options.backoffMs ?? 2_000 };
   // No client with a logout URI: no queue, and so no Redis connection or worker.
-  const queue: WebhookQueue<LogoutJob> | undefined = !options.anyLogoutUri
-    ? undefined
-    : options.queueConnection === null
-      ? createMemoryWebhookQueue<LogoutJob>(policy, logger)
-      : createBullmqWebhookQueue<LogoutJob>(options.queueConnection, { prefix: options.prefix, policy, logger, name: LOGOUT_QUEUE });
+  let queue: WebhookQueue<LogoutJob> | undefined;
+  let started: Promise<void> | undefined;
+  let closed = false;
+  const queueOf = () => {
+    if (!queue && !closed && options.anyLogoutUri()) {
+      queue =
+        options.queueConnection === null
+          ? createMemoryWebhookQueue<LogoutJob>(policy, logger)
+          : createBullmqWebhookQueue<LogoutJob>(options.queueConnection, { prefix: options.prefix, policy, logger, name: LOGOUT_QUEUE });
+    }
+    return queue;
+  };
 
   async function deliver(job: LogoutJob): Promise<void> {
     const issued = await options.issue(job.clientId, { sub: job.sub, sid: job.sid });
@@ -72,11 +86,11 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
 
   return {
     async notify(event) {
-      if (!queue || event.type !== 'impersonation.ended' || !event.sid) return;
+      if (event.type !== 'impersonation.ended' || !event.sid || !queueOf()) return;
       try {
         const session = await options.findSession(event.sid);
         const uri = session ? options.logoutUriOf(session.client) : undefined;
-        if (!session || !uri) return;
+        if (!session || !uri || !queue) return;
         // One logout per session: a session ends once, and the job id keeps it so.
         await queue.add(`logout-${event.sid}`, { url: new URL(uri).origin, event: { id: event.id, type: event.type }, clientId: session.client, sid: event.sid, sub: session.user });
       } catch (error) {
@@ -85,7 +99,14 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
     },
     // Every Gatehouse process runs a worker; BullMQ hands each job to one of them, also the
     // jobs the CLI queued (it ends sessions without a worker of its own).
-    start: async () => queue?.start(deliver),
-    close: async () => queue?.close(),
+    async start() {
+      if (!started && queueOf()) started = queue!.start(deliver);
+      await started;
+    },
+    async close() {
+      closed = true;
+      await started?.catch(() => undefined);
+      await queue?.close();
+    },
   };
 }

@@ -57,9 +57,9 @@ async function resolveSubject(
   tenant: TenantConfig,
   prefetched?: SubjectPrefetch,
 ): Promise<{ user: User; accessCode?: string }> {
-  const { config } = services;
+  const { roles } = services.tenancy.view();
   const elsewhere = (user: User, unknown: ImpersonationError) =>
-    rolesOf(admin.roles, config.roles).some((r) => coversTenant(r, user.tenant)) ? new ImpersonationError('audience_invalid') : unknown;
+    rolesOf(admin.roles, roles).some((r) => coversTenant(r, user.tenant)) ? new ImpersonationError('audience_invalid') : unknown;
   if (subject.kind === 'user-id') {
     const user =
       prefetched?.userId === subject.userId
@@ -103,7 +103,7 @@ function prefetchSubject(ctx: KoaContextWithOIDC, services: Services): SubjectPr
   if (looksLikeJwt(userId) || userId.startsWith('adm_')) return undefined;
   let optIn = false;
   try {
-    optIn = tenantOfAudience([...params(ctx, 'audience'), ...params(ctx, 'resource')], services.config.tenants).consent === 'opt-in';
+    optIn = tenantOfAudience([...params(ctx, 'audience'), ...params(ctx, 'resource')], services.tenancy.view()).consent === 'opt-in';
   } catch {
     // The audience is refused later, in its turn.
   }
@@ -115,6 +115,8 @@ function prefetchSubject(ctx: KoaContextWithOIDC, services: Services): SubjectPr
 
 export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
   const { config, store } = services;
+  // Runtime configuration (PROTOCOL §11): one in-process view for the whole request, no round trip.
+  const tenancy = services.tenancy.view();
   const requested = param(ctx, 'requested_token_type');
   if (requested && requested !== TOKEN_TYPE_IMPERSONATION_TICKET) throw new ImpersonationError('requested_token_type_unsupported');
 
@@ -130,9 +132,9 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   // before anything that depends on the user's existence, consent state or access code.
   const subject = await readSubjectToken(ctx, services);
   const audience = [...params(ctx, 'audience'), ...params(ctx, 'resource')];
-  const tenant = tenantOfAudience(audience, config.tenants);
+  const tenant = tenantOfAudience(audience, tenancy);
   facts.tenant = tenant.id;
-  assertCoversTenant(admin.roles, config.roles, tenant.id);
+  assertCoversTenant(admin.roles, tenancy.roles, tenant.id);
 
   const { user, accessCode } = await resolveSubject(services, subject, admin, tenant, prefetched);
   const viaCode = accessCode !== undefined;
@@ -143,7 +145,7 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   if (tenant.consent === 'opt-in' && !viaCode && (prefetchedConsent ?? (await getConsent(store, user.id))) !== 'granted') {
     throw new ImpersonationError('consent_missing');
   }
-  assertMayImpersonate(admin.roles, config.roles, tenant.id, user.sensitive);
+  assertMayImpersonate(admin.roles, tenancy.roles, tenant.id, user.sensitive);
   const reasonFromApproval = needsAnyApproval(approvalsNeeded(tenant, user));
   const grant = checkMintRequest({ reason: param(ctx, 'reason'), reasonFromApproval, duration: param(ctx, 'duration'), scope: param(ctx, 'scope'), audience }, tenant);
   if (grant.reason) facts.reason = grant.reason;

@@ -5,7 +5,6 @@
  * its outcome (a requested_token_type we do not issue included); any later one is a
  * replay that (tenant `onReplay: revoke`) ends the session. Both accounts are re-checked.
  */
-import { findTenant } from '../config/index.js';
 import { actorDisplay } from '../impersonation/actor-display.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { endAndAudit } from '../impersonation/end.js';
@@ -36,13 +35,15 @@ async function settleBoth<A, B>(promises: [Promise<A>, Promise<B>]): Promise<[A,
 }
 
 export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
-  const { config, store } = services;
+  const { store } = services;
+  // Runtime configuration (PROTOCOL §11): one in-process view for the whole request, no round trip.
+  const tenancy = services.tenancy.view();
   const client = ctx.oidc.client!;
   // Refusals about made-up tickets go to the client's tenant's log (there is no other tenant).
   if (client.gatehouse_role === 'tenant') facts.tenant = String(client.gatehouse_tenant);
   const ticket = param(ctx, 'subject_token');
 
-  const maxSession = Math.max(...config.tenants.map((t) => t.impersonation.maxSeconds), 60);
+  const maxSession = Math.max(...tenancy.tenants.map((t) => t.impersonation.maxSeconds), 60);
   const presentation: Presentation = ticket && ticketShape.test(ticket) ? await presentTicket(store, ticket, maxSession + 300) : { kind: 'unknown' };
   if (presentation.kind === 'unknown') {
     // PROTOCOL §4: unknown tickets are limited per client. Only they are charged (one atomic
@@ -54,7 +55,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
   }
   const record: TicketRecord = presentation.record;
   Object.assign(facts, { admin: record.actor, user: record.subject, tenant: record.tenant, reason: record.reason });
-  const tenant = findTenant(config, record.tenant);
+  const tenant = tenancy.tenant(record.tenant);
 
   if (presentation.kind === 'replay') {
     if (presentation.firstReplay) {
@@ -70,10 +71,10 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
   const requested = param(ctx, 'requested_token_type');
   if (requested && requested !== TOKEN_TYPE_ACCESS_TOKEN) throw new ImpersonationError('requested_token_type_unsupported');
   if (client.gatehouse_role !== 'tenant') throw new ImpersonationError('client_not_tenant');
-  const clientTenant = findTenant(config, String(client.gatehouse_tenant));
-  if (!tenant || client.gatehouse_tenant !== record.tenant || !clientTenant?.domains.includes(record.audience)) {
-    throw new ImpersonationError('redeem_wrong_tenant');
-  }
+  const clientTenant = tenancy.tenant(String(client.gatehouse_tenant));
+  if (!tenant || client.gatehouse_tenant !== record.tenant || !clientTenant) throw new ImpersonationError('redeem_wrong_tenant');
+  // PROTOCOL §11: a domain removed since the mint takes its outstanding tickets with it.
+  if (!clientTenant.domains.includes(record.audience)) throw new ImpersonationError('audience_unverified');
   let session: ImpersonationSession | undefined;
   let accessToken: string;
   let audited = false;
@@ -84,7 +85,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
     // (even one undone by an enable) or a role removed since wins.
     const [adminFields, userFields] = await store.hashReads([adminStateRead(record.actor), userRead(record.subject)]);
     const user = activeUser(userFields, record.issuedAt);
-    const refusal = accountsRefusal(activeAdminRoles(adminFields, record.issuedAt), user, record.tenant, coverageOf(config.roles));
+    const refusal = accountsRefusal(activeAdminRoles(adminFields, record.issuedAt), user, record.tenant, coverageOf(tenancy.roles));
     if (refusal) throw new ImpersonationError(REDEEM_REFUSALS[refusal]);
 
     session = newSession({

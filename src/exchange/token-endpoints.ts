@@ -31,7 +31,7 @@ async function verified(services: Services, token: unknown): Promise<Impersonati
  */
 function sessionOf(services: Services, claims: ImpersonationClaims) {
   if (!claims.impersonation || !claims.act || typeof claims.sub !== 'string') return Promise.resolve(null);
-  const deps = { store: services.store, audit: services.audit, covers: coverageOf(services.config.roles) };
+  const deps = { store: services.store, audit: services.audit, covers: coverageOf(services.tenancy.view().roles) };
   return liveSession(deps, { sid: claims.impersonation.sid, admin: claims.act.sub, user: claims.sub });
 }
 
@@ -70,7 +70,11 @@ export function impersonationTokenMiddleware(services: Services) {
     ctx.set('Cache-Control', 'no-store');
     if (route === 'introspection') {
       ctx.status = 200;
-      const mayKnow = claims && (claims.client_id === client.clientId || client.gatehouse_role === 'support-console');
+      // A deleted client's tokens are inactive, whoever asks (PROTOCOL §11).
+      const mayKnow =
+        claims &&
+        (claims.client_id === client.clientId || client.gatehouse_role === 'support-console') &&
+        services.tenancy.view().client(String(claims.client_id)) !== undefined;
       const session = mayKnow && claims.impersonation ? await sessionOf(services, claims) : null;
       if (!claims || !mayKnow || (claims.impersonation && !session) || (!claims.impersonation && !(await accountMayAct(services, claims)))) {
         ctx.body = { active: false };

@@ -23,7 +23,7 @@ export interface Grantable {
 }
 
 /** Roles of the admin that exist in config. */
-export function rolesOf(adminRoles: string[], roles: RoleConfig[]): RoleConfig[] {
+export function rolesOf(adminRoles: readonly string[], roles: readonly RoleConfig[]): RoleConfig[] {
   return roles.filter((r) => adminRoles.includes(r.name));
 }
 
@@ -32,41 +32,48 @@ export function coversTenant(role: RoleConfig, tenantId: string): boolean {
 }
 
 /** An admin "holds the impersonation right" when any role covers any tenant. */
-export function holdsImpersonationRight(adminRoles: string[], roles: RoleConfig[], tenantCount: number): boolean {
+export function holdsImpersonationRight(adminRoles: readonly string[], roles: readonly RoleConfig[], tenantCount: number): boolean {
   return rolesOf(adminRoles, roles).some((r) => (r.tenants === '*' ? tenantCount > 0 : r.tenants.length > 0));
+}
+
+/** Which tenant an origin is a domain of, and whether that domain is verified (the runtime view). */
+export interface AudienceIndex {
+  domainOf(origin: string): { tenant: TenantConfig; verified: boolean } | undefined;
 }
 
 /**
  * The tenant a mint is for, from its audience alone (RFC 8693 §2.1: one target), so the
- * admin's coverage can be decided before anything about the user (PROTOCOL §4).
+ * admin's coverage can be decided before anything about the user (PROTOCOL §4). A domain
+ * still pending its owner's proof is no audience yet (PROTOCOL §11).
  */
-export function tenantOfAudience(audience: string[], tenants: TenantConfig[]): TenantConfig {
+export function tenantOfAudience(audience: string[], index: AudienceIndex): TenantConfig {
   if (audience.length === 0) throw new ImpersonationError('audience_missing');
-  const tenant = audience.length === 1 ? tenants.find((t) => t.domains.includes(audience[0]!)) : undefined;
-  if (!tenant) throw new ImpersonationError('audience_invalid');
-  return tenant;
+  const domain = audience.length === 1 ? index.domainOf(audience[0]!) : undefined;
+  if (!domain) throw new ImpersonationError('audience_invalid');
+  if (!domain.verified) throw new ImpersonationError('audience_unverified');
+  return domain.tenant;
 }
 
 /** Roles → tenant coverage (PROTOCOL §4 invalid_target row). */
-export function assertCoversTenant(adminRoles: string[], roles: RoleConfig[], tenantId: string) {
+export function assertCoversTenant(adminRoles: readonly string[], roles: readonly RoleConfig[], tenantId: string) {
   if (!rolesOf(adminRoles, roles).some((r) => coversTenant(r, tenantId))) throw new ImpersonationError('tenant_not_covered');
 }
 
 /** Roles → tenant coverage and the `sensitive` rule (PROTOCOL §4 invalid_target rows). */
-export function assertMayImpersonate(adminRoles: string[], roles: RoleConfig[], tenantId: string, sensitive: boolean) {
+export function assertMayImpersonate(adminRoles: readonly string[], roles: readonly RoleConfig[], tenantId: string, sensitive: boolean) {
   assertCoversTenant(adminRoles, roles, tenantId);
   const covering = rolesOf(adminRoles, roles).filter((r) => coversTenant(r, tenantId));
   if (sensitive && !covering.some((r) => r.sensitive)) throw new ImpersonationError('sensitive_user');
 }
 
 /** `assertMayImpersonate` as a yes or no, for re-checks after the mint (PROTOCOL §10.2). */
-export function mayImpersonate(adminRoles: string[], roles: RoleConfig[], tenantId: string, sensitive: boolean): boolean {
+export function mayImpersonate(adminRoles: readonly string[], roles: readonly RoleConfig[], tenantId: string, sensitive: boolean): boolean {
   const covering = rolesOf(adminRoles, roles).filter((r) => coversTenant(r, tenantId));
   return covering.length > 0 && (!sensitive || covering.some((r) => r.sensitive));
 }
 
 /** `mayImpersonate` bound to the configured roles: the `covers` of live-session checks. */
-export const coverageOf = (roles: RoleConfig[]) => (adminRoles: string[], tenantId: string, sensitive: boolean) =>
+export const coverageOf = (roles: readonly RoleConfig[]) => (adminRoles: string[], tenantId: string, sensitive: boolean) =>
   mayImpersonate(adminRoles, roles, tenantId, sensitive);
 
 /** Reason, duration, scope and audience, checked against the tenant's policy. */

@@ -28,6 +28,8 @@ export const reasons = {
   sensitive_user: { error: 'invalid_target', status: 400, description: 'this user is marked sensitive and no role of yours allows it' },
   audience_missing: { error: 'invalid_target', status: 400, description: 'audience (or resource) is required: the tenant origin to act on' },
   audience_invalid: { error: 'invalid_target', status: 400, description: "audience is not a domain of the user's tenant" },
+  // PROTOCOL §11: a domain added at runtime is no audience until its owner proved control of it.
+  audience_unverified: { error: 'invalid_target', status: 400, description: 'audience is not a verified domain of its tenant' },
   redeem_wrong_tenant: { error: 'invalid_target', status: 400, description: "the ticket is not for this client's tenant" },
   scope_invalid: { error: 'invalid_scope', status: 400, description: "scope is outside the tenant's impersonation scopes" },
   reason_invalid: { error: 'invalid_request', status: 400, description: 'a reason must be 3 to 500 characters' },

@@ -27,7 +27,11 @@ export type EndReason =
   /** PROTOCOL §10.2: the admin or the user was disabled, or the admin's roles stopped covering the tenant. */
   | 'admin_disabled'
   | 'user_disabled'
-  | 'admin_role_removed';
+  | 'admin_role_removed'
+  /** PROTOCOL §11: the tenant was disabled, the session's client deleted, or its domain removed. */
+  | 'tenant_disabled'
+  | 'client_removed'
+  | 'domain_removed';
 
 export interface ImpersonationSession {
   sid: string;

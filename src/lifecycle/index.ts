@@ -31,8 +31,8 @@ export interface LifecycleDeps {
   accounts: Accounts;
   store: Store;
   audit: AuditSink;
-  /** The configured roles (what the admin's role names grant). */
-  roles: RoleConfig[];
+  /** The roles as they are now (what the admin's role names grant). */
+  roles: readonly RoleConfig[];
 }
 
 /** Who made the change: an admin id from the console, or the CLI; plus the request's facts. */

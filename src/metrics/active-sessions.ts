@@ -9,7 +9,7 @@ import type { Store } from '../store/types.js';
 
 const PAGE = 100;
 
-export async function countActiveSessions(store: Store, tenants: Pick<TenantConfig, 'id' | 'impersonation'>[]): Promise<number> {
+export async function countActiveSessions(store: Store, tenants: readonly Pick<TenantConfig, 'id' | 'impersonation'>[]): Promise<number> {
   const now = Date.now();
   let active = 0;
   for (const tenant of tenants) {

@@ -22,7 +22,14 @@ const GRANTABLE = new Set([
   'ClientCredentials',
 ]);
 
-export function createAdapterClass(store: Store, getProvider: () => Provider | undefined) {
+/**
+ * `clientMetadata` answers the provider's `Client` lookups from the in-process view of runtime
+ * configuration (PROTOCOL §11): with no static clients configured, oidc-provider asks the
+ * adapter on every client lookup (and caches the Client it builds by the metadata's hash),
+ * so a client created, changed or deleted on any instance counts here as soon as the view
+ * has it, without a Redis round trip on the token endpoint.
+ */
+export function createAdapterClass(store: Store, getProvider: () => Provider | undefined, clientMetadata: (id: string) => AdapterPayload | undefined) {
   return class StoreAdapter implements Adapter {
     constructor(readonly name: string) {}
 
@@ -47,6 +54,7 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'Client') return clientMetadata(id);
       const record = await store.hgetall(this.key(id));
       if (!record?.payload) return undefined;
       const payload = JSON.parse(record.payload) as AdapterPayload;

@@ -5,9 +5,10 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { issuedBeforeLastDisable } from '../accounts/records.js';
-import type { GatehouseConfig } from '../config/index.js';
-import { findClient, findTenant } from '../config/index.js';
+import { type GatehouseConfig, MANAGE_SCOPES } from '../config/index.js';
 import type { Logger } from '../log.js';
+import type { TenancyView } from '../tenancy/index.js';
+import { MANAGEMENT_TOKEN_TTL, managementResource } from '../tenancy/manage/resource.js';
 import type { Store } from '../store/types.js';
 import { createAdapterClass } from './adapter.js';
 import { ACR_VALUES, buildPolicy } from './policy.js';
@@ -35,6 +36,8 @@ export interface ProviderDeps {
   jwks: { keys: JWK[] };
   logger: Logger;
   lookupAccount: (id: string) => Promise<AccountClaims | null>;
+  /** Runtime configuration (PROTOCOL §11): the clients, tenants' domains and client secrets. */
+  tenancy: { view(): TenancyView; checkClientSecret(clientId: string, secret: string): boolean };
 }
 
 /** A grant module (CONVENTIONS: as oidc-provider's own): registered in one loop. */
@@ -67,13 +70,19 @@ function issuedAtOf(token: object): number | undefined {
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
-  const { config, store, jwks, lookupAccount } = deps;
+  const { config, store, jwks, lookupAccount, tenancy } = deps;
   let provider: Provider | undefined;
-  const Adapter = createAdapterClass(store, () => provider);
+  const clientMetadata = (id: string) => {
+    const client = tenancy.view().client(id);
+    return client && (toProviderClient(client) as never);
+  };
+  const Adapter = createAdapterClass(store, () => provider, clientMetadata);
+  const manage = managementResource(config.issuer);
 
   const configuration: Configuration = {
     adapter: Adapter,
-    clients: config.clients.map((c) => toProviderClient(c)),
+    // No static clients: every lookup goes through the adapter to the runtime view (src/tenancy).
+    clients: [],
     jwks,
     cookies: { keys: config.cookieKeys },
     acrValues: [...ACR_VALUES],
@@ -84,8 +93,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       profile: ['name', 'tenant'],
       email: ['email', 'email_verified'],
     },
-    // `audit:read`: a tenant client reading its tenant's audit log (client credentials, src/transparency).
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'audit:read'],
+    // `audit:read`: a tenant client reading its tenant's audit log (client credentials, src/transparency);
+    // `manage:*` / `read:*`: a management client calling the management API (src/tenancy/manage).
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'audit:read', ...MANAGE_SCOPES],
     // Code flow only: no implicit or hybrid responses (RFC 9700 §2.1.2).
     responseTypes: ['code', 'none'],
     extraClientMetadata: { properties: ['gatehouse_role', 'gatehouse_tenant'] },
@@ -130,11 +140,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       backchannelLogout: { enabled: true },
       clientCredentials: { enabled: true },
       // RFC 7662 §4 / RFC 7009 §2.1: a client learns about, or revokes, only its own tokens;
-      // the support console may introspect any (it lists and ends sessions).
+      // the support console may introspect any (it lists and ends sessions). A deleted
+      // client's tokens are inactive (PROTOCOL §11), whoever asks.
       introspection: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) =>
-          token.clientId === client.clientId || client.gatehouse_role === 'support-console',
+          (token.clientId === client.clientId || client.gatehouse_role === 'support-console') && tenancy.view().client(String(token.clientId)) !== undefined,
       },
       revocation: {
         enabled: true,
@@ -150,12 +161,23 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
         useGrantedResource: async () => true,
-        // A tenant's domains are its resource servers: tokens for them are RFC 9068 JWTs.
+        // A tenant's verified domains are its resource servers, and the management API is
+        // one of Gatehouse's own: tokens for them are RFC 9068 JWTs with that audience.
         getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
+          if (resourceIndicator === manage) {
+            if (client.gatehouse_role !== 'management') throw new errors.InvalidTarget('only a management client may ask for the management API');
+            return {
+              audience: manage,
+              scope: MANAGE_SCOPES.join(' '),
+              accessTokenTTL: Math.min(config.policy.accessTokenTtl, MANAGEMENT_TOKEN_TTL),
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            };
+          }
           const tenantId = client.gatehouse_tenant as string | undefined;
-          const tenant = tenantId ? findTenant(config, tenantId) : undefined;
+          const tenant = tenantId ? tenancy.view().tenant(tenantId) : undefined;
           if (!tenant?.domains.includes(resourceIndicator)) {
-            throw new errors.InvalidTarget('resource is not a domain of this client\'s tenant');
+            throw new errors.InvalidTarget('resource is not a verified domain of this client\'s tenant');
           }
           return {
             audience: resourceIndicator,
@@ -214,8 +236,12 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy > 0;
   provider.maxIpsCount = config.trustProxy;
+  // PROTOCOL §11: client secrets are kept as hashes, so the provider's comparison (its one
+  // place for client_secret_basic and _post alike) asks the runtime view instead.
+  (provider.Client.prototype as { compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean> }).compareClientSecret = async function (actual) {
+    return tenancy.checkClientSecret(this.clientId, actual);
+  };
   return provider;
 }
 
-export { findClient };
 export type { Provider };

@@ -29,7 +29,7 @@ const STATE_TEXT: Record<AccessRequest['state'], string> = {
 
 /** The requests this user sees on /account: their own, and (approvers) their tenant's. */
 export async function accessRequestSummary(services: Services, user: User) {
-  const tenant = services.config.tenants.find((t) => t.id === user.tenant);
+  const tenant = services.tenancy.view().tenant(user.tenant);
   if (!tenant) return null;
   const requests = accessRequests({ store: services.store, audit: services.audit, policy: services.config.policy });
   const approver = tenant.approvers.includes(user.email.toLowerCase());
@@ -70,7 +70,7 @@ export function accessRequestAccountRoutes(services: Services) {
   /** The request, when this user may decide it (theirs, or their tenant's as an approver). */
   async function decidable(ctx: Context, user: User, id: string): Promise<AccessRequest> {
     const request = await requests.find(id, requestMeta(ctx));
-    const tenant = config.tenants.find((t) => t.id === user.tenant);
+    const tenant = services.tenancy.view().tenant(user.tenant);
     // One answer for "unknown" and "not yours": a user of another tenant learns nothing.
     if (!request || !mayDecideForCustomer(request, user, tenant)) throw new ApprovalError('not_an_approver');
     if (!request.needsUser) throw new ApprovalError('user_decision_not_needed');

@@ -16,7 +16,7 @@ function hostOf(typed: string): { host: string; hostname: string } | null {
 }
 
 /** The tenant the typed organisation names, or undefined. */
-export function tenantForOrganisation(tenants: TenantConfig[], typed: string | undefined): TenantConfig | undefined {
+export function tenantForOrganisation(tenants: readonly TenantConfig[], typed: string | undefined): TenantConfig | undefined {
   const wanted = (typed ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
   if (!wanted) return undefined;
   const byName = tenants.find((t) => t.id === wanted || t.name.trim().replace(/\s+/g, ' ').toLowerCase() === wanted);

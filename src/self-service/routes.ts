@@ -53,7 +53,7 @@ export function selfServiceRoutes(services: Services) {
     // A tenant's app may link here with its own host (`?organisation=app.acme.com`); it only
     // fills the field in, and says nothing about whether such an organisation exists.
     if (!signedIn) return page(ctx, 'account/signin', { title: 'Your account', organisation: queryText(ctx, 'organisation') });
-    const tenant = config.tenants.find((t) => t.id === signedIn.user.tenant);
+    const tenant = services.tenancy.view().tenant(signedIn.user.tenant);
     page(ctx, 'account/home', {
       title: 'Your account',
       user: signedIn.user,
@@ -78,7 +78,7 @@ export function selfServiceRoutes(services: Services) {
     if (!organisation || !email || !password) return again(400, GENERIC_FAILURE);
     // An organisation that names no tenant costs and answers exactly what a wrong password
     // does (one argon2 verification of a dummy hash, the same budgets, the same message).
-    const tenant = tenantForOrganisation(config.tenants, organisation)?.id ?? '';
+    const tenant = tenantForOrganisation(services.tenancy.view().tenants, organisation)?.id ?? '';
     // The same limits and keys as the interaction's login form: one budget per account.
     const accountKey = signInAccountKey('user', tenant || `?${organisation.toLowerCase()}`, email);
     const attempt = await limitedSignIn(limiters, { ip: ctx.ip, accountKey }, () => accounts.users.authenticate(tenant, email, password));

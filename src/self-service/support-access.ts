@@ -31,6 +31,9 @@ const ENDED: Record<EndReason, string> = {
   admin_disabled: "Ended: the support agent's account was disabled",
   user_disabled: 'Ended: your account was disabled',
   admin_role_removed: 'Ended: the support agent may no longer help your organisation',
+  tenant_disabled: 'Ended: your organisation was disabled',
+  client_removed: 'Ended: the app it ran in was removed',
+  domain_removed: "Ended: the address it ran on was removed from your organisation",
 };
 
 const NOTICES: Record<string, string> = {
@@ -51,7 +54,7 @@ const minutesLeft = (ms: number) => {
 /** What /account shows about support access for this user (rendered by the home page). */
 export async function supportAccessSummary(services: Services, user: User, ctx: Context) {
   const { config, store, accounts } = services;
-  const tenant = config.tenants.find((t) => t.id === user.tenant);
+  const tenant = services.tenancy.view().tenant(user.tenant);
   const consentMode = tenant?.consent ?? 'none';
   const now = Date.now();
   const admins = new Map<string, string>();
@@ -95,7 +98,7 @@ export function supportAccessRoutes(services: Services) {
   const router = new Router({ prefix: '/account/support-access' });
 
 
-  const tenantOf = (user: User) => config.tenants.find((t) => t.id === user.tenant);
+  const tenantOf = (user: User) => services.tenancy.view().tenant(user.tenant);
 
   router.post('/consent', parseForm, async (ctx) => {
     const user = await sessions.formUser(ctx);

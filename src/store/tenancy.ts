@@ -8,8 +8,12 @@
  * see the version move when they next poll it.
  */
 
-/** The kinds of records, and how a record is named in the store: `<kind>/<id>`. */
-export type TenancyKind = 'tenant' | 'client' | 'role';
+/**
+ * The kinds of records, and how a record is named in the store: `<kind>/<id>`. A `domain`
+ * record (by host) names the tenant holding it, so two tenants never claim one host.
+ */
+export type TenancyKind = 'tenant' | 'client' | 'role' | 'domain';
+const KINDS: readonly string[] = ['tenant', 'client', 'role', 'domain'] satisfies TenancyKind[];
 
 export interface TenancyRecord {
   kind: TenancyKind;
@@ -80,6 +84,6 @@ export const recordField = (kind: TenancyKind, id: string) => `${kind}/${id}`;
 export function parseRecordField(field: string): { kind: TenancyKind; id: string } | null {
   const slash = field.indexOf('/');
   const kind = field.slice(0, slash);
-  if (slash < 1 || (kind !== 'tenant' && kind !== 'client' && kind !== 'role')) return null;
-  return { kind, id: field.slice(slash + 1) };
+  if (slash < 1 || !KINDS.includes(kind)) return null;
+  return { kind: kind as TenancyKind, id: field.slice(slash + 1) };
 }

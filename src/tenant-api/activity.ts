@@ -53,7 +53,7 @@ export function activityRoutes(services: Services) {
     ctx.set('Cache-Control', 'no-store');
     let clientId: string | undefined;
     try {
-      const client = authenticateClient(config, ctx.get('authorization'));
+      const client = authenticateClient(services.tenancy.view(), ctx.get('authorization'));
       if (!client) throw new ActivityError('client_unauthenticated');
       clientId = client.clientId;
       if (client.role !== 'tenant' || !client.tenant) throw new ActivityError('client_not_tenant');

@@ -3,10 +3,7 @@
  * (the activity report): `client_secret_basic`, RFC 6749 §2.3.1, as the RP kit sends it to
  * the token, introspection and revocation endpoints.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { type ClientConfig, findClient, type GatehouseConfig } from '../config/index.js';
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
+import type { Client, TenancyView } from '../tenancy/index.js';
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded before they are joined with ":". */
 function formDecode(value: string): string | null {
@@ -17,8 +14,8 @@ function formDecode(value: string): string | null {
   }
 }
 
-/** The configured client this `Authorization: Basic …` header proves, or null. */
-export function authenticateClient(config: GatehouseConfig, authorization: string | undefined): ClientConfig | null {
+/** The active client this `Authorization: Basic …` header proves (the runtime view's secrets), or null. */
+export function authenticateClient(view: TenancyView, authorization: string | undefined): Client | null {
   const encoded = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i.exec(authorization ?? '')?.[1];
   if (!encoded) return null;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
@@ -26,8 +23,6 @@ export function authenticateClient(config: GatehouseConfig, authorization: strin
   if (colon < 0) return null;
   const [id, secret] = [formDecode(decoded.slice(0, colon)), formDecode(decoded.slice(colon + 1))];
   if (!id || secret === null) return null;
-  const client = findClient(config, id);
-  // Compared as digests: equal lengths, and no timing that tells how much of it matched.
-  if (!client?.clientSecret || !timingSafeEqual(digest(secret), digest(client.clientSecret))) return null;
-  return client;
+  // Compared as digests, in constant time (tenancy/secrets.ts).
+  return view.checkSecret(id, secret) ? (view.client(id) ?? null) : null;
 }

@@ -8,7 +8,6 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { AuditError, consistencyProof, eventOf, inclusionProofs, latestCheckpoint, logOrigin, type SignedCheckpoint } from '../audit/index.js';
-import { findClient } from '../config/index.js';
 import { findClientCredentials } from '../oidc/client-credentials.js';
 import type { Services } from '../services.js';
 import { keys as storeKeys } from '../store/keys.js';
@@ -54,7 +53,7 @@ export function transparencyRoutes(services: Services) {
       ctx.set('WWW-Authenticate', `Bearer realm="${config.issuer}", scope="${AUDIT_READ_SCOPE}"${token ? ', error="invalid_token"' : ''}`);
       return answer(ctx, 401, 'invalid_token', 'a client_credentials access token with the audit:read scope is required');
     }
-    const client = findClient(config, grant.clientId);
+    const client = services.tenancy.view().client(grant.clientId);
     if (!grant.scopes.has(AUDIT_READ_SCOPE) || client?.role !== 'tenant' || client.tenant !== ctx.params.log) {
       ctx.set('WWW-Authenticate', `Bearer realm="${config.issuer}", error="insufficient_scope", scope="${AUDIT_READ_SCOPE}"`);
       return answer(ctx, 403, 'insufficient_scope', "a tenant's client may read only its own tenant's audit log, with the audit:read scope");

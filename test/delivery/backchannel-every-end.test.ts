@@ -62,7 +62,7 @@ describe('back-channel logout on every end (real Gatehouse, real Redis, demo app
       },
     });
     gh = demo.gh;
-    cliEnv = { REDIS_URL: demo.redis.url, GATEHOUSE_CONFIG: writeConfig(gh.config as unknown as Record<string, unknown>), GATEHOUSE_ISSUER: gh.issuer };
+    cliEnv = { REDIS_URL: demo.redis.url, GATEHOUSE_CONFIG: writeConfig({ ...gh.config, ...gh.config.declared } as unknown as Record<string, unknown>), GATEHOUSE_ISSUER: gh.issuer };
     await givePasskey(gh, 'admin', ALICE.email, key);
     ({ agent: consoleAgent } = await signInConsole(gh.issuer, ALICE));
     actorToken = (await stepUp(gh.issuer, consoleAgent, key)).accessToken;

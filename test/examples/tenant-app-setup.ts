@@ -57,7 +57,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     issuer: gh.issuer,
     port,
     host: '127.0.0.1',
-    tenants: tenantsFromConfig(gh.config),
+    tenants: tenantsFromConfig(gh.config.declared),
     consoleUrl: `${gh.issuer}/admin`,
     cookieKeys: ['test-tenant-app-key'],
     ...(options.recheckSeconds !== undefined ? { recheckSeconds: options.recheckSeconds } : {}),

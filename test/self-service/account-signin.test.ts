@@ -38,7 +38,7 @@ describe('/account sign-in without a tenant list (real Redis)', () => {
 
   it('the sign-in page names no tenant', async () => {
     const html = await (await fetch(`${gh.issuer}/account`)).text();
-    for (const t of gh.config.tenants) {
+    for (const t of gh.config.declared.tenants) {
       assert.doesNotMatch(html, new RegExp(t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), `${t.id}'s name is not listed`);
       assert.doesNotMatch(html, new RegExp(`value="${t.id}"`), `${t.id}'s id is not listed`);
     }

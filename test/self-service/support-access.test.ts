@@ -75,7 +75,7 @@ describe('support access on /account (real Gatehouse, real Redis, demo tenant ap
       issuer,
       port,
       host: '127.0.0.1',
-      tenants: tenantsFromConfig(gh.config),
+      tenants: tenantsFromConfig(gh.config.declared),
       consoleUrl: `${issuer}/admin`,
       cookieKeys: ['support-access-test-key'],
       recheckSeconds: 1,

@@ -33,7 +33,7 @@ export const admin: CommandGroup = {
       async run(ctx, values) {
         const email = requireString(values, 'email');
         const name = assertAcceptableName(requireString(values, 'name'));
-        const roles = parseRoles(ctx.config(), optionalString(values, 'roles'));
+        const roles = parseRoles(await ctx.view(), optionalString(values, 'roles'));
         const { admins } = await ctx.accounts();
         // Refuse before asking for a password the operator would type for nothing.
         if (await admins.findByEmail(email)) throw new CliError(`an admin with email ${email.trim().toLowerCase()} already exists`);
@@ -80,7 +80,7 @@ export const admin: CommandGroup = {
       options: { roles: { type: 'string' } },
       positionals: ['email'],
       async run(ctx, values, [email]) {
-        const roles = parseRoles(ctx.config(), requireString(values, 'roles'));
+        const roles = parseRoles(await ctx.view(), requireString(values, 'roles'));
         const admin = await adminByEmail((await ctx.accounts()).admins, email!);
         const { account, sessionsEnded } = await changeAdminRoles(await lifecycleDeps(ctx), admin.id, roles, CLI_ACTOR);
         ctx.out(`admin ${account.email} now has roles ${account.roles.join(',')}; ${sessionsEnded} impersonation session(s) ended`);

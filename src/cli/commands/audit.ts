@@ -25,7 +25,7 @@ export const audit: CommandGroup = {
       summary: 'print the newest signed checkpoint of each log (--fresh: sign one now); keep it to verify with later',
       options: { log: { type: 'string' }, fresh: { type: 'boolean' } },
       async run(ctx, values) {
-        const logs = chosenLogs(ctx, values);
+        const logs = (await chosenLogs(ctx, values));
         const store = await ctx.store();
         let checkpoints: SignedCheckpoint[];
         if (values.fresh) {
@@ -61,7 +61,7 @@ export const audit: CommandGroup = {
         }
         const store = await ctx.store();
         const failures: string[] = [];
-        for (const log of chosenLogs(ctx, values)) {
+        for (const log of (await chosenLogs(ctx, values))) {
           const result = await verifyLog(store, { log, origin: logOrigin(ctx.config().issuer, log), key, given });
           if (!result.ok) {
             failures.push(`audit log ${log}: ${result.problem!.kind}: ${result.problem!.message}`);
@@ -94,7 +94,7 @@ export const audit: CommandGroup = {
         const type = optionalString(values, 'type');
         if (type !== undefined && !isAuditEventType(type)) throw new UsageError(`--type: unknown event type "${type}"`);
         const filter = { from: date(values, 'from'), to: date(values, 'to'), admin: optionalString(values, 'admin'), user: optionalString(values, 'user'), ...(type ? { type } : {}) };
-        const logs = chosenLogs(ctx, values);
+        const logs = (await chosenLogs(ctx, values));
         const store = await ctx.store();
         if (values.fresh) {
           const key = await auditKey(ctx, values);
@@ -124,7 +124,7 @@ export const audit: CommandGroup = {
         const cutoff = new Date(Date.now() - days * 86_400_000);
         const key = await auditKey(ctx, values);
         const store = await ctx.store();
-        const logs = chosenLogs(ctx, values);
+        const logs = (await chosenLogs(ctx, values));
         const done = await holdingLease(store, 30_000, async () => {
           for (const log of logs) {
             const result = await archiveLog(store, { log, issuer: config.issuer, key, dir, cutoff });

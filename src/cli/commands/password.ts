@@ -24,7 +24,7 @@ export const password: CommandGroup = {
           await accounts.admins.setPassword(admin.id, await ctx.readPassword());
           return ctx.out(`password set for admin ${admin.email}`);
         }
-        const tenant = assertTenant(ctx.config(), tenantArg!);
+        const tenant = assertTenant(await ctx.view(), tenantArg!);
         const user = await userByEmail(accounts.users, tenant, userEmail!);
         await accounts.users.setPassword(user.id, await ctx.readPassword());
         ctx.out(`password set for user ${user.email} in tenant ${tenant}`);

@@ -8,7 +8,7 @@ import { CLI_ACTOR, lifecycleDeps } from '../lifecycle.js';
 const row = (u: User) => [u.email, printable(u.name), u.sensitive ? 'yes' : '-', u.disabled ? 'disabled' : 'active', u.id, formatDate(u.createdAt)];
 
 async function setDisabled(ctx: CliContext, tenantArg: string, email: string, disabled: boolean) {
-  const tenant = assertTenant(ctx.config(), tenantArg);
+  const tenant = assertTenant(await ctx.view(), tenantArg);
   const { users } = await ctx.accounts();
   const user = await userByEmail(users, tenant, email);
   const deps = await lifecycleDeps(ctx);
@@ -33,7 +33,7 @@ export const user: CommandGroup = {
       summary: 'create a user; the password is read from stdin or prompted for',
       options: { ...tenantOption, email: { type: 'string' }, name: { type: 'string' }, sensitive: { type: 'boolean' } },
       async run(ctx, values) {
-        const tenant = assertTenant(ctx.config(), requireString(values, 'tenant'));
+        const tenant = assertTenant(await ctx.view(), requireString(values, 'tenant'));
         const email = requireString(values, 'email');
         const name = assertAcceptableName(requireString(values, 'name'));
         const { users } = await ctx.accounts();
@@ -54,7 +54,7 @@ export const user: CommandGroup = {
       summary: "list a tenant's users, newest first",
       options: { ...tenantOption, query: { type: 'string' }, json: { type: 'boolean' } },
       async run(ctx, values) {
-        const tenant = assertTenant(ctx.config(), requireString(values, 'tenant'));
+        const tenant = assertTenant(await ctx.view(), requireString(values, 'tenant'));
         const query = optionalString(values, 'query');
         const { users } = await ctx.accounts();
         const all = await collectAll((offset) => users.list(tenant, { query, offset, limit: 500 }));

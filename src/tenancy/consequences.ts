@@ -1,0 +1,65 @@
+/**
+ * Removing or disabling something ends what depended on it at once (PROTOCOL §11): the
+ * live impersonation sessions of a disabled tenant, of a deleted client, on a removed
+ * domain, and of admins whose roles stopped covering a tenant. Each end goes through the
+ * one end path (impersonation/end.ts), so it is audited and its back-channel logout sent.
+ * Outstanding tickets need nothing here: redemption reads the current view.
+ */
+import type { Accounts } from '../accounts/index.js';
+import type { RoleConfig } from '../config/schema.js';
+import { type AuditSink, endLiveSessions } from '../impersonation/end.js';
+import { mayImpersonate } from '../impersonation/policy.js';
+import type { EndReason, ImpersonationSession } from '../impersonation/sessions.js';
+import type { Store } from '../store/types.js';
+import { auditedActor } from './rights.js';
+import type { Actor } from './types.js';
+
+export interface ConsequenceDeps {
+  store: Store;
+  audit: AuditSink;
+  /** For role changes: the admins holding the role. Without it, the live re-checks end those sessions. */
+  accounts?: Pick<Accounts, 'admins' | 'users'>;
+}
+
+/** Ends the tenant's live sessions that `which` selects (all by default); answers how many ended. */
+export async function endTenantSessions(
+  deps: ConsequenceDeps,
+  tenantId: string,
+  reason: Extract<EndReason, 'tenant_disabled' | 'client_removed' | 'domain_removed'>,
+  actor: Actor,
+  which?: (s: ImpersonationSession) => boolean,
+): Promise<number> {
+  const who = auditedActor(actor);
+  const facts = { requestId: who.requestId, ip: who.ip, userAgent: who.userAgent, ...(who.client ? { client: who.client } : {}) };
+  const ended = await endLiveSessions(deps.store, deps.audit, { tenant: tenantId }, reason, { endedBy: 'system', facts, via: who.details.via, which });
+  return ended.length;
+}
+
+/**
+ * After a role changed or went: ends the live sessions of admins holding it that their roles
+ * (as they now are) no longer allow, as a change of an admin's own roles does.
+ */
+export async function endUncoveredSessions(deps: ConsequenceDeps, roleName: string, roles: readonly RoleConfig[], actor: Actor): Promise<number> {
+  if (!deps.accounts) return 0;
+  const { admins, users } = deps.accounts;
+  const who = auditedActor(actor);
+  const sensitive = new Map<string, boolean>();
+  const isSensitive = async (userId: string) => {
+    if (!sensitive.has(userId)) sensitive.set(userId, (await users.findById(userId))?.sensitive ?? false);
+    return sensitive.get(userId)!;
+  };
+  let ended = 0;
+  for (let offset = 0; ; offset += 500) {
+    const page = await admins.list({ offset, limit: 500 });
+    for (const admin of page.items.filter((a) => a.roles.includes(roleName))) {
+      const done = await endLiveSessions(deps.store, deps.audit, { admin: admin.id }, 'admin_role_removed', {
+        endedBy: 'system',
+        facts: { requestId: who.requestId, ip: who.ip, userAgent: who.userAgent },
+        via: who.details.via,
+        which: async (s) => !mayImpersonate(admin.roles, [...roles], s.tenant, await isSensitive(s.user)),
+      });
+      ended += done.length;
+    }
+    if (page.items.length < 500) return ended;
+  }
+}

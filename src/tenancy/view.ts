@@ -1,0 +1,111 @@
+/**
+ * The in-process snapshot of runtime configuration that every hot path reads synchronously
+ * (PROTOCOL §11: no Redis round trip for configuration on the token endpoint, the mint or
+ * the redemption). Built once per configuration version from one atomic read of the store,
+ * then never changed: a newer version is a new view.
+ */
+import type { RoleConfig } from '../config/schema.js';
+import type { TenancyRead } from '../store/tenancy.js';
+import { matchesSecret } from './secrets.js';
+import type { Client, ClientRecord, DomainIndexRecord, RoleRecord, Tenant, TenantRecord, Versioned } from './types.js';
+
+export interface TenancyView {
+  /** The deployment's configuration version this view was read at (0: nothing was ever written). */
+  readonly version: number;
+  /** Enabled tenants, with their verified domains only. */
+  readonly tenants: readonly Tenant[];
+  /** Clients that authenticate: not deleted, and of an enabled tenant (when they have one). */
+  readonly clients: readonly Client[];
+  readonly roles: readonly RoleConfig[];
+  /** Every tenant that ever existed here (disabled ones too): their audit logs remain. */
+  readonly tenantIds: readonly string[];
+  /** Origins our pages may post forms or redirect to (CSP form-action). */
+  readonly formTargets: readonly string[];
+  tenant(id: string): Tenant | undefined;
+  client(clientId: string): Client | undefined;
+  /** The enabled tenant an origin is a domain of, and whether that domain is verified. */
+  domainOf(origin: string): { tenant: Tenant; verified: boolean } | undefined;
+  /**
+   * A client whose sessions may still need a back-channel logout: active, or deleted or of a
+   * disabled tenant since (a logout follows the end its removal caused).
+   */
+  logoutClient(clientId: string): Client | undefined;
+  /** Whether `secret` is a live secret of the active client `clientId` (constant time). */
+  checkSecret(clientId: string, secret: string, now?: number): boolean;
+  /** Every record with its revision, for management reads (never for the hot paths). */
+  readonly records: {
+    tenants: ReadonlyMap<string, Versioned<TenantRecord>>;
+    clients: ReadonlyMap<string, Versioned<ClientRecord>>;
+    roles: ReadonlyMap<string, Versioned<RoleRecord>>;
+    domains: ReadonlyMap<string, Versioned<DomainIndexRecord>>;
+  };
+}
+
+/** The hot paths' tenant: the record's settings and its verified origins. */
+export function tenantOf(record: TenantRecord): Tenant {
+  const { domains, disabled: _disabled, createdAt: _created, updatedAt: _updated, ...settings } = record;
+  return { ...settings, domains: domains.filter((d) => d.status === 'verified').map((d) => d.origin) };
+}
+
+export function clientOf(record: ClientRecord): Client {
+  const { secrets, createdAt: _created, updatedAt: _updated, deletedAt: _deleted, ...fields } = record;
+  return { ...fields, confidential: secrets.length > 0 };
+}
+
+/** The host a domain is indexed by: `host[:port]`, lowercase (one tenant per host, whatever the scheme). */
+export const domainHost = (origin: string) => new URL(origin).host.toLowerCase();
+
+export function buildView(read: TenancyRead, onBadRecord: (kind: string, id: string) => void = () => {}): TenancyView {
+  const tenantRecords = new Map<string, Versioned<TenantRecord>>();
+  const clientRecords = new Map<string, Versioned<ClientRecord>>();
+  const roleRecords = new Map<string, Versioned<RoleRecord>>();
+  const domainRecords = new Map<string, Versioned<DomainIndexRecord>>();
+  const maps = { tenant: tenantRecords, client: clientRecords, role: roleRecords, domain: domainRecords } as const;
+  for (const r of read.records) {
+    try {
+      (maps[r.kind] as Map<string, Versioned<unknown>>).set(r.id, { rev: r.rev, record: JSON.parse(r.body) });
+    } catch {
+      onBadRecord(r.kind, r.id);
+    }
+  }
+  const byId = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+  const tenants = new Map<string, Tenant>();
+  const domains = new Map<string, { tenant: Tenant; verified: boolean }>();
+  for (const [id, { record }] of [...tenantRecords].sort(byId)) {
+    if (record.disabled) continue;
+    const tenant = tenantOf(record);
+    tenants.set(id, tenant);
+    for (const d of record.domains) domains.set(d.origin, { tenant, verified: d.status === 'verified' });
+  }
+  const clients = new Map<string, Client>();
+  const everyClient = new Map<string, Client>();
+  const secrets = new Map<string, ClientRecord['secrets']>();
+  for (const [id, { record }] of [...clientRecords].sort(byId)) {
+    const client = clientOf(record);
+    everyClient.set(id, client);
+    if (record.deletedAt !== undefined || (record.tenant !== undefined && !tenants.has(record.tenant))) continue;
+    clients.set(id, client);
+    secrets.set(id, record.secrets);
+  }
+  const targets = new Set<string>();
+  for (const t of tenants.values()) for (const d of t.domains) targets.add(d);
+  for (const c of clients.values()) for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) targets.add(new URL(u).origin);
+
+  return {
+    version: read.version,
+    tenants: [...tenants.values()],
+    clients: [...clients.values()],
+    roles: [...roleRecords].sort(byId).map(([, v]) => v.record),
+    tenantIds: [...tenantRecords.keys()].sort(),
+    formTargets: [...targets],
+    tenant: (id) => tenants.get(id),
+    client: (id) => clients.get(id),
+    domainOf: (origin) => domains.get(origin),
+    logoutClient: (id) => everyClient.get(id),
+    checkSecret: (id, secret, now) => matchesSecret(secrets.get(id) ?? [], secret, now),
+    records: { tenants: tenantRecords, clients: clientRecords, roles: roleRecords, domains: domainRecords },
+  };
+}
+
+export const EMPTY_VIEW: TenancyView = buildView({ version: 0, records: [] });
