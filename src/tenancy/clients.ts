@@ -70,8 +70,9 @@ function redeemersEvent(view: TenancyView, tenant: Versioned<TenantRecord> | und
 
 export async function createClient(ctx: TenancyContext, actor: Actor, input: unknown, options: { secret?: string } = {}): Promise<ClientWithSecret> {
   assertRight(actor, 'manage:clients', ctx.sync.view().roles);
+  // Who may create this kind of client is decided before how its fields fit together.
+  assertMayTouch(actor, parseInput(clientCreateSchema, input).role);
   const parsed = parseInput(clientCreateSchema.superRefine(checkClientRoles), input);
-  assertMayTouch(actor, parsed.role);
   return mutate(ctx, (view) => {
     const existing = view.records.clients.get(parsed.clientId);
     if (existing && existing.record.deletedAt === undefined) throw new TenancyError('client_exists', `a client "${parsed.clientId}" exists`);

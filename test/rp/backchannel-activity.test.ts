@@ -99,7 +99,8 @@ describe('back-channel logout and activity through the RP kit (Koa, Express, Hon
       redisUrl: redis.url,
       configure: (raw) => {
         const acme = raw.tenants.find((t: { id: string }) => t.id === 'acme');
-        acme.domains.push(`http://127.0.0.1:${pair[0]}`);
+        // A tenant client's back-channel URI is on one of its tenant's domains (PROTOCOL §11): the relay's too.
+        acme.domains.push(`http://127.0.0.1:${pair[0]}`, `http://127.0.0.1:${relayPort}`);
         raw.clients.push({
           clientId: 'pair-app',
           clientSecret: 'dev-pair-secret',

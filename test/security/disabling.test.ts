@@ -91,7 +91,7 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
       },
     });
     gh = demo.gh;
-    cliEnv = { REDIS_URL: demo.redis.url, GATEHOUSE_CONFIG: writeConfig(gh.config as unknown as Record<string, unknown>), GATEHOUSE_ISSUER: gh.issuer };
+    cliEnv = { REDIS_URL: demo.redis.url, GATEHOUSE_CONFIG: writeConfig({ ...gh.config, ...gh.config.declared } as unknown as Record<string, unknown>), GATEHOUSE_ISSUER: gh.issuer };
     await givePasskey(gh, 'admin', ALICE.email, keys.alice);
     await givePasskey(gh, 'admin', MAX.email, keys.max);
     await givePasskey(gh, 'admin', GINA.email, keys.gina);
