@@ -34,7 +34,7 @@ export function tenancySuite(name: string, backend: Backend): void {
     const prefix = `tenancy-${Math.random().toString(36).slice(2)}`;
     const declared = parseConfig(baseConfig(), {}).declared;
     const proves = { value: true };
-    let clock = Date.now();
+    const clock = Date.now();
     const stores: Store[] = [];
     let one: Tenancy;
     let two: Tenancy;
