@@ -217,6 +217,19 @@ export function tenancySuite(name: string, backend: Backend): void {
       await rejectsWith(one.getRole(CLI, 'acme-only'), 'not_found');
     });
 
+    test('an instance that misses every pub/sub message still follows, by polling the version', async () => {
+      const store = await backend.open(prefix);
+      stores.push(store);
+      // Subscribed, but deaf: every message is lost.
+      const deaf = new Proxy(store, { get: (target, p, r) => (p === 'tenancySubscribe' ? async () => async () => {} : Reflect.get(target, p, r)) });
+      const sync = createTenancySync(deaf, { pollMs: 100 });
+      await sync.start();
+      const { rev } = await one.getTenant(CLI, 'initech-polled').catch(async () => one.createTenant(CLI, { id: 'initech-polled', name: 'Polled' }));
+      await one.updateTenant(CLI, 'initech-polled', { consent: 'approval' }, rev);
+      await until(one, () => sync.view().tenant('initech-polled')?.consent === 'approval');
+      await sync.stop();
+    });
+
     test('a change whose audit cannot be written is undone', async () => {
       const store = await backend.open(prefix);
       stores.push(store);
