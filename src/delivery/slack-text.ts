@@ -110,6 +110,18 @@ export function formatSlackText(notification: Notification): string {
         ])
       );
     }
+    case 'tenant.protection_changed': {
+      // PROTOCOL §11: what protects the tenant's users changed; say what, from what, to what, by whom.
+      const changed = (detail(event, 'changed') ?? '').split(',').filter(Boolean);
+      const each = changed.map((name) => `${name} ${detail(event, `before.${name}`)} → ${detail(event, `after.${name}`)}`);
+      return (
+        `:shield: Protections of ${tenant} changed — ${escapeSlack(each.join('; ') || 'see the audit log')}` +
+        facts([
+          ['by ', detail(event, 'by')],
+          ['via ', detail(event, 'via')],
+        ])
+      );
+    }
     case 'impersonation.ticket_issued':
       return (
         `:ticket: Impersonation ticket issued — admin ${admin} may act as ${user} on ${tenant}` +

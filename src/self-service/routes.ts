@@ -16,6 +16,7 @@ import type { StoredPasskey } from '../webauthn/index.js';
 import { tenantForOrganisation } from './organisation.js';
 import { accountSessions } from './session.js';
 import { accessRequestAccountRoutes, accessRequestSummary } from './access-requests.js';
+import { protectionChangesSummary } from './protection-changes.js';
 import { supportAccessRoutes, supportAccessSummary } from './support-access.js';
 
 /** One answer for a wrong organisation, email or password: none says which (no tenant enumeration). */
@@ -62,6 +63,7 @@ export function selfServiceRoutes(services: Services) {
       passkeys: await passkeys.count('user', signedIn.user.id),
       supportAccess: await supportAccessSummary(services, signedIn.user, ctx),
       accessRequests: await accessRequestSummary(services, signedIn.user),
+      protectionChanges: await protectionChangesSummary(services, signedIn.user),
     });
   });
 

@@ -58,3 +58,15 @@ test('a checkpoint says which log, how many events and the root, escaped', () =>
   const text = formatSlackText({ id: 'checkpoint-acme-7', type: 'audit.checkpoint', log: 'acme<!channel>', origin: 'id.example.com/audit/acme', size: 7, rootHash: 'abc=', checkpoint: '…', time: '2030-01-01T00:00:00.000Z' });
   assert.equal(text, ':lock: Audit checkpoint — the acme&lt;!channel&gt; log holds 7 events (root abc=)');
 });
+
+test('a protection change says what changed, from what to what, and who changed it', () => {
+  const text = formatSlackText({
+    ...base,
+    type: 'tenant.protection_changed',
+    admin: undefined,
+    user: undefined,
+    client: 'ops',
+    details: { changed: 'consent', 'before.consent': '"approval"', 'after.consent': '"none"', by: 'ops', via: 'manage-api' },
+  });
+  assert.equal(text, ':shield: Protections of acme changed — consent "approval" → "none" (by ops; via manage-api)');
+});

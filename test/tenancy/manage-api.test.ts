@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readAuditLog } from '../../src/rp/index.js';
 import { startReceiver, type Receiver, waitFor } from '../audit/helpers.js';
+import { accountSignIn } from '../approvals/setup.js';
 import { lastEvent, mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole, stepUp } from '../helpers/console.js';
@@ -160,7 +161,7 @@ describe('management API (real HTTP, real Redis)', () => {
     assert.equal((await call('GET', '/tenants/acme/clients/acme-batch')).status, 404);
   });
 
-  it("downgrading a tenant's consent is tenant.protection_changed in its own log (before, after, who), proven with audit:read, announced by webhook", async () => {
+  it("downgrading a tenant's consent is tenant.protection_changed in its own log (before, after, who), proven with audit:read, announced by webhook, shown to its approvers", async () => {
     const etag = (await call('GET', '/tenants/wonka')).headers.get('etag')!;
     const downgraded = await call('PATCH', '/tenants/wonka', { consent: 'none' }, { 'if-match': etag });
     assert.equal(downgraded.status, 200, JSON.stringify(downgraded.body));
@@ -174,5 +175,9 @@ describe('management API (real HTTP, real Redis)', () => {
     assert.deepEqual([changed.details?.['before.consent'], changed.details?.['after.consent'], changed.details?.by], ['"approval"', '"none"', OPS.clientId]);
     const hook = await waitFor('the webhook', () => receiver.requests.find((r) => r.body.includes('"tenant.protection_changed"') && r.body.includes('"tenant":"wonka"')));
     assert.equal(JSON.parse(hook.body).details['after.consent'], '"none"');
+    const approver = await (await (await accountSignIn(gh.issuer, 'wonka', 'violet@wonka.test', 'violet-demo-pass')).fetch(`${gh.issuer}/account`)).text();
+    assert.match(approver, /id="protection-changes"[\s\S]*<strong>consent<\/strong>: <code><bdi>&quot;approval&quot;<\/bdi><\/code> → <code><bdi>&quot;none&quot;<\/bdi><\/code>[\s\S]*management client ops/);
+    const customer = await (await (await accountSignIn(gh.issuer, 'wonka', 'charlie@wonka.test', 'charlie-demo-pass')).fetch(`${gh.issuer}/account`)).text();
+    assert.doesNotMatch(customer, /protection-changes/, 'only the approvers see it');
   });
 });
