@@ -9,7 +9,7 @@
 import type { AuditEventInput } from '../audit/events.js';
 import type { ClientConfig, RoleConfig, TenantConfig } from '../config/schema.js';
 import { mutate, type RecordChange } from './commit.js';
-import { endTenantSessions, endUncoveredSessions } from './consequences.js';
+import { endTenantSessions, endUncoveredSessions, roleNarrowed } from './consequences.js';
 import { canonical, changedFields, configEvent, newDomain, type TenancyContext } from './context.js';
 import { TenancyError } from './errors.js';
 import { protectionEvent, protectionsOf } from './protection.js';
@@ -85,7 +85,7 @@ function plan(view: TenancyView, declared: Declared, prune: boolean, now: number
   const afterClients = new Map<string, ClientRecord>([...view.records.clients].map(([id, v]) => [id, v.record]));
   const disabledTenants: string[] = [];
   const deletedClients: ClientRecord[] = [];
-  const rolesTouched: string[] = [];
+  const rolesTouched: { name: string; narrowed: boolean }[] = [];
   const write = (kind: RecordChange['kind'], id: string, before: unknown, after: unknown, rev: number | null) => records.push({ kind, id, rev, before, after });
   const revOf = (map: ReadonlyMap<string, { rev: number }>, id: string) => map.get(id)?.rev ?? null;
 
@@ -161,7 +161,7 @@ function plan(view: TenancyView, declared: Declared, prune: boolean, now: number
     const changed = existing ? changedFields(existing.record, r) : ['(new)'];
     if (changed.length === 0) continue;
     write('role', r.name, existing?.record ?? null, r, existing?.rev ?? null);
-    rolesTouched.push(r.name);
+    rolesTouched.push({ name: r.name, narrowed: roleNarrowed(existing?.record, r) });
     changes.push(existing ? `~ role ${r.name}: ${changed.map((k) => `${k} ${short(existing.record[k as keyof RoleConfig])} → ${short(r[k as keyof RoleConfig])}`).join('; ')}` : `+ role ${r.name}`);
     events.push(configEvent(existing ? 'tenancy.role_updated' : 'tenancy.role_created', actor, { role: r.name }));
   }
@@ -169,7 +169,7 @@ function plan(view: TenancyView, declared: Declared, prune: boolean, now: number
     for (const [name, { record, rev }] of view.records.roles) {
       if (declared.roles.some((r) => r.name === name)) continue;
       write('role', name, record, null, rev);
-      rolesTouched.push(name);
+      rolesTouched.push({ name, narrowed: true });
       changes.push(`- role ${name}`);
       events.push(configEvent('tenancy.role_deleted', actor, { role: name }));
     }
@@ -207,7 +207,7 @@ export async function applyDeclared(ctx: TenancyContext, actor: Actor, declared:
   let sessionsEnded = 0;
   for (const id of done.disabledTenants) sessionsEnded += await endTenantSessions(ctx, id, 'tenant_disabled', actor);
   for (const c of done.deletedClients) if (c.tenant) sessionsEnded += await endTenantSessions(ctx, c.tenant, 'client_removed', actor, (s) => s.client === c.clientId);
-  for (const name of done.rolesTouched) sessionsEnded += await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor);
+  for (const { name, narrowed } of done.rolesTouched) sessionsEnded += await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor, narrowed);
   return { changes: done.changes, applied: done.records.length > 0, version, sessionsEnded };
 }
 

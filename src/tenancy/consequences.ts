@@ -9,6 +9,7 @@ import type { Accounts } from '../accounts/index.js';
 import type { RoleConfig } from '../config/schema.js';
 import { type AuditSink, endLiveSessions } from '../impersonation/end.js';
 import { mayImpersonate } from '../impersonation/policy.js';
+import { revokeAccountGrants } from '../oidc/account-grants.js';
 import type { EndReason, ImpersonationSession } from '../impersonation/sessions.js';
 import type { Store } from '../store/types.js';
 import { auditedActor } from './rights.js';
@@ -36,10 +37,24 @@ export async function endTenantSessions(
 }
 
 /**
- * After a role changed or went: ends the live sessions of admins holding it that their roles
- * (as they now are) no longer allow, as a change of an admin's own roles does.
+ * Whether a role now allows less than it did (or is gone): a tenant no longer covered,
+ * `sensitive` or a `manage*` right taken away.
  */
-export async function endUncoveredSessions(deps: ConsequenceDeps, roleName: string, roles: readonly RoleConfig[], actor: Actor): Promise<number> {
+export function roleNarrowed(before: RoleConfig | undefined, after: RoleConfig | undefined): boolean {
+  if (!before) return false;
+  if (!after) return true;
+  const lostTenant = before.tenants === '*' ? after.tenants !== '*' : after.tenants !== '*' && before.tenants.some((t) => !after.tenants.includes(t));
+  const lost = (k: 'sensitive' | 'manageAdmins' | 'manageUsers' | 'manageTenants') => before[k] && !after[k];
+  return lostTenant || lost('sensitive') || lost('manageAdmins') || lost('manageUsers') || lost('manageTenants');
+}
+
+/**
+ * After a role changed or went: ends the live sessions of admins holding it that their roles
+ * (as they now are) no longer allow. A role that allows less is taken away from its holders
+ * as removing it from an admin is (PROTOCOL §10.2, lifecycle/changeAdminRoles): their console
+ * sessions and the grants they hold (the step-up token) end too.
+ */
+export async function endUncoveredSessions(deps: ConsequenceDeps, roleName: string, roles: readonly RoleConfig[], actor: Actor, narrowed = false): Promise<number> {
   if (!deps.accounts) return 0;
   const { admins, users } = deps.accounts;
   const who = auditedActor(actor);
@@ -52,6 +67,10 @@ export async function endUncoveredSessions(deps: ConsequenceDeps, roleName: stri
   for (let offset = 0; ; offset += 500) {
     const page = await admins.list({ offset, limit: 500 });
     for (const admin of page.items.filter((a) => a.roles.includes(roleName))) {
+      if (narrowed) {
+        await admins.setRoles(admin.id, admin.roles, { endSessions: true });
+        await revokeAccountGrants(deps.store, admin.id);
+      }
       const done = await endLiveSessions(deps.store, deps.audit, { admin: admin.id }, 'admin_role_removed', {
         endedBy: 'system',
         facts: { requestId: who.requestId, ip: who.ip, userAgent: who.userAgent },

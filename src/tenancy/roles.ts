@@ -5,7 +5,7 @@
  */
 import { type RoleConfig, roleSchema } from '../config/schema.js';
 import { checkIfMatch, mutate } from './commit.js';
-import { endUncoveredSessions } from './consequences.js';
+import { endUncoveredSessions, roleNarrowed } from './consequences.js';
 import { changedFields, configEvent, type TenancyContext } from './context.js';
 import { TenancyError } from './errors.js';
 import { parseInput, roleInputSchema } from './input.js';
@@ -47,10 +47,12 @@ export async function putRole(ctx: TenancyContext, actor: Actor, name: string, i
   const body = parseInput(roleInputSchema, input);
   const role = parseInput(roleSchema, { ...body, name });
   const match = 'ifMatch' in condition ? { kind: 'role' as const, id: name, rev: condition.ifMatch } : undefined;
+  let narrowed = false;
   const result = await mutate(
     ctx,
     (view) => {
       const existing = view.records.roles.get(name);
+      narrowed = roleNarrowed(existing?.record, role);
       if ('create' in condition && existing) throw new TenancyError('role_exists', `a role "${name}" exists`);
       if (match) checkIfMatch(view, match);
       const unknown = role.tenants === '*' ? [] : role.tenants.filter((t) => !view.records.tenants.has(t));
@@ -64,7 +66,7 @@ export async function putRole(ctx: TenancyContext, actor: Actor, name: string, i
     },
     match ? { ifMatch: match } : {},
   );
-  const sessionsEnded = await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor);
+  const sessionsEnded = await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor, narrowed);
   return { role: result, sessionsEnded };
 }
 
@@ -84,5 +86,5 @@ export async function deleteRole(ctx: TenancyContext, actor: Actor, name: string
     },
     match ? { ifMatch: match } : {},
   );
-  return { sessionsEnded: await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor) };
+  return { sessionsEnded: await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor, true) };
 }

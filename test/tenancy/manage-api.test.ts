@@ -180,4 +180,23 @@ describe('management API (real HTTP, real Redis)', () => {
     const customer = await (await (await accountSignIn(gh.issuer, 'wonka', 'charlie@wonka.test', 'charlie-demo-pass')).fetch(`${gh.issuer}/account`)).text();
     assert.doesNotMatch(customer, /protection-changes/, 'only the approvers see it');
   });
+  it('a role narrowed through the API ends its holders\' sessions there and what they hold, as taking the role away does', async () => {
+    const minted = await tokenRequest(gh.issuer, 'support-console', mintFields(actor, bob));
+    assert.equal(minted.status, 200, JSON.stringify(minted.body));
+    const redeemed = await tokenRequest(gh.issuer, 'acme-app', redeemFields(minted.body.access_token));
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+    const role = await call('GET', '/roles/support');
+    const narrowed = await call('PUT', '/roles/support', { tenants: ['globex', 'wonka'] }, { 'if-match': role.headers.get('etag')! });
+    assert.equal(narrowed.status, 200, JSON.stringify(narrowed.body));
+    assert.ok(narrowed.body.sessionsEnded >= 1);
+    const intro = await fetch(`${gh.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`acme-app:${SECRETS['acme-app']}`).toString('base64')}` },
+      body: new URLSearchParams({ token: redeemed.body.access_token }),
+    });
+    assert.equal(((await intro.json()) as { active: boolean }).active, false, 'the session on acme ended');
+    const again = await tokenRequest(gh.issuer, 'support-console', mintFields(actor, bob, { audience: 'http://globex.localhost:4000' }));
+    assert.equal(again.status, 400, 'the step-up token held before is revoked');
+    assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'actor_token_invalid');
+  });
 });
