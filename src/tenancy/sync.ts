@@ -46,8 +46,9 @@ export function createTenancySync(store: Store, options: { pollMs: number; logge
         do {
           again = false;
           const read = await store.tenancyRead();
-          // Never back: a slow read must not replace a newer view another one installed.
-          if (read.version > current.version || current === EMPTY_VIEW) {
+          // Loads run one at a time, so this read is the newest: install it, even at a lower
+          // version than the view's (a store restored from a backup is the truth too).
+          if (read.version !== current.version || current === EMPTY_VIEW) {
             current = buildView(read, (kind, id) => logger?.error({ kind, id }, 'unreadable configuration record skipped'));
             for (const listener of listeners) listener(current);
           }
@@ -60,14 +61,15 @@ export function createTenancySync(store: Store, options: { pollMs: number; logge
     return loading;
   }
 
+  /** Two reads at most: a store that went back meanwhile is not waited for. */
   async function reachVersion(version: number): Promise<TenancyView> {
-    while (current.version < version) await load();
+    for (let i = 0; i < 2 && current.version < version; i++) await load();
     return current;
   }
 
   async function refresh(): Promise<TenancyView> {
     const version = await store.tenancyVersion();
-    return version > current.version ? reachVersion(version) : current;
+    return version !== current.version ? load() : current;
   }
 
   const check = (reason: string) => {
@@ -80,7 +82,7 @@ export function createTenancySync(store: Store, options: { pollMs: number; logge
       await load();
       unsubscribe = await store
         .tenancySubscribe((version) => {
-          if (version === null || version > current.version) check('message');
+          if (version === null || version !== current.version) check('message');
         })
         .catch((err) => {
           // Polling alone still keeps this instance within `pollMs` of every change.
