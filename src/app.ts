@@ -151,7 +151,12 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   });
   await tenancy.start();
   await seedConfiguration(config, tenancy, logger);
-  sync.onChange(() => void logouts.start().catch((err) => logger.error({ err }, 'could not start back-channel logout delivery')));
+  const declaresAny = config.declared.tenants.length + config.declared.clients.length + config.declared.roles.length > 0;
+  sync.onChange((view) => {
+    void logouts.start().catch((err) => logger.error({ err }, 'could not start back-channel logout delivery'));
+    // A store that lost its configuration (flushed, restored empty) gets the file's again, as on a first start.
+    if (view.version === 0 && declaresAny) void seedConfiguration(config, tenancy, logger).catch((err) => logger.error({ err }, 'could not seed the configuration again'));
+  });
   await logouts.start();
   const checkpoints = createCheckpointer({
     store,
@@ -246,6 +251,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   health.get('/readyz', async (ctx) => {
     try {
       await store.ping();
+      // No tenants, clients or roles yet (the store lost them and they are being seeded again): not ready.
+      if (sync.view().version === 0 && declaresAny) throw new Error('configuration not loaded');
       ctx.body = { status: 'ready', store: store.kind, keys: signing.keys.length };
     } catch {
       ctx.status = 503;
