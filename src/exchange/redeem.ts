@@ -43,7 +43,7 @@ export async function redeemLeg(ctx: KoaContextWithOIDC, services: Services, fac
   if (client.gatehouse_role === 'tenant') facts.tenant = String(client.gatehouse_tenant);
   const ticket = param(ctx, 'subject_token');
 
-  const maxSession = Math.max(...tenancy.tenants.map((t) => t.impersonation.maxSeconds), 60);
+  const maxSession = tenancy.maxImpersonationSeconds;
   const presentation: Presentation = ticket && ticketShape.test(ticket) ? await presentTicket(store, ticket, maxSession + 300) : { kind: 'unknown' };
   if (presentation.kind === 'unknown') {
     // PROTOCOL §4: unknown tickets are limited per client. Only they are charged (one atomic

@@ -21,6 +21,8 @@ export interface TenancyView {
   readonly tenantIds: readonly string[];
   /** Origins our pages may post forms or redirect to (CSP form-action). */
   readonly formTargets: readonly string[];
+  /** The longest impersonation any enabled tenant allows, seconds (at least 60). */
+  readonly maxImpersonationSeconds: number;
   tenant(id: string): Tenant | undefined;
   client(clientId: string): Client | undefined;
   /** The enabled tenant an origin is a domain of, and whether that domain is verified. */
@@ -99,6 +101,7 @@ export function buildView(read: TenancyRead, onBadRecord: (kind: string, id: str
     roles: [...roleRecords].sort(byId).map(([, v]) => v.record),
     tenantIds: [...tenantRecords.keys()].sort(),
     formTargets: [...targets],
+    maxImpersonationSeconds: Math.max(60, ...[...tenants.values()].map((t) => t.impersonation.maxSeconds)),
     tenant: (id) => tenants.get(id),
     client: (id) => clients.get(id),
     domainOf: (origin) => domains.get(origin),
