@@ -140,6 +140,12 @@ export const tenantSchema = tenantSettingsSchema.extend({
  */
 export const MANAGE_SCOPES = ['manage:tenants', 'manage:clients', 'manage:roles', 'read:tenants', 'read:clients', 'read:roles'] as const;
 
+/**
+ * Every scope a client may be given (the provider's `scopes`): OpenID Connect's, `audit:read`
+ * for a tenant client reading its tenant's audit log, and the management API's.
+ */
+export const CLIENT_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'audit:read', ...MANAGE_SCOPES] as const;
+
 /** http(s) only: an OAuth redirect to another scheme is out of this provider's business. */
 const webUrl = z
   .string()

@@ -5,7 +5,7 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { issuedBeforeLastDisable } from '../accounts/records.js';
-import { type GatehouseConfig, MANAGE_SCOPES } from '../config/index.js';
+import { CLIENT_SCOPES, type GatehouseConfig, MANAGE_SCOPES } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { TenancyView } from '../tenancy/index.js';
 import { MANAGEMENT_TOKEN_TTL, managementResource } from '../tenancy/manage/resource.js';
@@ -95,7 +95,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     // `audit:read`: a tenant client reading its tenant's audit log (client credentials, src/transparency);
     // `manage:*` / `read:*`: a management client calling the management API (src/tenancy/manage).
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'audit:read', ...MANAGE_SCOPES],
+    scopes: [...CLIENT_SCOPES],
     // Code flow only: no implicit or hybrid responses (RFC 9700 §2.1.2).
     responseTypes: ['code', 'none'],
     extraClientMetadata: { properties: ['gatehouse_role', 'gatehouse_tenant'] },

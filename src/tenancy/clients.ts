@@ -6,12 +6,11 @@
  * only: a console or management client (which may mint, or manage) comes from the CLI or the
  * config file. Deleting a client ends its live sessions and makes its tokens inactive.
  */
-import { checkClientRoles, clientSchema } from '../config/schema.js';
 import { checkIfMatch, mutate } from './commit.js';
 import { endTenantSessions } from './consequences.js';
 import { changedFields, clientIn, clientsOfTenant, configEvent, type TenancyContext, tenantIn } from './context.js';
 import { type FieldIssue, TenancyError } from './errors.js';
-import { CLIENT_PATCHABLE, checkPatch, clientCreateSchema, mergePatch, parseInput, rotateInputSchema } from './input.js';
+import { CLIENT_PATCHABLE, checkPatch, clientChecked, clientCreateChecked, clientCreateSchema, mergePatch, parseInput, rotateInputSchema } from './input.js';
 import { mayRedeem, protectionEvent, protectionsOf } from './protection.js';
 import { assertRight } from './rights.js';
 import { DEFAULT_SECRET_OVERLAP_SECONDS, generateSecret, hashSecret, rotateSecrets } from './secrets.js';
@@ -72,7 +71,7 @@ export async function createClient(ctx: TenancyContext, actor: Actor, input: unk
   assertRight(actor, 'manage:clients', ctx.sync.view().roles);
   // Who may create this kind of client is decided before how its fields fit together.
   assertMayTouch(actor, parseInput(clientCreateSchema, input).role);
-  const parsed = parseInput(clientCreateSchema.superRefine(checkClientRoles), input);
+  const parsed = parseInput(clientCreateChecked, input);
   return mutate(ctx, (view) => {
     const existing = view.records.clients.get(parsed.clientId);
     if (existing && existing.record.deletedAt === undefined) throw new TenancyError('client_exists', `a client "${parsed.clientId}" exists`);
@@ -118,7 +117,7 @@ export async function updateClient(ctx: TenancyContext, actor: Actor, clientId: 
       checkIfMatch(view, match);
       assertMayTouch(actor, current.record.role);
       const before = fieldsOf(current.record);
-      const { clientSecret: _none, ...after } = parseInput(clientSchema, mergePatch(before, members));
+      const { clientSecret: _none, ...after } = parseInput(clientChecked, mergePatch(before, members));
       const tenant = tenantFor(view, after.tenant);
       checkUris(after, tenant?.record);
       const changed = changedFields(before, after);

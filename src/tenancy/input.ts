@@ -5,7 +5,7 @@
  * (RFC 7396): applied to the current settings, then the whole result is validated again.
  */
 import { z } from 'zod';
-import { clientFieldsSchema, originSchema, roleSchema, tenantSettingsSchema } from '../config/schema.js';
+import { CLIENT_SCOPES, checkClientRoles, clientFieldsSchema, clientSchema, originSchema, roleSchema, tenantSettingsSchema } from '../config/schema.js';
 import { type FieldIssue, TenancyError } from './errors.js';
 
 /** Most domains one tenant may hold. */
@@ -16,8 +16,25 @@ export const tenantSettingsStrict = tenantSettingsSchema.strict();
 export const domainInputSchema = z.object({ origin: originSchema }).strict();
 export const verifyInputSchema = z.object({ method: z.enum(['http', 'dns']).default('http') }).strict();
 
+/**
+ * What the provider would refuse when it meets the client (oidc-provider validates a
+ * client's metadata at its first use, not before): caught when it is written instead, so
+ * no client is created that cannot be used.
+ */
+function checkProviderRules(c: { grantTypes: string[]; redirectUris: string[]; scope: string }, ctx: z.RefinementCtx) {
+  if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'a client with the authorization_code grant needs at least one redirect URI' });
+  }
+  const unknown = c.scope.split(' ').filter((s) => !(CLIENT_SCOPES as readonly string[]).includes(s));
+  if (unknown.length) ctx.addIssue({ code: 'custom', path: ['scope'], message: `unsupported scope ${unknown.join(', ')} (supported: ${CLIENT_SCOPES.join(', ')})` });
+}
+
 /** A client as created: its secret is Gatehouse's to generate. */
 export const clientCreateSchema = clientFieldsSchema.omit({ clientSecret: true }).strict();
+/** The same, with the rules between its fields and the provider's. */
+export const clientCreateChecked = clientCreateSchema.superRefine(checkClientRoles).superRefine(checkProviderRules);
+/** A client after an update, checked whole. */
+export const clientChecked = clientSchema.superRefine(checkProviderRules);
 /** The fields an update may change; id, role and tenant are what the client is. */
 export const CLIENT_PATCHABLE = ['name', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'backchannelLogoutUri'] as const;
 export const rotateInputSchema = z.object({ overlapSeconds: z.number().int().min(0).max(30 * 86_400).optional() }).strict();

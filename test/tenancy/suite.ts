@@ -147,6 +147,10 @@ export function tenancySuite(name: string, backend: Backend): void {
       const err = await one.updateTenant(CLI, 'acme', { impersonation: { defaultSeconds: 99_999 } }, rev).catch((e) => e as TenancyError);
       assert.ok(err instanceof TenancyError && err.issues?.some((i) => i.path === 'impersonation.defaultSeconds'), String(err));
       await rejectsWith(one.updateTenant(CLI, 'acme', { id: 'renamed' }, rev), 'body_invalid');
+      // What the provider would refuse at the client's first use is refused when it is written.
+      await rejectsWith(one.createClient(CLI, { clientId: 'no-redirect', role: 'tenant', tenant: 'acme', grantTypes: ['authorization_code'] }), 'body_invalid');
+      await rejectsWith(one.createClient(CLI, { clientId: 'odd-scope', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'], scope: 'openid foo:bar' }), 'body_invalid');
+      await rejectsWith(one.createClient(CLI, { clientId: 'sly-app', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'], scope: 'manage:tenants' }), 'body_invalid');
       assert.equal((await one.getTenant(CLI, 'acme')).rev, rev);
     });
 
@@ -185,23 +189,23 @@ export function tenancySuite(name: string, backend: Backend): void {
     });
 
     test('a deleted client stops authenticating everywhere but keeps its logout target; its id can be used again', async () => {
-      const { secret } = await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme', backchannelLogoutUri: 'http://acme.localhost:4000/bcl' });
+      const { secret } = await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'], backchannelLogoutUri: 'http://acme.localhost:4000/bcl' });
       await until(two, () => two.view().checkSecret('doomed-app', secret));
       await one.deleteClient(CLI, 'doomed-app');
       await until(two, () => two.view().client('doomed-app') === undefined);
       assert.equal(two.view().checkSecret('doomed-app', secret), false);
       assert.equal(two.view().logoutClient('doomed-app')?.backchannelLogoutUri, 'http://acme.localhost:4000/bcl');
       await rejectsWith(one.getClient(CLI, 'doomed-app'), 'not_found');
-      assert.ok((await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme' })).secret);
+      assert.ok((await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'] })).secret);
     });
 
     test('a disabled tenant leaves the hot paths at once: no tenant, no clients, no audience', async () => {
       await one.createTenant(CLI, { id: 'short-lived', name: 'Short lived' });
-      await one.createClient(CLI, { clientId: 'short-app', role: 'tenant', tenant: 'short-lived' });
+      await one.createClient(CLI, { clientId: 'short-app', role: 'tenant', tenant: 'short-lived', grantTypes: ['client_credentials'] });
       await one.disableTenant(CLI, 'short-lived');
       await until(two, () => two.view().tenant('short-lived') === undefined);
       assert.equal(two.view().client('short-app'), undefined);
-      await rejectsWith(one.createClient(CLI, { clientId: 'late-app', role: 'tenant', tenant: 'short-lived' }), 'tenant_disabled');
+      await rejectsWith(one.createClient(CLI, { clientId: 'late-app', role: 'tenant', tenant: 'short-lived', grantTypes: ['client_credentials'] }), 'tenant_disabled');
       await one.enableTenant(CLI, 'short-lived');
       await until(two, () => two.view().client('short-app') !== undefined);
     });
