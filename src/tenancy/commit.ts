@@ -56,8 +56,10 @@ async function unavailable<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * Plans from the freshest view and commits; when another writer moved a record the plan
- * relied on (or the version, for a plan that expects one), plans again (up to 5 times). With `ifMatch`, the record it names must still be
- * at that revision: a plan checks it, and a moved record answers 412 rather than a retry.
+ * relied on (or the version, for a plan that expects one), plans again (up to 5 times).
+ * With `ifMatch`, the record it names must still be at that revision: a plan checks it,
+ * and a moved record answers 412 rather than a retry. An audit that fails after some of a
+ * change's events were written leaves those events; the change itself is undone.
  */
 export async function mutate<T>(
   deps: CommitDeps,
