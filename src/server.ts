@@ -6,7 +6,8 @@ import type { Server } from 'node:http';
 import { seedAccounts } from './accounts/seed.js';
 import { seedEnrollmentLinks } from './enrollment/seed.js';
 import { createApp } from './app.js';
-import { ConfigError, type GatehouseConfig, loadConfig } from './config/index.js';
+import { ConfigError, demoPortFromEnv, type GatehouseConfig, loadConfig } from './config/index.js';
+import { movesFor, portTakenMessage, type TakenPort } from './dev/port-advice.js';
 import { createLogger, prettyDestination } from './log.js';
 import { metricsServer } from './metrics/index.js';
 
@@ -28,9 +29,18 @@ async function main() {
   if (config.seed) await seedAccounts(gatehouse.services.accounts, config.seed);
   const enrollmentLinks = config.production ? new Map() : await seedEnrollmentLinks(gatehouse.services, config.seed);
 
+  // The demo tenant apps (acme, globex and wonka on *.localhost:<GATEHOUSE_DEMO_PORT>) run beside Gatehouse in dev.
+  const demoTenants = !config.production && config.seed && process.env.GATEHOUSE_DEMO_APP !== 'off' ? await demoTenantsOf(config) : undefined;
+  const demoPort = demoTenants?.[0] ? Number(new URL(demoTenants[0].origin).port || 80) : undefined;
+  // Does the issuer follow PORT? Then another PORT moves everything (src/config/dev-ports.ts).
+  const issuerFollowsPort = !config.production && process.env.GATEHOUSE_ISSUER === undefined && config.issuer === `http://localhost:${config.port}`;
+
   const server: Server = gatehouse.app.listen(config.port);
   const listenError = await listening(server);
-  if (listenError) return fail(listenError, config.port, 'Gatehouse', undefined, gatehouse);
+  if (listenError) {
+    const moves = await movesFor({ gatehousePort: config.port, issuerFollowsPort, ...(demoPort !== undefined ? { demoPort } : {}) });
+    return fail(listenError, { port: config.port, what: 'Gatehouse', instead: commandWith(moves) }, gatehouse);
+  }
   // Prometheus on a port of its own (config metrics.port), without the token.
   let metricsHttp: Server | undefined;
   if (config.metrics.port !== undefined) {
@@ -38,34 +48,32 @@ async function main() {
     const metricsError = await listening(metricsHttp);
     if (metricsError) {
       server.close();
-      return fail(metricsError, config.metrics.port, 'the metrics endpoint', undefined, gatehouse);
+      return fail(metricsError, { port: config.metrics.port, what: 'the metrics endpoint', instead: {} }, gatehouse);
     }
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ issuer: config.issuer, port, store: gatehouse.services.store.kind }, 'gatehouse listening');
-  // The demo tenant apps (acme and globex on *.localhost:4000) run beside Gatehouse in dev.
   let demo: { close(): Promise<void> } | Error | undefined;
-  if (!config.production && config.seed && process.env.GATEHOUSE_DEMO_APP !== 'off') {
-    const { recheckFromEnv, startTenantApp, tenantsFromConfig } = await import('../examples/tenant-app/index.js');
+  if (demoTenants && demoPort !== undefined) {
+    const { recheckFromEnv, startTenantApp } = await import('../examples/tenant-app/index.js');
     const recheckSeconds = recheckFromEnv(process.env);
-    // The demo app serves the tenants the file declares, with the secrets only the file holds.
-    const tenants = tenantsFromConfig(config.declared);
-    const demoPort = tenants[0] ? Number(new URL(tenants[0].origin).port || 80) : 4000;
     demo = await startTenantApp({
       issuer: config.issuer,
       port: demoPort,
-      tenants,
+      tenants: demoTenants,
       consoleUrl: `${config.issuer}/admin`,
       logger: logger.child({ name: 'tenant-app' }),
       ...(recheckSeconds !== undefined ? { recheckSeconds } : {}),
     }).catch((err: NodeJS.ErrnoException) => err);
-    // Never "running" without the demo it promised: a taken port is the user's to fix.
+    // Never "running" without the demo it promised: say what to run instead.
     if (demo instanceof Error) {
       server.close();
-      return fail(demo, demoPort, 'the demo tenant app', 'GATEHOUSE_DEMO_APP=off npm start', gatehouse);
+      const moves = demoPort === demoPortFromEnv(process.env) ? await movesFor({ demoPort, issuerFollowsPort }) : {};
+      return fail(demo, { port: demoPort, what: 'the demo tenant app', instead: commandWith(moves) }, gatehouse);
     }
   }
+  // Only now, with everything it promised listening, does it say so.
+  logger.info({ issuer: config.issuer, port, store: gatehouse.services.store.kind }, 'gatehouse listening');
   if (!config.production) printDemo(config, port, gatehouse.services.store.kind, Boolean(demo), enrollmentLinks);
 
   let stopping = false;
@@ -95,19 +103,33 @@ function listening(server: Server): Promise<NodeJS.ErrnoException | undefined> {
   });
 }
 
-/**
- * One line on stderr saying what is wrong and what to do, then exit 1. (The dev config's
- * redirect URIs name ports 3000 and 4000, so moving to another port is no advice to give.)
- */
-async function fail(err: NodeJS.ErrnoException, port: number, what: string, instead: string | undefined, gatehouse: { close(): Promise<void> }) {
-  const otherwise = instead ? `, or run: ${instead}` : '';
-  const reason =
-    err.code === 'EADDRINUSE'
-      ? `port ${port} is already in use, so ${what} cannot start. Stop what uses it (lsof -i :${port})${otherwise}`
-      : `${what} cannot listen on port ${port}: ${err.message}`;
+/** One line on stderr saying what is wrong and what to run instead, then exit 1. */
+async function fail(err: NodeJS.ErrnoException, taken: TakenPort, gatehouse: { close(): Promise<void> }) {
+  const reason = err.code === 'EADDRINUSE' ? portTakenMessage(taken) : `${taken.what} cannot listen on port ${taken.port}: ${err.message}`;
   process.stderr.write(`gatehouse: ${reason}\n`);
   await gatehouse.close().catch(() => undefined);
   process.exit(1);
+}
+
+/**
+ * The ports to run on instead: the moves, with the ports the user set kept (they may have
+ * typed them on the command line, which the advice replaces). Nothing when nothing moves.
+ */
+function commandWith(moves: Record<string, number>): Record<string, number> {
+  if (Object.keys(moves).length === 0) return {};
+  const kept: Record<string, number> = {};
+  for (const name of ['PORT', 'GATEHOUSE_DEMO_PORT']) {
+    const value = Number(process.env[name]);
+    if (process.env[name] && Number.isInteger(value)) kept[name] = value;
+  }
+  const merged = { ...kept, ...moves };
+  return Object.fromEntries(['PORT', 'GATEHOUSE_DEMO_PORT'].flatMap((name) => (merged[name] === undefined ? [] : [[name, merged[name]]])));
+}
+
+/** The demo app's sites: one per tenant domain the file declares, with the client secrets only the file holds. */
+async function demoTenantsOf(config: GatehouseConfig) {
+  const { tenantsFromConfig } = await import('../examples/tenant-app/index.js');
+  return tenantsFromConfig(config.declared);
 }
 
 function printDemo(

@@ -11,7 +11,7 @@ import {
 } from '@simplewebauthn/server';
 import { SoftwareAuthenticator } from './helpers/authenticator.js';
 
-const ORIGIN = 'http://localhost:3000';
+const ORIGIN = 'http://localhost'; // an origin in clientDataJSON only: nothing connects
 const RP_ID = 'localhost';
 
 async function register(auth: SoftwareAuthenticator, opts: { origin?: string; rpId?: string; requireUV?: boolean } = {}) {

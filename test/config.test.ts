@@ -297,6 +297,14 @@ describe('config: production refuses what is only for development', () => {
     assert.equal(config.declared.clients[0]!.clientSecret, PRODUCTION_ENV.GATEHOUSE_CONSOLE_CLIENT_SECRET);
   });
 
+  it('production leaves its URLs as written: the dev ports do not follow PORT or GATEHOUSE_DEMO_PORT', () => {
+    const raw = example();
+    raw.webhooks = [{ url: 'http://hooks.localhost:4000/x', events: ['*'] }];
+    const config = parseConfig(raw, { ...PRODUCTION_ENV, PORT: '3210', GATEHOUSE_DEMO_PORT: '4210' });
+    assert.equal(config.webhooks[0]!.url, 'http://hooks.localhost:4000/x');
+    assert.deepEqual(config.declared.clients[0]!.redirectUris, example().clients[0].redirectUris);
+  });
+
   it('the example config holds no secret itself: every one is an env:NAME reference, every origin https', () => {
     const raw = example();
     assert.equal(raw.seed, undefined);

@@ -9,8 +9,9 @@ import { startGatehouse, type TestGatehouse } from './helpers/gatehouse.js';
 import { HttpAgent } from './helpers/http-agent.js';
 import { authorize, discover, login, LoginRefused, oidc } from './helpers/oidc-flow.js';
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { tenantOrigin } from './helpers/ports.js';
 
-const ACME_CB = 'http://acme.localhost:4000/callback';
+const ACME_CB = `${tenantOrigin('acme')}/callback`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('HTTP envelope (real Redis)', () => {

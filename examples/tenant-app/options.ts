@@ -26,6 +26,8 @@ export interface TenantSiteOptions {
 
 /** Anything with pino's `(object, message)` methods; pino's own logger fits. */
 export interface TenantAppLogger {
+  /** Every request the app serves (paths only), when the logger has the level. */
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;

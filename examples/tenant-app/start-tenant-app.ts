@@ -36,6 +36,8 @@ export async function startTenantApp(input: TenantAppOptions): Promise<TenantApp
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const host = (req.headers.host ?? '').toLowerCase();
+    // The path without its query (tickets and codes travel in queries).
+    options.logger.debug?.({ host, method: req.method, path: (req.url ?? '').split('?')[0] }, 'request');
     const handler = handlers.get(host);
     if (handler) return void handler(req, res);
     // No site at this address: say so plainly, and never guess a tenant.

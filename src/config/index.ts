@@ -1,2 +1,3 @@
+export * from './dev-ports.js';
 export * from './load.js';
 export * from './schema.js';

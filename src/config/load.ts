@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { demoPortFromEnv, followDevPorts } from './dev-ports.js';
 import { type ClientConfig, configSchema, declarationSchema, type GatehouseFileConfig, type RoleConfig, type TenantConfig } from './schema.js';
 
 /** The dev config shipped in the package's config/ (from src/ under tsx and from dist/src/ alike). */
@@ -100,22 +101,36 @@ function redisFromEnv(env: NodeJS.ProcessEnv): RedisConnection | null {
   return null;
 }
 
+/** PORT, and the issuer it gives when neither GATEHOUSE_ISSUER nor the file names one. */
+function issuerFrom(env: NodeJS.ProcessEnv, resolved: unknown): { port: number; issuer: string } {
+  const port = env.PORT === undefined ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT: must be a port number');
+  const fileIssuer = (resolved as { issuer?: unknown } | null)?.issuer;
+  const issuer = (env.GATEHOUSE_ISSUER ?? (typeof fileIssuer === 'string' ? fileIssuer : undefined) ?? `http://localhost:${port}`).replace(/\/$/, '');
+  // A file issuer that is no URL is the schema's to report, naming its field.
+  if (!URL.canParse(issuer) && env.GATEHOUSE_ISSUER !== undefined) throw new ConfigError('GATEHOUSE_ISSUER: must be a URL');
+  return { port, issuer };
+}
+
+/** Outside production, the file's URLs on the dev ports follow the issuer and GATEHOUSE_DEMO_PORT (dev-ports.ts). */
+function followingDevPorts<T>(resolved: T, env: NodeJS.ProcessEnv, issuer: string): T {
+  if (env.NODE_ENV === 'production' || !URL.canParse(issuer)) return resolved;
+  const demoPort = demoPortFromEnv(env);
+  if (demoPort === null) throw new ConfigError('GATEHOUSE_DEMO_PORT: must be a port number');
+  return followDevPorts(resolved, issuer, demoPort);
+}
+
 /** Parses and validates a config object (already read from a file). */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, configPath = '(inline)'): GatehouseConfig {
-  const resolved = resolveEnvRefs(raw, env, '');
+  const production = env.NODE_ENV === 'production';
+  const envResolved = resolveEnvRefs(raw, env, '');
+  const { port, issuer } = issuerFrom(env, envResolved);
+  const issuerIsUrl = URL.canParse(issuer);
+  const resolved = followingDevPorts(envResolved, env, issuer);
   const result = configSchema.safeParse(resolved);
   if (!result.success) throw new ConfigError(`invalid config ${configPath}: ${formatIssues(result.error)}`);
   const { tenants, clients, roles, ...file } = result.data;
-
-  const port = env.PORT === undefined ? 3000 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT: must be a port number');
-  const production = env.NODE_ENV === 'production';
-  const issuer = (env.GATEHOUSE_ISSUER ?? file.issuer ?? `http://localhost:${port}`).replace(/\/$/, '');
-  try {
-    new URL(issuer);
-  } catch {
-    throw new ConfigError('GATEHOUSE_ISSUER: must be a URL');
-  }
+  if (!issuerIsUrl) throw new ConfigError('GATEHOUSE_ISSUER: must be a URL');
   const config: GatehouseConfig = {
     ...file,
     declared: { tenants, clients, roles },
@@ -165,7 +180,9 @@ export function loadDeclaration(path: string, env: NodeJS.ProcessEnv = process.e
   const configPath = resolve(path);
   const raw = readJson(configPath);
   const picked = raw && typeof raw === 'object' ? { tenants: (raw as DeclaredTenancy).tenants, clients: (raw as DeclaredTenancy).clients, roles: (raw as DeclaredTenancy).roles } : raw;
-  const result = declarationSchema.safeParse(resolveEnvRefs(picked, env, ''));
+  // As at startup: the dev file's URLs follow PORT and GATEHOUSE_DEMO_PORT outside production.
+  const resolved = followingDevPorts(resolveEnvRefs(picked, env, ''), env, issuerFrom(env, raw).issuer);
+  const result = declarationSchema.safeParse(resolved);
   if (!result.success) throw new ConfigError(`invalid config ${configPath}: ${formatIssues(result.error)}`);
   return result.data;
 }

@@ -17,7 +17,7 @@ import { followThrough } from '../helpers/console-pages.js';
 import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import type { HttpAgent } from '../helpers/http-agent.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, tenantOrigin } from '../helpers/ports.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ACME, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import {
@@ -33,7 +33,7 @@ import {
   secondAdmin,
 } from './setup.js';
 
-const UMBRELLA = 'http://umbrella.localhost:4000';
+const UMBRELLA = tenantOrigin('umbrella');
 
 describe('access requests: consent mode approval and the two-person rule (real Redis)', () => {
   let redis: RedisServer;

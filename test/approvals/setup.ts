@@ -9,8 +9,9 @@ import type { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { csrfOf, postJson } from '../helpers/console.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { mintFields, T, tokenRequest } from '../exchange/setup.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
-export const WONKA = 'http://wonka.localhost:4000';
+export const WONKA = tenantOrigin('wonka');
 export const REASON = 'Ticket #1971: chocolate orders stuck';
 export const ALICE = { email: 'alice@gatehouse.test', password: 'alice-demo-pass' };
 export const LENA = { email: 'lena@gatehouse.test', password: 'lena-demo-pass' };

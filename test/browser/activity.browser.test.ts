@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { enrollAndSignIn, enrollmentLinkOf, openImpersonate } from '../helpers/browser-console.js';
 import { ARTIFACTS, type DemoJourney, startDemoJourney } from '../helpers/demo-journey.js';
 
 const REASON = 'Ticket #6060: Bob cannot pay his invoice';
@@ -43,28 +44,8 @@ describe('what support did and ending everywhere at once, in the browser (Chromi
   it('the admin impersonates bob and lands in the tenant app under the banner', async () => {
     const { page } = journey.admin;
     // Her first passkey through the enrollment link `npm start` printed (PROTOCOL §10.1).
-    const output = journey.gatehouse.output();
-    const link = /admin\s+alice@gatehouse\.test \/ alice-demo-pass .*\n\s+passkey enrollment link \(one use, until [^)]+\): (\S+)/.exec(output);
-    assert.ok(link, `npm start prints alice's enrollment link:\n${output}`);
-    await page.goto(link[1]!);
-    await page.fill('#enroll-password input[name=password]', 'alice-demo-pass');
-    await page.click('#enroll-password button[type=submit]');
-    await page.waitForURL(`${journey.issuer}/admin/enroll/passkey`);
-    await page.fill('#passkey-name', 'Chromium virtual key');
-    await page.click('#passkey-register');
-    await page.waitForSelector('#enrolled');
-    await page.click('#to-console');
-    await page.click('#console-signin');
-    await page.waitForURL(/\/interaction\//);
-    await page.fill('input[name=email]', 'alice@gatehouse.test');
-    await page.fill('input[name=password]', 'alice-demo-pass');
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${journey.issuer}/admin`);
-    await page.goto(`${journey.issuer}/admin/users`);
-    await page.selectOption('select[name=tenant]', 'acme');
-    await page.fill('input[name=q]', 'bob');
-    await page.click('#user-search button[type=submit]');
-    await page.click('#users tr:has-text("bob@acme.test") a:has-text("Impersonate")');
+    await enrollAndSignIn(page, journey.issuer, enrollmentLinkOf(journey.gatehouse.output()));
+    await openImpersonate(page, journey.issuer, { tenant: 'acme', query: 'bob', email: 'bob@acme.test' });
     await page.waitForSelector('#impersonate-form');
     await page.fill('textarea[name=reason]', REASON);
     await page.click('#start-impersonation');

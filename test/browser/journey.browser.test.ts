@@ -14,7 +14,8 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { addVirtualAuthenticator, launchBrowser, type TestBrowser } from '../helpers/browser.js';
-import { baseConfig, testKeys } from '../helpers/gatehouse.js';
+import { ALICE, enrollAndSignIn, enrollmentLinkOf, openImpersonate } from '../helpers/browser-console.js';
+import { baseConfig, testKeys, tenantsOn } from '../helpers/gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -49,11 +50,7 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
   }
   /** Console → Impersonate → acme → bob → reason → Start. */
   async function startImpersonatingBob(page: Page) {
-    await page.goto(`${issuer}/admin/users`);
-    await page.selectOption('select[name=tenant]', 'acme');
-    await page.fill('input[name=q]', 'bob');
-    await page.click('#user-search button[type=submit]');
-    await page.click('#users tr:has-text("bob@acme.test") a:has-text("Impersonate")');
+    await openImpersonate(page, issuer, { tenant: 'acme', query: 'bob', email: 'bob@acme.test' });
     await page.waitForSelector('#impersonate-form');
     await page.fill('textarea[name=reason]', REASON);
     await page.screenshot({ path: `${ARTIFACTS}/impersonate.png` });
@@ -70,7 +67,7 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
     globex = `http://globex.localhost:${tenantPort}`;
     // The dev config (with its seed), the tenants moved to a free port, the console on this issuer.
     const raw = baseConfig();
-    const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${tenantPort}`));
+    const moved = <T>(value: T) => tenantsOn(value, tenantPort);
     raw.tenants = moved(raw.tenants);
     raw.clients = moved(raw.clients);
     raw.storePrefix = `journey${process.pid}`;
@@ -80,7 +77,7 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
         c.postLogoutRedirectUris = [`${issuer}/admin`];
       }
     }
-    gatehouse = await spawnGatehouse({ configPath: writeConfig(raw), port, env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys() } });
+    gatehouse = await spawnGatehouse({ configPath: writeConfig(raw), port, demoApp: true, env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys() } });
     // The demo tenant app starts right after Gatehouse listens.
     for (let i = 0; ; i++) {
       const res = await fetch(`${acme}/`).catch(() => null);
@@ -117,25 +114,9 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
 
     // 1. The enrollment link printed beside alice's password (PROTOCOL §10.1: an admin's first
     //    passkey comes only from such a link): her password, then the passkey.
-    const link = /admin\s+alice@gatehouse\.test \/ alice-demo-pass .*\n\s+passkey enrollment link \(one use, until [^)]+\): (\S+)/.exec(gatehouse.output());
-    assert.ok(link, `npm start prints alice's enrollment link:\n${gatehouse.output()}`);
-    await page.goto(link[1]!);
-    await page.fill('#enroll-password input[name=password]', 'alice-demo-pass');
-    await page.click('#enroll-password button[type=submit]');
-    await page.waitForURL(`${issuer}/admin/enroll/passkey`);
-    await page.fill('#passkey-name', 'Chromium virtual key');
-    await page.screenshot({ path: `${ARTIFACTS}/enroll.png` });
-    await page.click('#passkey-register');
-    await page.waitForSelector('#enrolled');
-
-    // Then sign in to the console with the password; the passkey is listed.
-    await page.click('#to-console');
-    await page.click('#console-signin');
-    await page.waitForURL(/\/interaction\//);
-    await page.fill('input[name=email]', 'alice@gatehouse.test');
-    await page.fill('input[name=password]', 'alice-demo-pass');
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${issuer}/admin`);
+    await enrollAndSignIn(page, issuer, enrollmentLinkOf(gatehouse.output()), ALICE, {
+      beforeRegister: () => page.screenshot({ path: `${ARTIFACTS}/enroll.png` }).then(() => undefined),
+    });
     await page.goto(`${issuer}/admin/passkeys`);
     await page.waitForSelector('#passkeys td:has-text("Chromium virtual key")');
 

@@ -10,17 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createAuditLog } from '../../src/audit/index.js';
-import { DEFAULT_CONFIG_PATH } from '../../src/config/index.js';
 import { findSession, startSession } from '../../src/impersonation/sessions.js';
 import { createStore, type Store, waitForReady } from '../../src/store/index.js';
 import { logKeys, redisCli } from '../audit/tamper.js';
-import { testKeys } from '../helpers/gatehouse.js';
+import { baseConfig, testKeys } from '../helpers/gatehouse.js';
+import { writeConfig } from '../helpers/gatehouse-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
+
+/** The CLI's issuer: a test-owned origin, named in every checkpoint. */
+const ISSUER_HOST = `localhost:${TENANT_PORT}`;
+const CONFIG = writeConfig(baseConfig());
 
 function gatehouse(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/gatehouse.js', ...args], {
-      env: { ...process.env, GATEHOUSE_CONFIG: DEFAULT_CONFIG_PATH, ...env },
+      env: { ...process.env, GATEHOUSE_CONFIG: CONFIG, GATEHOUSE_ISSUER: `http://${ISSUER_HOST}`, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -68,9 +73,9 @@ describe('gatehouse audit and sessions (real CLI, real Redis)', () => {
   it('audit checkpoint --fresh signs every log; its output is what verify takes back', async () => {
     const fresh = await gatehouse(['audit', 'checkpoint', '--fresh'], env);
     assert.equal(fresh.code, 0, fresh.stderr);
-    assert.match(fresh.stdout, /^localhost:3000\/audit\/acme\n815\n[A-Za-z0-9+/]{43}=\n\n\u2014 localhost:3000\/audit\/acme /m);
-    assert.match(fresh.stdout, /^localhost:3000\/audit\/globex\n203\n/m);
-    assert.match(fresh.stdout, /^localhost:3000\/audit\/system\n0\n/m);
+    assert.match(fresh.stdout, new RegExp(`^${ISSUER_HOST}/audit/acme\n815\n[A-Za-z0-9+/]{43}=\n\n\u2014 ${ISSUER_HOST}/audit/acme `, 'm'));
+    assert.match(fresh.stdout, new RegExp(`^${ISSUER_HOST}/audit/globex\n203\n`, 'm'));
+    assert.match(fresh.stdout, new RegExp(`^${ISSUER_HOST}/audit/system\n0\n`, 'm'));
     const acme = await gatehouse(['audit', 'checkpoint', '--log', 'acme'], env);
     assert.equal(acme.code, 0, acme.stderr);
     saved = file('acme.checkpoint', acme.stdout);
@@ -102,7 +107,7 @@ describe('gatehouse audit and sessions (real CLI, real Redis)', () => {
 
   it('sessions list shows a session and sessions end ends it, audited', async () => {
     const session = await startSession(store, {
-      admin: 'adm_1', user: 'usr_1', tenant: 'acme', audience: 'http://acme.localhost:4000',
+      admin: 'adm_1', user: 'usr_1', tenant: 'acme', audience: tenantOrigin('acme'),
       client: 'acme-app', reason: 'ticket 1', scope: ['openid'], duration: 600,
     });
     const listed = await gatehouse(['sessions', 'list', '--tenant', 'acme'], env);

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { type Accounts, createAccounts } from '../../src/accounts/index.js';
 import { validatePrivateJwks } from '../../src/keys/index.js';
 import { createStore, type Store, waitForReady } from '../../src/store/index.js';
+import { baseConfig } from '../helpers/gatehouse.js';
 import { testRedisUrl } from '../helpers/redis-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,7 +52,8 @@ describe('gatehouse CLI', () => {
   let accounts: Accounts;
 
   before(async () => {
-    const devConfig = JSON.parse(readFileSync(join(ROOT, 'config/gatehouse.dev.json'), 'utf8'));
+    // The dev config with its URLs on the port this process holds (never 3000 or 4000).
+    const devConfig = baseConfig();
     const configPath = join(mkdtempSync(join(tmpdir(), 'gatehouse-cli-')), 'gatehouse.json');
     const config = { ...devConfig, storePrefix: prefix, policy: { ...devConfig.policy, argon2: FAST_ARGON2 } };
     writeFileSync(configPath, JSON.stringify(config));

@@ -18,10 +18,11 @@ import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ACME, GLOBEX, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
 const ALICE = { email: 'alice@gatehouse.test', password: 'alice-demo-pass' };
 const GINA = { email: 'gina@gatehouse.test', password: 'gina-demo-pass' };
-const HOOLI = ['http://hooli.localhost:4000', 'http://app.hooli.localhost:4000'];
+const HOOLI = [tenantOrigin('hooli'), tenantOrigin('app.hooli')];
 const REASON = 'Ticket #4711: customer cannot see invoices';
 
 describe('support console (/admin) over HTTP', () => {
@@ -199,10 +200,10 @@ describe('support console (/admin) over HTTP', () => {
     const dave = await userId(gh, 'globex', 'dave@globex.test');
     const codeForm = await get(alice, `/admin/impersonate?user=${dave}`);
     assert.match(codeForm.html, /name="access_code"[^>]* required/);
-    const noCode = await impersonate(alice, { user: dave, tenant: 'globex', audience: 'http://globex.localhost:4000' });
+    const noCode = await impersonate(alice, { user: dave, tenant: 'globex', audience: GLOBEX });
     assert.equal(noCode.status, 400);
     assert.match(noCode.html, /Globex requires a support access code/);
-    const wrongCode = await impersonate(alice, { user: dave, tenant: 'globex', audience: 'http://globex.localhost:4000', access_code: 'AAAAA-BBBBB' });
+    const wrongCode = await impersonate(alice, { user: dave, tenant: 'globex', audience: GLOBEX, access_code: 'AAAAA-BBBBB' });
     assert.equal(wrongCode.status, 400);
     assert.match(wrongCode.html, /Gatehouse refused the impersonation: the support access code is invalid or expired\./);
     assert.doesNotMatch(wrongCode.html, /AAAAA-BBBBB/, 'a code is never rendered back');
@@ -211,7 +212,7 @@ describe('support console (/admin) over HTTP', () => {
     const ivy = await userId(gh, 'initech', 'ivy@initech.test');
     const optIn = await get(alice, `/admin/impersonate?user=${ivy}`);
     assert.match(optIn.html, /Not allowed by the user/);
-    const refused = await impersonate(alice, { user: ivy, tenant: 'initech', audience: 'http://initech.localhost:4000' });
+    const refused = await impersonate(alice, { user: ivy, tenant: 'initech', audience: tenantOrigin('initech') });
     assert.match(refused.html, /the user has not allowed support access/);
     assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'consent_missing');
   });

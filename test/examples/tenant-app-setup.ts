@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startTenantApp, type TenantApp, tenantsFromConfig } from '../../examples/tenant-app/index.js';
-import { type StartOptions, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { type StartOptions, startGatehouse, type TestGatehouse, tenantsOn } from '../helpers/gatehouse.js';
 import { formFields, type HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -44,7 +44,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ...(options.storePrefix ? { storePrefix: options.storePrefix } : {}),
     configure: (raw) => {
       // The dev config's tenant origins are on port 4000; the app under test listens on `port`.
-      const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${port}`));
+      const moved = <T>(value: T) => tenantsOn(value, port);
       raw.tenants = moved(raw.tenants);
       raw.clients = moved(raw.clients);
       raw.seed.users.push({ tenant: 'acme', email: 'mallory@acme.test', name: '<img src=x onerror=alert(1)>', password: 'mallory-demo-pass' });

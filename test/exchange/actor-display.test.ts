@@ -12,9 +12,10 @@ import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { ACME, mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from './setup.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
-const HOOLI = 'http://hooli.localhost:4000';
-const UMBRELLA = 'http://umbrella.localhost:4000';
+const HOOLI = tenantOrigin('hooli');
+const UMBRELLA = tenantOrigin('umbrella');
 
 describe('impersonation.actor_display follows the tenant setting', () => {
   let redis: RedisServer;

@@ -5,10 +5,11 @@
 import type { AuditEvent } from '../../src/audit/index.js';
 import { startGatehouse, type StartOptions, type TestGatehouse } from '../helpers/gatehouse.js';
 import { discover, login } from '../helpers/oidc-flow.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
-export const ACME = 'http://acme.localhost:4000';
-export const GLOBEX = 'http://globex.localhost:4000';
-export const INITECH = 'http://initech.localhost:4000';
+export const ACME = tenantOrigin('acme');
+export const GLOBEX = tenantOrigin('globex');
+export const INITECH = tenantOrigin('initech');
 export const T = {
   exchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',

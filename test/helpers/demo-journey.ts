@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { routeSubdomainsToLoopback } from '../examples/subdomain-fetch.js';
 import { addVirtualAuthenticator, launchBrowser, type TestBrowser } from './browser.js';
-import { baseConfig, testKeys } from './gatehouse.js';
+import { baseConfig, testKeys, tenantsOn } from './gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from './gatehouse-process.js';
 import { freePort } from './ports.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
@@ -39,7 +39,7 @@ export async function startDemoJourney(options: { tenant: string; storePrefix: s
   const issuer = `http://localhost:${port}`;
   const tenantOrigin = `http://${options.tenant}.localhost:${tenantPort}`;
   const raw = baseConfig();
-  const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${tenantPort}`));
+  const moved = <T>(value: T) => tenantsOn(value, tenantPort);
   raw.tenants = moved(raw.tenants);
   raw.clients = moved(raw.clients);
   raw.storePrefix = `${options.storePrefix}${process.pid}`;
@@ -54,6 +54,7 @@ export async function startDemoJourney(options: { tenant: string; storePrefix: s
   const gatehouse = await spawnGatehouse({
     configPath: writeConfig(raw),
     port,
+    demoApp: true,
     env: { REDIS_URL: redis.url, GATEHOUSE_KEYS: await testKeys(), TENANT_APP_RECHECK_SECONDS: '3600' },
   });
   for (let i = 0; ; i++) {

@@ -27,12 +27,18 @@ export function writeConfig(raw: Record<string, unknown>): string {
   return path;
 }
 
-export async function spawnGatehouse(options: { configPath: string; env: Record<string, string>; issuer?: string; port?: number }): Promise<GatehouseProcess> {
+/**
+ * Starts src/server.ts. Without `demoApp` the demo tenant app stays off: the test config's
+ * tenants are on the port this test process holds (TENANT_PORT); a test that wants the demo
+ * app moves them to a port of its own first (`tenantsOn`).
+ */
+export async function spawnGatehouse(options: { configPath: string; env: Record<string, string>; issuer?: string; port?: number; demoApp?: boolean }): Promise<GatehouseProcess> {
   const port = options.port ?? (await freePort());
   const issuer = options.issuer ?? `http://localhost:${port}`;
   let output = '';
+  const demo = options.demoApp ? {} : { GATEHOUSE_DEMO_APP: 'off' };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve('src/server.ts')], {
-    env: { ...process.env, ...options.env, PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_CONFIG: options.configPath, LOG_LEVEL: options.env.LOG_LEVEL ?? 'info', NODE_ENV: 'development' },
+    env: { ...process.env, ...demo, ...options.env, PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_CONFIG: options.configPath, LOG_LEVEL: options.env.LOG_LEVEL ?? 'info', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));

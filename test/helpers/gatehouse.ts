@@ -7,10 +7,10 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { seedAccounts } from '../../src/accounts/index.js';
 import { createApp, type GatehouseApp } from '../../src/app.js';
-import { DEFAULT_CONFIG_PATH, parseConfig, type GatehouseConfig } from '../../src/config/index.js';
+import { DEFAULT_CONFIG_PATH, followDevPorts, parseConfig, type GatehouseConfig } from '../../src/config/index.js';
 import { generateJwks } from '../../src/keys/index.js';
 import { createLogger } from '../../src/log.js';
-import { freePort } from './ports.js';
+import { freePort, TENANT_PORT } from './ports.js';
 import { LogCapture } from './log-capture.js';
 
 export interface TestGatehouse {
@@ -29,11 +29,20 @@ export async function testKeys(): Promise<string> {
   return sharedKeys;
 }
 
-/** The dev config as a plain object, with test-friendly argon2 parameters. */
+/**
+ * The dev config as a plain object, with test-friendly argon2 parameters and every URL it
+ * names on the dev ports (3000, 4000) moved to the port this test process holds
+ * (TENANT_PORT): tenant domains become `tenantOrigin(id)`.
+ */
 export function baseConfig(): Record<string, any> {
-  const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'));
+  const raw = followDevPorts(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')), `http://localhost:${TENANT_PORT}`, TENANT_PORT);
   raw.policy = { ...(raw.policy ?? {}), argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } };
   return raw;
+}
+
+/** The config's tenant origins (domains and tenant clients' URIs) moved to `port`, where a test runs the demo app. */
+export function tenantsOn<T>(raw: T, port: number): T {
+  return JSON.parse(JSON.stringify(raw).replaceAll(`.localhost:${TENANT_PORT}`, `.localhost:${port}`));
 }
 
 export interface StartOptions {

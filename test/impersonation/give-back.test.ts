@@ -17,7 +17,7 @@ import { testRedisUrl } from '../helpers/redis-server.js';
 const record: TicketRecord = {
   subject: 'usr_1',
   tenant: 'acme',
-  audience: 'http://acme.localhost:4000',
+  audience: 'https://app.acme.example',
   actor: 'adm_1',
   scope: ['openid'],
   reason: 'ZD-1: give-back',

@@ -8,8 +8,9 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { discover, login, LoginRefused, oidc, authorize } from '../helpers/oidc-flow.js';
 import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
-const ACME = 'http://acme.localhost:4000';
+const ACME = tenantOrigin('acme');
 const ACME_CB = `${ACME}/callback`;
 
 describe('standard OIDC flows (real Redis, openid-client)', () => {
@@ -93,7 +94,7 @@ describe('standard OIDC flows (real Redis, openid-client)', () => {
     });
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(payload.client_id, 'acme-app');
-    await assert.rejects(oidc.clientCredentialsGrant(acme, { resource: 'http://globex.localhost:4000' }), (e: any) => e.error === 'invalid_target');
+    await assert.rejects(oidc.clientCredentialsGrant(acme, { resource: tenantOrigin('globex') }), (e: any) => e.error === 'invalid_target');
   });
 
   it('code flow with a resource indicator gives a JWT with the user as sub and acr/amr/auth_time', async () => {

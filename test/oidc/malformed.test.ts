@@ -13,8 +13,10 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { oidc } from '../helpers/oidc-flow.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
-const ACME = 'http://acme.localhost:4000';
+const ACME = tenantOrigin('acme');
+const GLOBEX = tenantOrigin('globex');
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const T = {
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
@@ -183,8 +185,8 @@ const tokenCases = (): Case[] => {
     t('client_credentials: unknown scope', ACME_APP, enc({ grant_type: 'client_credentials', scope: 'root admin' }), { expect: [200, 400] }),
     t('client_credentials: resource not a URL', ACME_APP, enc({ grant_type: 'client_credentials', resource: 'not a url' })),
     t('client_credentials: resource with a fragment', ACME_APP, enc({ grant_type: 'client_credentials', resource: `${ACME}/#x` })),
-    t('client_credentials: resource of another tenant', ACME_APP, enc({ grant_type: 'client_credentials', resource: 'http://globex.localhost:4000' })),
-    t('client_credentials: two resources', ACME_APP, [...enc({ grant_type: 'client_credentials', resource: ACME }), ['resource', encodeURIComponent('http://globex.localhost:4000')]]),
+    t('client_credentials: resource of another tenant', ACME_APP, enc({ grant_type: 'client_credentials', resource: GLOBEX })),
+    t('client_credentials: two resources', ACME_APP, [...enc({ grant_type: 'client_credentials', resource: ACME }), ['resource', encodeURIComponent(GLOBEX)]]),
     t('client_credentials: two scope', ACME_APP, [...enc({ grant_type: 'client_credentials', scope: 'openid' }), ['scope', 'email']]),
     t('client_credentials: not allowed for the console', CONSOLE, enc({ grant_type: 'client_credentials' })),
     // token exchange, mint leg (support-console)
@@ -201,7 +203,7 @@ const tokenCases = (): Case[] => {
     t('exchange mint: two reason', CONSOLE, [...mint(), ['reason', 'another%20reason']]),
     t('exchange mint: two duration', CONSOLE, [...mint({ duration: '60' }), ['duration', '120']]),
     t('exchange mint: two grant_type', CONSOLE, [...mint(), ['grant_type', encodeURIComponent(EXCHANGE)]]),
-    t('exchange mint: two audiences', CONSOLE, [...mint(), ['audience', encodeURIComponent('http://globex.localhost:4000')]]),
+    t('exchange mint: two audiences', CONSOLE, [...mint(), ['audience', encodeURIComponent(GLOBEX)]]),
     t('exchange mint: audience not a URL', CONSOLE, mint({ audience: 'not a url' })),
     t('exchange mint: resource not a URL', CONSOLE, [...without(mint(), 'audience'), ['resource', 'not%20a%20url']]),
     t('exchange mint: JWT-shaped actor_token', CONSOLE, mint({ actor_token: FAKE_JWT })),
@@ -347,7 +349,7 @@ const authorizationCases = (): Case[] => {
     q('two response_type', `${good}&response_type=code`, { expect: [303, 400] }),
     q('unknown response_mode', `${good}&response_mode=bogus`, { expect: [303, 400] }),
     q('resource not a URL', `${good}&resource=not%20a%20url`, { expect: [303, 400] }),
-    q('resource of another tenant', `${good}&resource=${encodeURIComponent('http://globex.localhost:4000')}`, { expect: [303, 400] }),
+    q('resource of another tenant', `${good}&resource=${encodeURIComponent(GLOBEX)}`, { expect: [303, 400] }),
     q('code_challenge_method plain', good.replace('S256', 'plain'), { expect: [303, 400] }),
     q('missing code_challenge', good.replace(/&code_challenge=[^&]*/, ''), { expect: [303, 400] }),
     q('code_challenge too short', good.replace('x'.repeat(43), 'x'), { expect: [303, 400] }),

@@ -19,6 +19,7 @@ import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/g
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -72,7 +73,7 @@ describe(`fuzzing: ${RUNS} generated malformed requests`, () => {
     const accountCsrf = formFields(await (await user.fetch(`${issuer}/account`)).text()).csrf ?? '';
     const browser = new HttpAgent();
     const auth = new URL(`${issuer}/auth`);
-    auth.search = new URLSearchParams({ client_id: 'acme-app', response_type: 'code', scope: 'openid', redirect_uri: 'http://acme.localhost:4000/callback', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+    auth.search = new URLSearchParams({ client_id: 'acme-app', response_type: 'code', scope: 'openid', redirect_uri: `${tenantOrigin('acme')}/callback`, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
     const page = await browser.follow(auth, () => false);
 
     Object.assign(material, {

@@ -18,6 +18,7 @@ import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { discover, oidc } from '../helpers/oidc-flow.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { GLOBEX, mintFields, startExchangeGatehouse, T, tokenRequest } from '../exchange/setup.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
 const LIMIT = 5;
 const N = 60;
@@ -81,7 +82,7 @@ describe('limits hold under concurrency (real Redis)', () => {
   });
 
   it(`${N} concurrent wrong passwords at a tenant app's login cost at most ${LIMIT} argon2 verifications`, async () => {
-    const page = await loginPage('acme-app', 'dev-acme-secret', 'http://acme.localhost:4000/callback');
+    const page = await loginPage('acme-app', 'dev-acme-secret', `${tenantOrigin('acme')}/callback`);
     const before = passwordVerifications();
     const statuses = await concurrently(N, (i) =>
       page.agent.postForm(new URL(`${page.url.pathname}/login`, page.url), { csrf: page.csrf, email: 'bob@acme.test', password: `wrong-guess-${i}` }),
@@ -121,7 +122,7 @@ describe('limits hold under concurrency (real Redis)', () => {
 
   it('a stranger\'s wrong passwords never lock the owner out of passkey sign-in', async () => {
     // Bob's password budget is spent by the first test: his password is refused for now…
-    const page = await loginPage('acme-app', 'dev-acme-secret', 'http://acme.localhost:4000/callback');
+    const page = await loginPage('acme-app', 'dev-acme-secret', `${tenantOrigin('acme')}/callback`);
     const refused = await page.agent.postForm(new URL(`${page.url.pathname}/login`, page.url), { csrf: page.csrf, email: 'bob@acme.test', password: 'bob-demo-pass' });
     assert.equal(refused.status, 429);
     // …and his passkey still signs him in, on /account and at his tenant's app.

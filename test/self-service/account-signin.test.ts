@@ -12,6 +12,7 @@ import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startExchangeGatehouse } from '../exchange/setup.js';
+import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
 
 describe('/account sign-in without a tenant list (real Redis)', () => {
   let redis: RedisServer;
@@ -47,7 +48,7 @@ describe('/account sign-in without a tenant list (real Redis)', () => {
   });
 
   it('the organisation may be typed as its name, its id, or its app\'s address', async () => {
-    for (const typed of ['Globex', '  globex ', 'globex.localhost:4000', 'http://globex.localhost:4000', 'http://globex.localhost:4000/']) {
+    for (const typed of ['Globex', '  globex ', `globex.localhost:${TENANT_PORT}`, tenantOrigin('globex'), `${tenantOrigin('globex')}/`]) {
       const res = await signIn(typed, 'dave@globex.test', 'dave-demo-pass');
       assert.equal(res.status, 303, `"${typed}": ${res.error}`);
     }
@@ -67,8 +68,8 @@ describe('/account sign-in without a tenant list (real Redis)', () => {
   });
 
   it('a link from the tenant\'s app carries its host and fills the organisation in', async () => {
-    const html = await (await fetch(`${gh.issuer}/account?organisation=${encodeURIComponent('acme.localhost:4000')}`)).text();
-    assert.match(html, /name="tenant"[^>]*value="acme\.localhost:4000"/);
+    const html = await (await fetch(`${gh.issuer}/account?organisation=${encodeURIComponent(`acme.localhost:${TENANT_PORT}`)}`)).text();
+    assert.match(html, new RegExp(`name="tenant"[^>]*value="acme\\.localhost:${TENANT_PORT}"`));
     assert.doesNotMatch(html, /Acme Corp/, 'nothing says whether it is a real organisation');
   });
 });

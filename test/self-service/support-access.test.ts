@@ -11,7 +11,7 @@ import { startTenantApp, type TenantApp, tenantsFromConfig } from '../../example
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole, stepUp } from '../helpers/console.js';
 import { enrollAdmin } from '../helpers/enroll.js';
-import type { TestGatehouse } from '../helpers/gatehouse.js';
+import { type TestGatehouse, tenantsOn } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -63,7 +63,7 @@ describe('support access on /account (real Gatehouse, real Redis, demo tenant ap
       redisUrl: redis.url,
       configure: (raw) => {
         // The tenant origins move to the port the tenant app under test listens on.
-        const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('.localhost:4000', `.localhost:${port}`));
+        const moved = <T>(value: T) => tenantsOn(value, port);
         raw.tenants = moved(raw.tenants);
         raw.clients = moved(raw.clients);
       },

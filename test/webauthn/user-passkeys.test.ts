@@ -14,8 +14,9 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { authorize, discover, oidc } from '../helpers/oidc-flow.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
-const ACME = 'http://acme.localhost:4000';
+const ACME = tenantOrigin('acme');
 const ACME_CB = `${ACME}/callback`;
 type Started = { options: PublicKeyCredentialRequestOptionsJSON; handle: string };
 

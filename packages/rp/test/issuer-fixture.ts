@@ -152,7 +152,7 @@ export async function startIssuer(): Promise<IssuerFixture> {
 
   const fixture: IssuerFixture = {
     issuer: '',
-    audience: 'http://acme.localhost:4000',
+    audience: 'https://app.acme.example',
     esKey: es.privateKey,
     rsKey: rs.privateKey,
     requests: [],

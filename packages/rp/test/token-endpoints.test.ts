@@ -103,7 +103,7 @@ describe('redeemTicket', () => {
   });
 
   it('verifies the issued token: another origin is token_wrong_audience, and that token is revoked', async () => {
-    const ticket = gh.addTicket({ aud: 'http://globex.localhost:4000' });
+    const ticket = gh.addTicket({ aud: 'https://app.globex.example' });
     await assert.rejects(redeemTicket(ticket, redeemOptions()), { code: 'token_wrong_audience' });
     assert.deepEqual(paths(), ['/token', '/token/revocation']);
   });
