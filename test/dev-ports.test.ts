@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { followDevPorts, loadConfig } from '../src/config/index.js';
+import { followDevPorts, loadConfig, parseConfig } from '../src/config/index.js';
 import { baseConfig } from './helpers/gatehouse.js';
 import { TENANT_PORT, tenantOrigin } from './helpers/ports.js';
 
@@ -42,11 +42,14 @@ describe('npm test keeps off the dev ports', () => {
     assert.deepEqual(found, []);
   });
 
-  it("every URL of the tests' dev config is on the port this process holds", () => {
-    const urls = JSON.stringify(baseConfig()).match(/https?:\/\/[^"]+/g) ?? [];
-    assert.ok(urls.length > 10);
-    for (const url of urls) assert.equal(new URL(url).port, String(TENANT_PORT), url);
-    assert.deepEqual(baseConfig().tenants.map((t: { domains: string[] }) => t.domains[0]), ['acme', 'globex', 'wonka'].map(tenantOrigin));
+  it("the tests' dev config: tenant URLs on the port this process holds, the console's on the server's issuer", async () => {
+    const raw = baseConfig();
+    const tenantUrls = JSON.stringify({ tenants: raw.tenants, clients: raw.clients.filter((c: { role: string }) => c.role === 'tenant') }).match(/https?:\/\/[^"]+/g) ?? [];
+    assert.ok(tenantUrls.length > 10);
+    for (const url of tenantUrls) assert.equal(new URL(url).port, String(TENANT_PORT), url);
+    assert.deepEqual(raw.tenants.map((t: { domains: string[] }) => t.domains[0]), ['acme', 'globex', 'wonka'].map(tenantOrigin));
+    const config = parseConfig(raw, { GATEHOUSE_ISSUER: 'http://localhost:45678' });
+    assert.deepEqual(config.declared.clients.find((c) => c.role === 'support-console')!.redirectUris, ['http://localhost:45678/admin/callback']);
   });
 
   it('the port is held: nothing else can listen on it while the tests run', async () => {

@@ -42,11 +42,15 @@ export async function enrollAndSignIn(page: Page, issuer: string, link: string, 
 
 /** The console's (or any client's) Gatehouse sign-in page, answered with the password. */
 export async function signInWithPassword(page: Page, issuer: string, admin: SeededAdmin): Promise<void> {
-  await page.waitForURL(/\/interaction\//);
+  await page.waitForURL(/\/interaction\//).catch(async (err: Error) => {
+    throw new Error(`no sign-in page for ${admin.email}: ${page.url()}\n${await page.innerText('body')}\n${err.message}`);
+  });
   await page.fill('input[name=email]', admin.email);
   await page.fill('input[name=password]', admin.password);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${issuer}/admin`);
+  await page.waitForURL(`${issuer}/admin`).catch(async (err: Error) => {
+    throw new Error(`${admin.email} did not reach the console: ${page.url()}\n${await page.innerText('body')}\n${err.message}`);
+  });
 }
 
 /** Console → Users → tenant → search → Impersonate next to the user: the form (or the request form). */

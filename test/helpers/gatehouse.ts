@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { seedAccounts } from '../../src/accounts/index.js';
 import { createApp, type GatehouseApp } from '../../src/app.js';
-import { DEFAULT_CONFIG_PATH, followDevPorts, parseConfig, type GatehouseConfig } from '../../src/config/index.js';
+import { DEFAULT_CONFIG_PATH, DEV_ISSUER, followDevPorts, parseConfig, type GatehouseConfig } from '../../src/config/index.js';
 import { generateJwks } from '../../src/keys/index.js';
 import { createLogger } from '../../src/log.js';
 import { freePort, TENANT_PORT } from './ports.js';
@@ -30,12 +30,14 @@ export async function testKeys(): Promise<string> {
 }
 
 /**
- * The dev config as a plain object, with test-friendly argon2 parameters and every URL it
- * names on the dev ports (3000, 4000) moved to the port this test process holds
- * (TENANT_PORT): tenant domains become `tenantOrigin(id)`.
+ * The dev config as a plain object, with test-friendly argon2 parameters and its tenant
+ * URLs (domains, tenant clients' URIs) moved from the dev port 4000 to the port this test
+ * process holds (TENANT_PORT): tenant domains become `tenantOrigin(id)`. The console's URIs
+ * keep the dev config's issuer, which the server under test replaces with its own
+ * (followDevPorts, as `npm start` does).
  */
 export function baseConfig(): Record<string, any> {
-  const raw = followDevPorts(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')), `http://localhost:${TENANT_PORT}`, TENANT_PORT);
+  const raw = followDevPorts(JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')), DEV_ISSUER, TENANT_PORT);
   raw.policy = { ...(raw.policy ?? {}), argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } };
   return raw;
 }
