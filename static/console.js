@@ -1,7 +1,7 @@
 /*
  * The console's one script (the CSP allows no inline script). It sends the ticket form of
- * the "Starting the support session" page by itself; the page works without it too (the
- * visible Continue button). The form is sent after the page has loaded, so the browser
+ * the "Starting the support session" page, and the form an action waited a step-up with
+ * (the resume page), by itself; both pages work without it too (their visible button). The form is sent after the page has loaded, so the browser
  * records a normal history entry: going back re-asks the server, which answers that the
  * link was already used. A copy restored from the back/forward cache is never sent again.
  */
@@ -21,7 +21,7 @@
 
   window.addEventListener('pageshow', function (event) {
     if (!event.persisted) return;
-    // The ticket in this restored page was spent: remove it rather than offer a replay.
+    // The ticket (or the action) in this restored page was spent: remove it rather than offer a replay.
     form.remove();
     var note = document.getElementById('ticket-note');
     if (note) {

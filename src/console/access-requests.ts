@@ -17,6 +17,7 @@ import { coversTenant, mayImpersonate, rolesOf } from '../impersonation/policy.j
 import type { Services } from '../services.js';
 import { checkFreeText, REASON_RULE } from '../text/free-text.js';
 import { type ConsoleSessions, consolePage, coveredTenants, humanDuration, type SignedInAdmin, signedInAdmin, utc } from './page.js';
+import { stepUpFirst } from './pending-action.js';
 import { isSteppedUp } from './session.js';
 
 const SHOWN = 50;
@@ -199,9 +200,9 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
         ctx.status = 303;
         ctx.redirect(`/admin/access-requests/${request.id}`);
       } catch (err) {
+        // Through the step-up and back, where the same answer is posted again (pending-action.ts).
         if (err instanceof ApprovalError && err.code === 'approver_not_stepped_up' && ctx.accepts('html', 'json') !== 'json') {
-          ctx.status = 303;
-          return ctx.redirect(`/admin/stepup?return=/admin/access-requests/${id}`);
+          return stepUpFirst(ctx, sessions, signedIn, decision === 'approve' ? 'Approve the access request' : 'Deny the access request');
         }
         refuse(ctx, err);
       }

@@ -14,7 +14,8 @@ import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { type Actor, changeAdminRoles, disableAdmin, enableAdmin, type LifecycleDeps } from '../lifecycle/index.js';
 import type { Services } from '../services.js';
-import { type ConsoleSessions, consolePage, humanDuration, queryValue, requireFreshStepUp, type SignedInAdmin, signedInAdmin, utc } from './page.js';
+import { type ConsoleSessions, consolePage, humanDuration, queryValue, type SignedInAdmin, signedInAdmin, utc } from './page.js';
+import { requireFreshStepUp } from './pending-action.js';
 import { mayManageAdmins } from './rights.js';
 
 const HOME = '/admin/admins';
@@ -48,7 +49,7 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
   }
 
   /** A change to another admin: CSRF, a fresh step-up, the target. Null after answering. */
-  async function change(ctx: Context): Promise<{ signedIn: SignedInAdmin; target: Admin; actor: Actor } | null> {
+  async function change(ctx: Context, label: string): Promise<{ signedIn: SignedInAdmin; target: Admin; actor: Actor } | null> {
     const signedIn = await manager(ctx);
     if (!signedIn) return null;
     const fail = (status: number, error: string) => {
@@ -56,7 +57,7 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
       return null;
     };
     if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) return fail(403, 'Your session expired. Reload the page and try again.');
-    if (!requireFreshStepUp(ctx, services, signedIn, HOME)) return null;
+    if (!(await requireFreshStepUp(ctx, services, sessions, signedIn, label))) return null;
     const id = ctx.params.id ?? '';
     const target = id.length <= 64 ? await accounts.admins.findById(id) : null;
     if (!target) return fail(404, 'There is no such admin.');
@@ -95,7 +96,7 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
   });
 
   router.post('/:id/enroll-link', parseForm, async (ctx) => {
-    const changing = await change(ctx);
+    const changing = await change(ctx, 'Issue the enrollment link');
     if (!changing) return;
     const { target, actor } = changing;
     if (target.disabled) {
@@ -109,21 +110,21 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
   });
 
   router.post('/:id/disable', parseForm, async (ctx) => {
-    const changing = await change(ctx);
+    const changing = await change(ctx, 'Disable the admin');
     if (!changing) return;
     await disableAdmin(lifecycle, changing.target.id, changing.actor);
     done(ctx, 'disabled');
   });
 
   router.post('/:id/enable', parseForm, async (ctx) => {
-    const changing = await change(ctx);
+    const changing = await change(ctx, 'Enable the admin');
     if (!changing) return;
     await enableAdmin(lifecycle, changing.target.id, changing.actor);
     done(ctx, 'enabled');
   });
 
   router.post('/:id/roles', parseForm, async (ctx) => {
-    const changing = await change(ctx);
+    const changing = await change(ctx, "Save the admin's roles");
     if (!changing) return;
     const asked = (ctx.request.body as { roles?: unknown }).roles;
     const roles = (Array.isArray(asked) ? asked : asked === undefined ? [] : [asked]).filter((r): r is string => typeof r === 'string');

@@ -4,9 +4,10 @@
  * one), step up with a passkey when the session's is not fresh, then mint a ticket over
  * HTTP and hand it to the tenant's redeem_uri in an auto-submitting form.
  *
- * The request waits in the console session while the admin steps up; the step-up callback
- * (routes.ts) carries it over and comes back to `/admin/impersonate/continue` with a
- * one-time nonce, so a continuation can only follow the admin's own CSRF-checked form.
+ * A form posted without a fresh step-up waits for it like every console action
+ * (pending-action.ts) and is posted again after it. A fresh one is kept in the console
+ * session for `/admin/impersonate/continue`, reached with a one-time nonce, so a
+ * continuation (the mint) can only follow the admin's own CSRF-checked form.
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
@@ -22,11 +23,12 @@ import { checkFreeText, REASON_RULE } from '../text/free-text.js';
 import { describeRefusal, mintTicket } from './mint-ticket.js';
 import { mayManageUsersOf } from './rights.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, type ConsoleSessions, type SignedInAdmin, signedInAdmin } from './page.js';
-import { type ConsoleSession, isSteppedUp } from './session.js';
+import { followsStepUp, keepForStepUp, requireFreshStepUp } from './pending-action.js';
+import { isSteppedUp } from './session.js';
 
 /** Users per page in the search. */
 export const USERS_PER_PAGE = 20;
-/** How long a request may wait for its step-up before it must be filled in again. */
+/** How long a checked request may wait for its continuation (the mint) before it must be filled in again. */
 const PENDING_TTL_MS = 10 * 60_000;
 
 /** An impersonation request waiting in the console session (for a step-up, then the mint). */
@@ -48,16 +50,19 @@ export interface PendingImpersonation {
 
 export const continueUrl = (pending: PendingImpersonation) => `/admin/impersonate/continue?resume=${pending.resume}`;
 
-/**
- * For the step-up callback: the request that waited for this step-up, to keep in the new
- * session, and where to continue. Only for the same admin and while it is recent.
- */
-export function resumeAfterStepUp(previous: ConsoleSession | null, adminId: string): { pending: PendingImpersonation; url: string } | null {
-  const pending = previous?.impersonation;
-  if (!pending || previous?.adminId !== adminId || Date.now() - pending.createdAt > PENDING_TTL_MS) return null;
-  const resumed = { ...pending, steppedUp: true };
-  return { pending: resumed, url: continueUrl(resumed) };
+/** The form fields that post this request again (after a step-up the token endpoint asked for). */
+function formOf(pending: PendingImpersonation): [string, string][] {
+  return [
+    ['tenant', pending.tenant],
+    ...(pending.userId ? [['user', pending.userId] as [string, string]] : []),
+    ...(pending.accessCode ? [['access_code', pending.accessCode] as [string, string]] : []),
+    ['audience', pending.audience],
+    ['reason', pending.reason],
+    ['duration', String(pending.duration)],
+  ];
 }
+
+const START_LABEL = 'Start the support session';
 
 /** Durations offered in the form: common ones up to the tenant's maximum, plus its default and maximum. */
 export function durationChoices(tenant: TenantConfig): { seconds: number; label: string; selected: boolean }[] {
@@ -199,6 +204,8 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
     if (!accessCode && (t.tenant.consent === 'access-code' || !t.user)) {
       return renderForm(ctx, signedIn, t, values, `${t.tenant.name} requires a support access code: ask the user to create one on their account page.`, 400);
     }
+    // PROTOCOL §3 step 1: a fresh passkey step-up first; after it this form is posted again.
+    if (!(await requireFreshStepUp(ctx, services, sessions, signedIn, START_LABEL))) return;
     const pending: PendingImpersonation = {
       tenant: t.tenant.id,
       ...(t.user && !accessCode ? { userId: t.user.id } : {}),
@@ -208,11 +215,11 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
       duration,
       resume: randomBytes(24).toString('base64url'),
       createdAt: Date.now(),
+      ...(followsStepUp(ctx) ? { steppedUp: true } : {}),
     };
     await sessions.update(ctx, { ...signedIn.session, impersonation: pending });
     ctx.status = 303;
-    // PROTOCOL §3 step 1: a fresh passkey step-up first; the callback comes back to continue.
-    ctx.redirect(isSteppedUp(signedIn.session, config.policy.stepUpMaxAge) ? continueUrl(pending) : '/admin/stepup');
+    ctx.redirect(continueUrl(pending));
   });
 
   router.get('/impersonate/continue', async (ctx) => {
@@ -249,9 +256,7 @@ export function impersonationRoutes(services: Services, sessions: ConsoleSession
       ctx.state.log?.info({ error: result.error, status: result.status }, 'console mint refused');
       // RFC 9470: the token endpoint asks for a fresher authentication; once, go and get it.
       if (result.acrValues && !pending.steppedUp) {
-        await sessions.update(ctx, { ...rest, impersonation: { ...pending, resume: randomBytes(24).toString('base64url'), createdAt: Date.now() } });
-        ctx.status = 303;
-        return ctx.redirect('/admin/stepup');
+        return keepForStepUp(ctx, sessions, { ...signedIn, session: rest }, { path: '/admin/impersonate', fields: formOf(pending), label: START_LABEL });
       }
       const { status, message } = describeRefusal(result);
       const values = { reason: pending.reason, duration: pending.duration, audience: pending.audience };

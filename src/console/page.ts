@@ -9,7 +9,7 @@ import { csrfToken } from '../http/csrf.js';
 import { render } from '../http/render.js';
 import { coversTenant, rolesOf } from '../impersonation/policy.js';
 import type { Services } from '../services.js';
-import { type ConsoleSession, type consoleSessions, isSteppedUp } from './session.js';
+import type { ConsoleSession, consoleSessions } from './session.js';
 
 export type ConsoleSessions = ReturnType<typeof consoleSessions>;
 
@@ -46,18 +46,6 @@ export async function signedInAdmin(ctx: Context, sessions: ConsoleSessions): Pr
     return null;
   }
   return signedIn;
-}
-
-/**
- * For console changes that need a fresh passkey step-up (enrollment links, disabling,
- * roles): true when the session is fresh; otherwise the browser goes through the step-up
- * and comes back to `returnTo` (a page of the console, where the admin acts again).
- */
-export function requireFreshStepUp(ctx: Context, services: Services, signedIn: SignedInAdmin, returnTo: string): boolean {
-  if (isSteppedUp(signedIn.session, services.config.policy.stepUpMaxAge)) return true;
-  ctx.status = 303;
-  ctx.redirect(`/admin/stepup?return=${returnTo}`);
-  return false;
 }
 
 /** Enabled tenants whose users this admin's roles allow impersonating (PROTOCOL §5), as the runtime view has them now. */

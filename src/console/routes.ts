@@ -19,9 +19,10 @@ import { adminRoutes } from './admins.js';
 import { auditRoutes } from './audit.js';
 import { enrollRoutes } from './enroll.js';
 import { userLifecycleRoutes } from './user-lifecycle.js';
-import { impersonationRoutes, resumeAfterStepUp } from './impersonate.js';
+import { impersonationRoutes } from './impersonate.js';
 import { notificationRoutes } from './notifications.js';
 import { CONSOLE_NAV } from './page.js';
+import { carryOverAction, resumeRoutes, stepUpFirst } from './pending-action.js';
 import { sessionRoutes } from './sessions.js';
 import { type ConsoleSession, consoleReturnPath, consoleSessions, isSteppedUp } from './session.js';
 
@@ -114,9 +115,9 @@ export function consoleRoutes(services: Services) {
     if (pending.purpose === 'signin') {
       await audit.append({ type: 'admin.login', admin: admin!.id, client: token!.clientId, outcome: 'success', ...requestMeta(ctx), details: { acr: extra.acr ?? '', amr: (extra.amr ?? []).join(' ') } });
     }
-    // An impersonation that waited for this step-up continues (impersonate.ts).
-    const resumed = pending.purpose === 'stepup' ? resumeAfterStepUp(previous, admin!.id) : null;
-    if (resumed) session.impersonation = resumed.pending;
+    // What the admin posted before this step-up is posted again now (pending-action.ts).
+    const resumed = pending.purpose === 'stepup' ? carryOverAction(previous, admin!.id) : null;
+    if (resumed) session.action = resumed.action;
     await sessions.start(ctx, session);
     ctx.redirect(resumed?.url ?? pending.returnTo ?? '/admin');
   });
@@ -153,6 +154,13 @@ export function consoleRoutes(services: Services) {
       }
       return { allowed: false, reason: 'Changing your passkeys needs a fresh passkey confirmation.', href: '/admin/stepup?return=/admin/passkeys' };
     },
+    // A rename or removal posted while the gate was closed is done after the step-up.
+    async keepForStepUp(ctx, label) {
+      const signedIn = await sessions.current(ctx);
+      if (!signedIn) return false;
+      await stepUpFirst(ctx, sessions, signedIn, label);
+      return true;
+    },
     // Impersonation starts with a passkey step-up: an admin allowed to impersonate keeps one.
     async refuseRemoval(account, remaining) {
       if (remaining > 1) return null;
@@ -173,6 +181,7 @@ export function consoleRoutes(services: Services) {
     router,
     manage,
     enrollRoutes(services),
+    resumeRoutes(sessions),
     adminRoutes(services, sessions),
     userLifecycleRoutes(services, sessions),
     impersonationRoutes(services, sessions),

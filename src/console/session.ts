@@ -10,6 +10,7 @@ import { cookieSessions } from '../http/cookie-session.js';
 import type { Services } from '../services.js';
 import { keys } from '../store/keys.js';
 import type { PendingImpersonation } from './impersonate.js';
+import type { PendingAction } from './pending-action.js';
 
 export const CONSOLE_COOKIE = 'gh_console';
 /** A working day; the access token inside expires much sooner (policy.accessTokenTtl). */
@@ -42,8 +43,10 @@ export interface ConsoleSession {
   authTime?: number;
   /** Milliseconds since the epoch: when the access token expires. */
   expiresAt?: number;
-  /** An impersonation request waiting for its step-up and mint (impersonate.ts). */
+  /** An impersonation request waiting for its mint (impersonate.ts). */
   impersonation?: PendingImpersonation;
+  /** A posted console form waiting for the admin's step-up (pending-action.ts). */
+  action?: PendingAction;
   /** Milliseconds since the epoch: when this sign-in started (disabling the admin ends older ones). */
   startedAt?: number;
 }

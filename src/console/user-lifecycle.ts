@@ -10,7 +10,8 @@ import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { disableUser, enableUser } from '../lifecycle/index.js';
 import type { Services } from '../services.js';
-import { type ConsoleSessions, consolePage, requireFreshStepUp, signedInAdmin } from './page.js';
+import { type ConsoleSessions, consolePage, signedInAdmin } from './page.js';
+import { requireFreshStepUp } from './pending-action.js';
 import { mayManageUsersOf } from './rights.js';
 
 export function userLifecycleRoutes(services: Services, sessions: ConsoleSessions) {
@@ -35,7 +36,7 @@ export function userLifecycleRoutes(services: Services, sessions: ConsoleSession
     // One answer for unknown users and users of tenants the admin may not manage.
     if (!user || !mayManageUsersOf(services.tenancy.view(), signedIn.admin, user.tenant)) return fail(403, 'There is no such user, or your roles do not let you manage them.');
     const back = `/admin/users?tenant=${user.tenant}`;
-    if (!requireFreshStepUp(ctx, services, signedIn, back)) return;
+    if (!(await requireFreshStepUp(ctx, services, sessions, signedIn, `${disabled ? 'Disable' : 'Enable'} ${user.email}`))) return;
     const actor = { by: signedIn.admin.id, via: 'console' as const, facts: requestMeta(ctx) };
     if (disabled) await disableUser(lifecycle, user.id, actor);
     else await enableUser(lifecycle, user.id, actor);

@@ -39,6 +39,11 @@ export interface PasskeyPagesOptions {
   account(ctx: Context): Promise<PasskeyAccount | null>;
   /** May this account change its passkeys now? `held` is how many it has. */
   gate(ctx: Context, account: PasskeyAccount, held: number): Promise<ChangeGate>;
+  /**
+   * A form change (rename, remove) posted behind a closed gate that has a step-up page: keep
+   * it across the step-up and send the browser there (the console). True when it answered.
+   */
+  keepForStepUp?(ctx: Context, label: string): Promise<boolean>;
   /** Refuses removing a passkey (e.g. `last_passkey`), or null to allow it. */
   refuseRemoval?(account: PasskeyAccount, remaining: number): Promise<PasskeyErrorCode | null>;
   onRegistered?(ctx: Context, account: PasskeyAccount, passkey: StoredPasskey): Promise<void>;
@@ -68,11 +73,16 @@ export function passkeyPages(services: Services, options: PasskeyPagesOptions) {
     return false;
   }
 
-  /** For form posts: a closed gate sends the browser through the step-up (or back to the list, which says why). */
-  async function formGate(ctx: Context, account: PasskeyAccount): Promise<boolean> {
+  /**
+   * For form posts: a closed gate sends the browser through the step-up, which finishes the
+   * change after it where the page keeps changes (`keepForStepUp`), or back to the list,
+   * which says why.
+   */
+  async function formGate(ctx: Context, account: PasskeyAccount, label: string): Promise<boolean> {
     if (!csrfValid(ctx, field(ctx.request.body, 'csrf'))) ctx.throw(403, 'Your session expired. Reload the page and try again.');
     const gate = await options.gate(ctx, account, await passkeys.count(account.kind, account.id));
     if (gate.allowed) return true;
+    if (gate.href && (await options.keepForStepUp?.(ctx, label))) return false;
     ctx.status = 303;
     ctx.redirect(gate.href ?? options.base);
     return false;
@@ -122,10 +132,10 @@ export function passkeyPages(services: Services, options: PasskeyPagesOptions) {
   });
 
   /** A change to one held passkey by form: rename or remove. */
-  async function change(ctx: Context, act: (account: PasskeyAccount, held: StoredPasskey[]) => Promise<void>) {
+  async function change(ctx: Context, label: string, act: (account: PasskeyAccount, held: StoredPasskey[]) => Promise<void>) {
     const account = await options.account(ctx);
     if (!account) return ctx.redirect(options.home);
-    if (!(await formGate(ctx, account))) return;
+    if (!(await formGate(ctx, account, label))) return;
     try {
       const held = await passkeys.list(account.kind, account.id);
       if (!held.some((p) => p.id === ctx.params.id)) throw new PasskeyError('not_found');
@@ -140,7 +150,7 @@ export function passkeyPages(services: Services, options: PasskeyPagesOptions) {
   }
 
   router.post('/:id/delete', parseForm, (ctx) =>
-    change(ctx, async (account, held) => {
+    change(ctx, 'Remove the passkey', async (account, held) => {
       const refusal = (await options.refuseRemoval?.(account, held.length)) ?? null;
       if (refusal) throw new PasskeyError(refusal);
       const removed = await passkeys.remove(account.kind, account.id, ctx.params.id!);
@@ -149,7 +159,7 @@ export function passkeyPages(services: Services, options: PasskeyPagesOptions) {
   );
 
   router.post('/:id/rename', parseForm, (ctx) =>
-    change(ctx, async (account) => {
+    change(ctx, 'Rename the passkey', async (account) => {
       const renamed = await passkeys.rename(account.kind, account.id, ctx.params.id!, field(ctx.request.body, 'name', 256));
       await options.onRenamed?.(ctx, account, renamed);
     }),

@@ -130,7 +130,9 @@ describe('support console (/admin) over HTTP', () => {
     const posted = await alice.postForm(`${issuer}/admin/impersonate`, { csrf, user: bob, tenant: 'acme', reason: REASON, duration: '900', audience: ACME });
     assert.equal(posted.status, 303);
     assert.equal(posted.headers.get('location'), '/admin/stepup');
-    assert.ok((await (await consoleSession(gh, alice)).read()).impersonation, 'kept in the console session');
+    const kept = (await (await consoleSession(gh, alice)).read()).action as { path: string; fields: [string, string][] } | undefined;
+    assert.equal(kept?.path, '/admin/impersonate', 'kept in the console session');
+    assert.deepEqual(Object.fromEntries(kept!.fields), { user: bob, tenant: 'acme', reason: REASON, duration: '900', audience: ACME }, 'the form, without its CSRF token');
     const page = await followThrough(alice, new URL('/admin/stepup', issuer), key);
 
     assert.equal(page.status, 200);

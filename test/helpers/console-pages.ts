@@ -7,7 +7,7 @@ import { keys } from '../../src/store/keys.js';
 import type { SoftwareAuthenticator } from './authenticator.js';
 import { answerPasskeyPage, csrfOf } from './console.js';
 import type { TestGatehouse } from './gatehouse.js';
-import type { HttpAgent } from './http-agent.js';
+import { decodeEntities, type HttpAgent } from './http-agent.js';
 
 export interface Landed {
   url: URL;
@@ -16,10 +16,14 @@ export interface Landed {
   headers: Headers;
 }
 
-/** Follows `url` through redirects, answering a passkey step-up page with `key`, to the page served at the end. */
+/**
+ * Follows `url` through redirects, answering a passkey step-up page with `key` and sending
+ * the form an action waited a step-up with (the resume page, as static/console.js does), to
+ * the page served at the end.
+ */
 export async function followThrough(agent: HttpAgent, url: string | URL, key?: SoftwareAuthenticator): Promise<Landed> {
   let current = new URL(url);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 6; i++) {
     const step = await agent.follow(current, () => false);
     const html = step.html ?? '';
     if (key && html.includes('id="passkey-stepup"')) {
@@ -28,9 +32,25 @@ export async function followThrough(agent: HttpAgent, url: string | URL, key?: S
       current = new URL(((await res.json()) as { redirectTo: string }).redirectTo, step.url);
       continue;
     }
+    const resumed = resumeForm(html);
+    if (resumed) {
+      const res = await agent.postForm(new URL(resumed.action, step.url), resumed.fields);
+      const location = res.headers.get('location');
+      if (!(res.status >= 300 && res.status < 400 && location)) return { url: new URL(resumed.action, step.url), status: res.status, html: await res.text(), headers: res.headers };
+      current = new URL(location, step.url);
+      continue;
+    }
     return { url: step.url, status: step.res!.status, html, headers: step.res!.headers };
   }
   throw new Error('too many step-up pages');
+}
+
+/** The resume page's form (pending-action.ts): where it posts and its fields, in order. */
+export function resumeForm(html: string): { action: string; fields: [string, string][] } | null {
+  const form = /<form method="post" action="([^"]+)" id="resume-form" data-autosubmit>([\s\S]*?)<\/form>/.exec(html);
+  if (!form) return null;
+  const fields = [...form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m) => [decodeEntities(m[1]!), decodeEntities(m[2]!)] as [string, string]);
+  return { action: decodeEntities(form[1]!), fields };
 }
 
 /** POSTs a console form (with the page's CSRF token unless given) and follows where it leads. */

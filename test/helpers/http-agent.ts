@@ -25,7 +25,8 @@ export class HttpAgent {
     return res;
   }
 
-  async postForm(url: string | URL, fields: Record<string, string>): Promise<Response> {
+  /** POSTs a form; fields as an object, or as pairs when a name repeats. */
+  async postForm(url: string | URL, fields: Record<string, string> | [string, string][]): Promise<Response> {
     return this.fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -66,6 +67,6 @@ export function formAction(html: string, contains: string): string | undefined {
   return undefined;
 }
 
-function decodeEntities(s: string) {
+export function decodeEntities(s: string) {
   return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }
