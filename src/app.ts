@@ -11,7 +11,7 @@ import { consoleRoutes } from './console/routes.js';
 import { archiveLog, checkpointKey, createAuditLog, createCheckpointer, type SignedCheckpoint } from './audit/index.js';
 import { createBackchannelLogout, createNotifier } from './delivery/index.js';
 import type { GatehouseConfig } from './config/index.js';
-import { errorHandler, requestContext } from './http/middleware.js';
+import { errorHandler, notFound, requestContext } from './http/middleware.js';
 import { methodNotAllowed, validHost } from './http/guards.js';
 import { publicOrigin } from './http/public-origin.js';
 import { serveStatic } from './http/static.js';
@@ -242,6 +242,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     }),
   );
   app.use(serveStatic());
+  app.use(notFound());
   app.use(errorHandler());
 
   const health = new Router();

@@ -118,6 +118,34 @@ describe('HTTP envelope (real Redis)', () => {
     });
   });
 
+  describe('what nothing answers, and the icon', () => {
+    it('an unknown path is a 404 page in the layout for a browser, JSON for an API client', async () => {
+      for (const path of ['/nope', '/admin/nope', '/account/nope', '/static/nope.js']) {
+        const page = await fetch(`${gh.issuer}${path}`, { headers: { accept: 'text/html' } });
+        assert.equal(page.status, 404, path);
+        assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+        const html = await page.text();
+        assert.match(html, /<title>Page not found · Gatehouse<\/title>/, path);
+        assert.match(html, /<link rel="stylesheet" href="\/static\/gatehouse\.css">/);
+        assert.match(html, /id="not-found"/);
+      }
+      const api = await fetch(`${gh.issuer}/nope`, { headers: { accept: 'application/json' } });
+      assert.equal(api.status, 404);
+      assert.deepEqual(await api.json(), { error: 'invalid_request', error_description: 'there is nothing at this address' });
+    });
+
+    it('/favicon.ico and the icon every page links are an SVG, not a 404 on every page', async () => {
+      const html = await (await fetch(`${gh.issuer}/admin`)).text();
+      assert.match(html, /<link rel="icon" href="\/static\/favicon\.svg" type="image\/svg\+xml">/);
+      for (const path of ['/static/favicon.svg', '/favicon.ico']) {
+        const icon = await fetch(`${gh.issuer}${path}`);
+        assert.equal(icon.status, 200, path);
+        assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+        assert.match(await icon.text(), /^<svg /);
+      }
+    });
+  });
+
   describe('logs never hold a credential', () => {
     it('a password login, the code grant, a client_secret_post and a Basic token request leave no secret in the logs', async () => {
       const secrets: string[] = [];

@@ -11,6 +11,9 @@ const FILES: [path: string, file: string, type: string][] = [
   ['/app.css', 'app.css', 'text/css; charset=utf-8'],
   ['/countdown.js', 'countdown.js', 'text/javascript; charset=utf-8'],
   ['/analytics.js', 'analytics.js', 'text/javascript; charset=utf-8'],
+  ['/favicon.svg', 'favicon.svg', 'image/svg+xml'],
+  // Browsers ask for it whatever the page says: the same icon, not a 404 on every page.
+  ['/favicon.ico', 'favicon.svg', 'image/svg+xml'],
 ];
 
 let loaded: Map<string, { type: string; body: Buffer }> | undefined;

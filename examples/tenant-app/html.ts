@@ -79,6 +79,7 @@ export function layout(ctx: Context, site: TenantSite, page: PageOptions): strin
 <title>${escapeHtml(page.titleSubject ? `${page.title} ${page.titleSubject}` : page.title)} · ${escapeHtml(site.name)}</title>
 <link rel="stylesheet" href="/app.css">
 <link rel="stylesheet" href="/theme.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <script src="/countdown.js" defer></script>${analytics}
 </head>
 <body>

@@ -118,7 +118,8 @@ export function createTenantSite(site: TenantSite, options: ResolvedOptions): Ko
       ticketDelivery: site.ticketDelivery,
       ...(options.recheckSeconds !== undefined ? { recheckSeconds: options.recheckSeconds } : {}),
       afterRedeem: '/',
-      afterStop: options.consoleUrl,
+      // Stop lands on the console's Sessions page: the session just ended, with what was done in it.
+      afterStop: `${options.consoleUrl.replace(/\/$/, '')}/sessions`,
       renderPage: (page, ctx) => renderKitPage(ctx, site, options.consoleUrl, page),
       getUser: (ctx) => readSession(ctx)?.user ?? null,
       getUserById: (sub, ctx) => profiles.load(sub, ctx),

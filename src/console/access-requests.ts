@@ -65,6 +65,23 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
     consolePage(ctx, 'console/message', { title, error: err.message, code: err.code, link: { href: '/admin/access-requests', text: 'Access requests' } }, err.status);
   }
 
+  /** The request's time that matters now, named for its state: an approved one is not "unanswered". */
+  function when(r: AccessRequest): { label: string; value: string } {
+    const windowEnd = (r.approvedAt ?? 0) + config.policy.approvalWindow * 1000;
+    switch (r.state) {
+      case 'pending':
+        return { label: 'Unanswered, expires', value: utc(r.expiresAt) };
+      case 'approved':
+        return { label: 'Approved', value: `${utc(r.approvedAt)}; start the session by ${utc(windowEnd)}` };
+      case 'used':
+        return { label: 'Used', value: utc(r.usedAt) };
+      case 'denied':
+        return { label: 'Denied', value: utc(r.secondDecision === 'denied' ? r.secondDecidedAt : r.userDecidedAt) };
+      case 'expired':
+        return { label: 'Expired', value: r.approvedAt ? `${utc(windowEnd)}, approved but not used` : `${utc(r.expiresAt)}, unanswered` };
+    }
+  }
+
   async function row(r: AccessRequest, viewer: SignedInAdmin) {
     const tenant = services.tenancy.view().tenant(r.tenant);
     const secondAdmin = r.secondAdmin ? await accounts.admins.findById(r.secondAdmin) : null;
@@ -79,6 +96,7 @@ export function accessRequestRoutes(services: Services, sessions: ConsoleSession
       scope: r.scope.join(' '),
       created: utc(r.createdAt),
       expires: utc(r.expiresAt),
+      when: when(r),
       needsUser: r.needsUser,
       needsSecondAdmin: r.needsSecondAdmin,
       userDecision: r.userDecision,

@@ -19,6 +19,7 @@ import { adminRoutes } from './admins.js';
 import { auditRoutes } from './audit.js';
 import { enrollRoutes } from './enroll.js';
 import { userLifecycleRoutes } from './user-lifecycle.js';
+import { homeData } from './home.js';
 import { impersonationRoutes } from './impersonate.js';
 import { notificationRoutes } from './notifications.js';
 import { CONSOLE_NAV } from './page.js';
@@ -49,19 +50,7 @@ export function consoleRoutes(services: Services) {
   router.get('/', async (ctx) => {
     const signedIn = await sessions.current(ctx);
     if (!signedIn) return page(ctx, 'console/signed-out', { title: 'Support console' });
-    const { session, admin } = signedIn;
-    const stepUpUntil = session.acr === 'phr' && session.authTime ? (session.authTime + config.policy.stepUpMaxAge) * 1000 : 0;
-    page(ctx, 'console/home', {
-      title: 'Support console',
-      admin,
-      acr: session.acr,
-      amr: (session.amr ?? []).join(', '),
-      authTime: session.authTime ? new Date(session.authTime * 1000).toISOString() : 'unknown',
-      steppedUp: stepUpUntil > Date.now(),
-      stepUpUntil: stepUpUntil ? new Date(stepUpUntil).toISOString() : '',
-      passkeys: await services.passkeys.count('admin', admin.id),
-      mayImpersonate: holdsImpersonationRight(services.tenancy.view(), admin),
-    });
+    page(ctx, 'console/home', { title: 'Support console', ...(await homeData(services, signedIn)) });
   });
 
   router.get('/login', (ctx) => startAuthorization(ctx, 'signin'));

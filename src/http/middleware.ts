@@ -70,3 +70,23 @@ export function errorHandler() {
     }
   };
 }
+
+/**
+ * What nothing answered: a 404 page in Gatehouse's layout (or RFC 6749-style JSON for API
+ * clients) instead of Koa's bare "Not Found". Mounted outermost of the routes, it sees the
+ * provider's unmatched paths too; a 404 a route answered itself keeps its body.
+ */
+export function notFound() {
+  return async (ctx: Context, next: Next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body != null) return;
+    ctx.status = 404;
+    ctx.set('Cache-Control', 'no-store');
+    if (wantsJson(ctx)) {
+      ctx.body = { error: 'invalid_request', error_description: 'there is nothing at this address' };
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = render('not-found', { title: 'Page not found', requestId: ctx.state.requestId });
+  };
+}

@@ -29,6 +29,9 @@ function files(): Map<string, { type: string; body: Buffer }> {
     ['/static/console.js', resolve(root, 'static/console.js'), 'text/javascript; charset=utf-8'],
     ['/static/access-request.js', resolve(root, 'static/access-request.js'), 'text/javascript; charset=utf-8'],
     ['/static/simplewebauthn-browser.js', browserBundle(), 'text/javascript; charset=utf-8'],
+    // The layout links the SVG; browsers that ask for /favicon.ico anyway get the same icon.
+    ['/static/favicon.svg', resolve(root, 'static/favicon.svg'), 'image/svg+xml'],
+    ['/favicon.ico', resolve(root, 'static/favicon.svg'), 'image/svg+xml'],
   ];
   const map = new Map<string, { type: string; body: Buffer }>();
   for (const [path, file, type] of entries) {

@@ -191,12 +191,11 @@ describe('the whole journey in the browser (Chromium, npm start processes, real 
 
     await page.goto(`${acme}/`);
     await page.click('.impersonation-banner button:has-text("Stop")');
-    await page.waitForURL(`${issuer}/admin`);
+    await page.waitForURL(`${issuer}/admin/sessions`);
     assert.equal(await active(secondToken), false, 'introspection: inactive at once');
     assert.ok(!(await browser.context.cookies(acme)).some((c) => c.name === 'gh_imp' && c.value), 'the app forgot it');
 
-    // 9. The console lists both sessions as ended, and why.
-    await page.goto(`${issuer}/admin/sessions`);
+    // 9. Stop landed on the console's sessions: both ended, and why.
     const rows = page.locator('#sessions tbody tr');
     assert.equal(await rows.count(), 2);
     assert.match(await rows.nth(0).innerText(), /stopped in the tenant app/);

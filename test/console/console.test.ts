@@ -17,6 +17,7 @@ import { consoleSession, followThrough, pageCsrf, submit, ticketForm } from '../
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ACME, GLOBEX, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
+import { fileRequest } from '../approvals/setup.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { tenantOrigin } from '../helpers/ports.js';
 
@@ -257,6 +258,47 @@ describe('support console (/admin) over HTTP', () => {
     assert.equal(continued.headers.get('location'), '/admin/stepup');
     const page = await followThrough(agent, new URL('/admin/stepup', issuer), key);
     assert.ok(ticketForm(page.html), 'after the step-up, the ticket');
+  });
+
+  it("the home page shows what needs doing: the admin's live sessions, requests waiting for them, their refusals, the step-up in words", async () => {
+    // Lena files a request for Carol (sensitive: the two-person rule); alice may answer it.
+    const carol = await userId(gh, 'acme', 'carol@acme.test');
+    const { agent: lena } = await signInConsole(issuer, { email: 'lena@gatehouse.test', password: 'lena-demo-pass' });
+    const filed = await fileRequest(issuer, lena, carol);
+    assert.equal(filed.status, 303, filed.html);
+
+    const home = await get(alice, '/admin');
+    assert.equal(home.status, 200);
+    const section = (id: string) => new RegExp(`<ul id="${id}">([\\s\\S]*?)</ul>`).exec(home.html)?.[1] ?? '';
+    assert.match(section('active-sessions'), /Bob Acme \(bob@acme\.test\)<\/bdi> at <bdi>Acme Corp<\/bdi>, 1[45] min left/);
+    assert.match(section('waiting'), new RegExp(`href="/admin/access-requests/${filed.id}"[\\s\\S]*Carol Acme[\\s\\S]*<bdi>Lena Lead</bdi> asks you to approve, as the second admin`));
+    assert.match(section('refusals'), /Ivy Initech \(ivy@initech\.test\)<\/bdi> at <bdi>Initech<\/bdi> — the user has not allowed support access/);
+    assert.match(section('refusals'), /a user named by a support access code at <bdi>Globex<\/bdi> — the support access code is invalid or expired/);
+    // The step-up in words; acr and amr folded away, and no "Step up now" when it is fresh.
+    assert.match(home.html, /<p id="stepup-status" data-fresh="yes">Confirmed with your passkey: you can impersonate and make changes until \d\d:\d\d UTC/);
+    assert.match(home.html, /<details id="authentication">[\s\S]*<td id="acr">phr<\/td>/);
+    assert.doesNotMatch(home.html, /id="stepup"/);
+
+    // Gina signed in with a password, nothing live, nothing waiting: the page says so in words.
+    const { agent: gina } = await signInConsole(issuer, GINA);
+    const hers = await get(gina, '/admin');
+    assert.match(hers.html, /<p id="stepup-status" data-fresh="no">Signed in with your password\. The console asks you to confirm it&#39;s you/);
+    assert.match(hers.html, /id="no-active-sessions"/);
+    assert.match(hers.html, /id="no-refusals"/);
+  });
+
+  it('an access request says what its time means: unanswered until…, approved and to start by…', async () => {
+    const list = await get(alice, '/admin/access-requests');
+    const id = /href="\/admin\/access-requests\/(ar_[\w-]+)"/.exec(list.html)?.[1];
+    assert.ok(id, list.html);
+    const pending = await get(alice, `/admin/access-requests/${id}`);
+    assert.match(pending.html, /<tr id="request-when"><th>Unanswered, expires<\/th>/);
+    // Alice, stepped up, approves as the second admin: the request is approved, and says so.
+    const landed = await submit(alice, `${issuer}/admin/access-requests/${id}/approve`, { csrf: await pageCsrf(alice, `${issuer}/admin`) }, key);
+    assert.equal(landed.url.pathname, `/admin/access-requests/${id}`);
+    assert.match(landed.html, /data-state="approved"/);
+    assert.match(landed.html, /<tr id="request-when"><th>Approved<\/th><td>[^<]*UTC; start the session by [^<]*UTC<\/td>/);
+    assert.doesNotMatch(landed.html, /Unanswered/);
   });
 
   it('lists sessions with the time left, and End ends one at once', async () => {

@@ -208,7 +208,7 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
       assert.equal(suppressed[0]!.impersonatedBy, adminId);
     });
 
-    it('Stop (a CSRF-protected POST) revokes the session at Gatehouse and returns to the console', async () => {
+    it("Stop (a CSRF-protected POST) revokes the session at Gatehouse and returns to the console's Sessions page", async () => {
       const token = impersonationToken();
       const live = await oidc.tokenIntrospection(acmeClient, token);
       assert.equal(live.active, true);
@@ -220,7 +220,7 @@ describe('demo tenant app (real Gatehouse, real Redis)', () => {
 
       const stopped = await admin.postForm(`${acme}/impersonate/stop`, { csrf: csrfOf(page) });
       assert.equal(stopped.status, 303);
-      assert.equal(stopped.headers.get('location'), `${gh.issuer}/admin`);
+      assert.equal(stopped.headers.get('location'), `${gh.issuer}/admin/sessions`);
       assert.equal(cookie(admin, 'gh_imp'), undefined, 'the cookie is cleared');
       assert.equal((await oidc.tokenIntrospection(acmeClient, token)).active, false);
       assert.equal(logged('impersonation stopped').at(-1)?.revoked, true);

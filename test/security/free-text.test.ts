@@ -132,6 +132,7 @@ describe('free text: characters, bidi and control characters, <bdi> (real Redis)
     assertIsolated(sessions, RTL_REASON, 'console sessions (reason)');
     assertIsolated(await page('/admin/audit?tenant=acme'), RTL_REASON, 'console audit');
     assertIsolated(await page('/admin'), 'alice@gatehouse.test', 'console home');
+    assertIsolated(await page('/admin'), RTL_REASON, 'console home (the live session\'s reason)');
 
     const user = new HttpAgent();
     const signin = await page('/account', user);
