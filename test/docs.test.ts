@@ -1,7 +1,9 @@
 /**
- * Docs a newcomer can hold (issue 18): the README stays short, and every relative link in
- * the README, docs/*.md and the kit's README leads somewhere — the file exists and, for a
- * Markdown target, the `#anchor` is one of its headings (GitHub's slugs).
+ * Docs a newcomer can hold (issue 18): the README stays short; every relative link in the
+ * README, docs/*.md and the kit's README leads somewhere — the file exists and, for a
+ * Markdown target, the `#anchor` is one of its headings (GitHub's slugs); and every complete
+ * example they show is a file under examples/, shown exactly (a `<!-- example: path -->`
+ * line before its code block), which test/examples/examples.test.ts typechecks and runs.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,8 +13,12 @@ import { describe, it } from 'node:test';
 const README_MAX_LINES = 400;
 const documents = ['README.md', 'packages/rp/README.md', 'bench/README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
-/** The text outside fenced code blocks and inline code, where a link is a link. */
-function prose(markdown: string): string {
+/**
+ * The text outside fenced code blocks and inline code, where a link is a link; with `links`
+ * false, the code blocks that are not marked as an example file (the ones left to check).
+ */
+function prose(markdown: string, links = true): string {
+  if (!links) return markdown.replace(/^<!-- example: \S+ -->\n```ts\n[\s\S]*?^```$/gm, '');
   return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
 }
 
@@ -65,6 +71,28 @@ describe('docs', () => {
       assert.deepEqual(broken, [], `${document} has broken links`);
     });
   }
+
+  it('every complete example shown is the file it names, exactly, and every example file is shown', () => {
+    const shown = new Set<string>();
+    for (const document of documents) {
+      const markdown = readFileSync(document, 'utf8');
+      for (const [, path, code] of markdown.matchAll(/^<!-- example: (\S+) -->\n```ts\n([\s\S]*?)^```$/gm)) {
+        assert.equal(code, readFileSync(path!, 'utf8'), `${document} shows ${path} as it is`);
+        shown.add(path!);
+      }
+      // A block that imports and makes an app (new Koa(), express(), listen, export default) is a
+      // complete example: it must be a file.
+      for (const [block] of prose(markdown, false).matchAll(/^```ts\n[\s\S]*?^```$/gm)) {
+        if (/^import /m.test(block) && /new Koa\(|express\(\)|\.listen\(|^export default/m.test(block)) assert.fail(`${document}: a complete example that is not a file under examples/:\n${block.slice(0, 200)}`);
+      }
+    }
+    for (const dir of readdirSync('examples', { withFileTypes: true })) {
+      if (!dir.isDirectory() || dir.name === 'tenant-app') continue;
+      for (const file of readdirSync(`examples/${dir.name}`).filter((f) => f.endsWith('.ts'))) {
+        assert.ok(shown.has(`examples/${dir.name}/${file}`), `examples/${dir.name}/${file} is shown in a README`);
+      }
+    }
+  });
 
   it('the slugs are GitHub\'s', () => {
     const slugs = headingSlugs('# Relying-party kit (`@gatehouse/rp`)\n## A — b\n## A — b\n```\n# not a heading\n```\n');

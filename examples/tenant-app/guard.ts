@@ -3,7 +3,7 @@
  * layout, so the banner (and its Stop button) stays on screen. JSON clients get the kit's JSON.
  */
 import type { Middleware } from 'koa';
-import { forbidWhileImpersonating } from '@gatehouse/rp';
+import { forbidWhileImpersonating } from '@gatehouse/rp/koa';
 import { escapeHtml, type SiteState, sendHtml } from './html.js';
 import type { TenantSite } from './options.js';
 

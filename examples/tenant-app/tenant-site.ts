@@ -11,7 +11,8 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa, { type Context, type Next } from 'koa';
 import helmet from 'koa-helmet';
-import { type GatehouseRpEvent, gatehouseRp } from '@gatehouse/rp';
+import type { GatehouseRpEvent } from '@gatehouse/rp';
+import { gatehouseRp } from '@gatehouse/rp/koa';
 import { serveAssets } from './assets.js';
 import { checkCsrf } from './csrf.js';
 import { type SiteState, sendHtml } from './html.js';

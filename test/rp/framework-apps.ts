@@ -1,19 +1,14 @@
 /**
  * One tiny tenant app per framework, each a real server of that framework on 127.0.0.1 with the
- * kit in front, imported by package name as a customer would: Koa (`@gatehouse/rp`), Express
+ * kit in front, imported by package name as a customer would: Koa (`@gatehouse/rp/koa`), Express
  * (`@gatehouse/rp/express`) and Hono on @hono/node-server (`@gatehouse/rp/fetch`). Each serves
  * GET /whoami (the kit's state as JSON), GET /invoices/:id and a guarded POST /danger.
  */
 import type { Server } from 'node:http';
 import Router from '@koa/router';
 import { serve } from '@hono/node-server';
-import {
-  type EndedSessionStore,
-  forbidWhileImpersonating as koaForbid,
-  type GatehouseRpEvent,
-  type GatehouseRpState,
-  gatehouseRp as koaRp,
-} from '@gatehouse/rp';
+import type { EndedSessionStore, GatehouseRpEvent, GatehouseRpState } from '@gatehouse/rp';
+import { forbidWhileImpersonating as koaForbid, gatehouseRp as koaRp } from '@gatehouse/rp/koa';
 import { gatehouseRp as expressRp, forbidWhileImpersonating as expressForbid } from '@gatehouse/rp/express';
 import { gatehouseRp as fetchRp } from '@gatehouse/rp/fetch';
 import express from 'express';

@@ -56,7 +56,7 @@ describe('npm pack of @gatehouse/rp', () => {
     assert.deepEqual(Object.keys(manifest.dependencies), ['jose']);
   });
 
-  it('every entry point loads there, without Koa or Express installed', async () => {
+  it('every entry point loads there, without Koa or Express installed; the root names no framework', async () => {
     const script = `
       const root = await import('@gatehouse/rp');
       const express = await import('@gatehouse/rp/express');
@@ -72,8 +72,6 @@ describe('npm pack of @gatehouse/rp', () => {
       'GatehouseRpError',
       'auditLeafHash',
       'discover',
-      'forbidWhileImpersonating',
-      'gatehouseRp',
       'introspectToken',
       'readAuditLog',
       'redeemTicket',

@@ -1,8 +1,11 @@
 /**
  * `@gatehouse/rp`: the relying-party kit for tenant apps (PROTOCOL.md §8). Verify impersonation
  * tokens, redeem tickets, introspect and revoke, report activity, accept back-channel logout
- * tokens, and middleware that does all of it: Koa here,
- * Express in `@gatehouse/rp/express`, web-standard Request/Response in `@gatehouse/rp/fetch`.
+ * tokens, read the tenant's audit log, and the state and options the middleware share. This
+ * entry point is framework-free, its types included: it names no framework, so an app of any
+ * framework typechecks against it without another framework's types. The middleware that
+ * does all of it lives beside it: Koa in `@gatehouse/rp/koa`, Express in
+ * `@gatehouse/rp/express`, web-standard Request/Response in `@gatehouse/rp/fetch`.
  * Its only runtime dependency is jose.
  *
  * @packageDocumentation
@@ -23,9 +26,6 @@ export { discover } from './discovery/discover.js';
 export { GatehouseRpError, type GatehouseRpErrorDetails, type RpErrorCode } from './errors.js';
 export { verifyImpersonationToken } from './jwt/verify-impersonation-token.js';
 export { verifyLogoutToken } from './jwt/verify-logout-token.js';
-export { forbidWhileImpersonating } from './koa/forbid-while-impersonating.js';
-export { gatehouseRp } from './koa/gatehouse-rp.js';
-export type { GatehouseRpOptions } from './koa/types.js';
 export { introspectToken } from './token/introspect-token.js';
 export { redeemTicket } from './token/redeem-ticket.js';
 export { reportActivity } from './token/report-activity.js';

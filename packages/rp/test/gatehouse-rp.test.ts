@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { forbidWhileImpersonating, gatehouseRp } from '../src/index.js';
+import { forbidWhileImpersonating, gatehouseRp } from '../src/koa/index.js';
 import { CLIENT_ID, CLIENT_SECRET, type IssuerFixture, startIssuer } from './issuer-fixture.js';
 import { postTicket, startTenantApp, type TenantApp } from './tenant-app.js';
 

@@ -5,13 +5,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import {
-  forbidWhileImpersonating,
-  type GatehouseRpEvent,
-  type GatehouseRpOptions,
-  type GatehouseRpState,
-  gatehouseRp,
-} from '../src/index.js';
+import type { GatehouseRpEvent, GatehouseRpState } from '../src/index.js';
+import { forbidWhileImpersonating, type GatehouseRpOptions, gatehouseRp } from '../src/koa/index.js';
 import { CLIENT_ID, CLIENT_SECRET, type IssuerFixture } from './issuer-fixture.js';
 
 interface AppUser {

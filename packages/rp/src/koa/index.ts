@@ -1,5 +1,6 @@
 /**
- * `@gatehouse/rp/koa`: the Koa middleware (also exported from `@gatehouse/rp` itself).
+ * `@gatehouse/rp/koa`: the Koa middleware. Its types refer to Koa's (`@types/koa`), which is why
+ * it is not in the framework-free `@gatehouse/rp`.
  *
  * @packageDocumentation
  */
