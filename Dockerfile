@@ -5,12 +5,15 @@
 #
 #   docker build -t gatehouse .
 #   docker compose up -d          # with Redis; see docker-compose.yml for what to provide
+#   docker compose -f docker-compose.demo.yml up   # a local trial: the seeded demo on localhost
 #
-# The image holds no configuration of its own: give it GATEHOUSE_CONFIG (a mounted
+# The image holds no production configuration of its own: give it GATEHOUSE_CONFIG (a mounted
 # production config; config/gatehouse.example.json is the template), GATEHOUSE_KEYS
 # (a mounted private JWKS), GATEHOUSE_ISSUER, REDIS_URL and the secrets the config names.
 # NODE_ENV=production makes it refuse the memory store, generated keys, dev secrets, a seed
-# and an http issuer. The README's "Docker" section makes each of these, step by step.
+# and an http issuer. docs/operating.md's "Docker" section makes each of these, step by step.
+# The dev config and the demo tenant app are in it for the local trial only (development
+# mode: docker-compose.demo.yml).
 
 # ---- build ------------------------------------------------------------------------------
 FROM node:24-bookworm-slim AS build
@@ -53,14 +56,20 @@ COPY --from=build /app/vendor ./static/vendor
 # The CLI on PATH: `docker compose exec gatehouse gatehouse admin list` runs dist/src/cli.
 COPY bin ./bin
 RUN chmod 0755 bin/gatehouse.js && ln -s /app/bin/gatehouse.js /usr/local/bin/gatehouse
-# The one place the server writes: the checkpoint memory (audit.stateDir) and archives
-# (audit.archiveDir), on a volume every instance shares (docker-compose.yml, docs/audit.md).
-RUN mkdir -p /var/lib/gatehouse/audit-state /var/lib/gatehouse/audit-archive && chown -R node:node /var/lib/gatehouse
-# Only the example: the real config is mounted at run time (GATEHOUSE_CONFIG).
-COPY config/gatehouse.example.json ./config/
+# The example (the real config is mounted at run time, GATEHOUSE_CONFIG) and, for the local
+# trial, the dev config; production refuses the latter (its seed and dev secrets).
+COPY config/gatehouse.example.json config/gatehouse.dev.json ./config/
+# The demo tenant app's stylesheet, scripts and icon, next to its compiled code.
+COPY examples/tenant-app/public ./dist/examples/tenant-app/public
+# The places the server writes: the checkpoint memory (audit.stateDir) and archives
+# (audit.archiveDir), on a volume every instance shares (docker-compose.yml, docs/audit.md),
+# and in the local trial the generated dev keys (~/.gatehouse, a volume in
+# docker-compose.demo.yml).
+RUN mkdir -p /var/lib/gatehouse/audit-state /var/lib/gatehouse/audit-archive /home/node/.gatehouse \
+ && chown -R node:node /var/lib/gatehouse /home/node/.gatehouse
 
-# Everything above is owned by root and only readable by the server: it writes only under
-# /var/lib/gatehouse.
+# Everything else above is owned by root and only readable by the server: it writes only
+# there.
 USER node
 # 3000: Gatehouse. 9464: Prometheus /metrics when the config sets "metrics": { "port": 9464 }.
 EXPOSE 3000 9464
