@@ -7,6 +7,7 @@ import { seedAccounts } from './accounts/seed.js';
 import { seedEnrollmentLinks } from './enrollment/seed.js';
 import { createApp } from './app.js';
 import { ConfigError, demoPortFromEnv, type GatehouseConfig, loadConfig } from './config/index.js';
+import { demoBanner } from './dev/demo-banner.js';
 import { movesFor, portTakenMessage, type TakenPort } from './dev/port-advice.js';
 import { createLogger, prettyDestination } from './log.js';
 import { metricsServer } from './metrics/index.js';
@@ -74,7 +75,7 @@ async function main() {
   }
   // Only now, with everything it promised listening, does it say so.
   logger.info({ issuer: config.issuer, port, store: gatehouse.services.store.kind }, 'gatehouse listening');
-  if (!config.production) printDemo(config, port, gatehouse.services.store.kind, Boolean(demo), enrollmentLinks);
+  if (!config.production) process.stdout.write(await demoBanner(config, gatehouse.services, Boolean(demo), enrollmentLinks));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -130,36 +131,6 @@ function commandWith(moves: Record<string, number>): Record<string, number> {
 async function demoTenantsOf(config: GatehouseConfig) {
   const { tenantsFromConfig } = await import('../examples/tenant-app/index.js');
   return tenantsFromConfig(config.declared);
-}
-
-function printDemo(
-  config: ReturnType<typeof loadConfig>,
-  port: number,
-  storeKind: string,
-  demoApp: boolean,
-  enrollmentLinks: Map<string, { url: string; expiresAt: Date }>,
-) {
-  const lines = [
-    '',
-    `Gatehouse is running at ${config.issuer} (store: ${storeKind}${storeKind === 'memory' ? ', data is lost on exit' : ''})`,
-    `  discovery: ${config.issuer}/.well-known/openid-configuration`,
-  ];
-  if (config.seed) {
-    lines.push('  demo accounts (from the seed in the config file):');
-    for (const a of config.seed.admins) {
-      lines.push(`    admin  ${a.email} / ${a.password}  -> ${config.issuer}/admin`);
-      // An admin's first passkey comes only from a one-time enrollment link (PROTOCOL §10.1).
-      const link = enrollmentLinks.get(a.email.trim().toLowerCase());
-      if (link) lines.push(`           passkey enrollment link (one use, until ${link.expiresAt.toISOString().slice(0, 16)}Z): ${link.url}`);
-    }
-    for (const u of config.seed.users) lines.push(`    user   ${u.email} / ${u.password}  (tenant ${u.tenant})`);
-  }
-  if (demoApp) {
-    for (const t of config.declared.tenants) lines.push(`  demo tenant app "${t.name}": ${t.domains[0]}`);
-  }
-  lines.push('');
-  process.stdout.write(`${lines.join('\n')}\n`);
-  void port;
 }
 
 main().catch((err) => {

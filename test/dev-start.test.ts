@@ -60,6 +60,9 @@ describe('dev start with a port taken says exactly what to run, and that runs', 
       assert.match(lines[gatehouseListens!]!, new RegExp(`"port":${instead.PORT},`));
       assert.match(out, new RegExp(`Gatehouse is running at ${issuer} `));
       assert.match(out, new RegExp(`demo tenant app "Acme Corp": http://acme\\.localhost:${demoPort}\\n`));
+      // What the curl walkthrough needs: each user's id, and where the actor token is shown.
+      assert.match(out, /\n {4}user {3}bob@acme\.test \/ bob-demo-pass {2}\(tenant acme, id usr_[\w-]+\)\n/);
+      assert.match(out, new RegExp(`your actor token at ${issuer}/admin/dev-token\\n`));
       // The console's sign-in starts on the moved issuer and Gatehouse accepts its redirect_uri.
       const login = await fetch(`${issuer}/admin/login`, { redirect: 'manual' });
       const authorize = new URL(login.headers.get('location')!, issuer);

@@ -17,6 +17,7 @@ import { holdsImpersonationRight } from './rights.js';
 import { accessRequestRoutes } from './access-requests.js';
 import { adminRoutes } from './admins.js';
 import { auditRoutes } from './audit.js';
+import { devTokenRoutes } from './dev-token.js';
 import { enrollRoutes } from './enroll.js';
 import { userLifecycleRoutes } from './user-lifecycle.js';
 import { homeData } from './home.js';
@@ -171,6 +172,7 @@ export function consoleRoutes(services: Services) {
     manage,
     enrollRoutes(services),
     resumeRoutes(sessions),
+    devTokenRoutes(services, sessions),
     adminRoutes(services, sessions),
     userLifecycleRoutes(services, sessions),
     impersonationRoutes(services, sessions),

@@ -27,7 +27,7 @@ export interface PendingAuthorization {
 }
 
 /** Console pages a step-up may come back to: the ones whose changes need a fresh step-up. */
-const RETURN_PATH = /^\/admin\/((passkeys|admins|users)(\?tenant=[a-z0-9-]{1,63})?|access-requests\/ar_[A-Za-z0-9_-]{16,32})$/;
+const RETURN_PATH = /^\/admin\/((passkeys|admins|users)(\?tenant=[a-z0-9-]{1,63})?|access-requests\/ar_[A-Za-z0-9_-]{16,32}|dev-token)$/;
 
 /** The `return` of a step-up request when it is one of ours (no open redirect), else undefined. */
 export const consoleReturnPath = (value: unknown) => (typeof value === 'string' && RETURN_PATH.test(value) ? value : undefined);

@@ -449,4 +449,24 @@ describe('support console (/admin) over HTTP', () => {
     assert.equal(stranger.status, 303);
     assert.equal(stranger.headers.get('location'), '/admin');
   });
+
+  it('in development, /admin/dev-token shows the admin their actor token after a step-up: the wire calls by hand then mint', async () => {
+    // The page's own link: through the step-up and back to it.
+    const page = await followThrough(alice, `${issuer}/admin/stepup?return=/admin/dev-token`, key);
+    assert.equal(page.url.pathname, '/admin/dev-token');
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+    const token = /^export ADMIN_TOKEN=(\S+)$/m.exec(page.html)?.[1];
+    assert.ok(token, page.html);
+    assert.match(page.html, new RegExp(`^export ISSUER=${issuer}$`, 'm'));
+    // What the README's curl does with it: leg 1 as the console client.
+    const minted = await tokenRequest(issuer, 'support-console', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', actor_token: token, actor_token_type: 'urn:ietf:params:oauth:token-type:access_token', subject_token: bob, subject_token_type: 'urn:gatehouse:token-type:user-id', audience: ACME, reason: REASON, duration: '900' });
+    assert.equal(minted.status, 200, JSON.stringify(minted.body));
+    // A password-only session gets the way to its step-up, not a token that could not mint.
+    const { agent: gina } = await signInConsole(issuer, GINA);
+    const hers = await get(gina, '/admin/dev-token');
+    assert.match(hers.html, /id="token-needs-stepup"/);
+    assert.match(hers.html, /href="\/admin\/stepup\?return=\/admin\/dev-token"/);
+    assert.doesNotMatch(hers.html, /ADMIN_TOKEN=/);
+    assert.equal((await get(new HttpAgent(), '/admin/dev-token')).location, '/admin', 'signed out: to the sign-in');
+  });
 });
