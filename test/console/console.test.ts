@@ -18,6 +18,8 @@ import { formFields, HttpAgent } from '../helpers/http-agent.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ACME, GLOBEX, basic, lastEvent, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { fileRequest } from '../approvals/setup.js';
+import { devTokenRoutes } from '../../src/console/dev-token.js';
+import { consoleSessions } from '../../src/console/session.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { tenantOrigin } from '../helpers/ports.js';
 
@@ -468,5 +470,10 @@ describe('support console (/admin) over HTTP', () => {
     assert.match(hers.html, /href="\/admin\/stepup\?return=\/admin\/dev-token"/);
     assert.doesNotMatch(hers.html, /ADMIN_TOKEN=/);
     assert.equal((await get(new HttpAgent(), '/admin/dev-token')).location, '/admin', 'signed out: to the sign-in');
+    // Production never registers the page.
+    const services = gh.gatehouse.services;
+    const production = devTokenRoutes({ ...services, config: { ...services.config, production: true } }, consoleSessions(services));
+    assert.equal(production.stack.length, 0);
+    assert.equal(devTokenRoutes(services, consoleSessions(services)).stack.length, 1);
   });
 });
