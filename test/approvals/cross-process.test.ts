@@ -13,6 +13,7 @@ import { useLink } from '../helpers/enroll.js';
 import { baseConfig, testKeys } from '../helpers/gatehouse.js';
 import { type GatehouseProcess, spawnPair } from '../helpers/gatehouse-process.js';
 import type { HttpAgent } from '../helpers/http-agent.js';
+import { tenantOrigin } from '../helpers/ports.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { mintFields, redeemFields, tokenRequest } from '../exchange/setup.js';
 import { ALICE, accountSignIn, customerAnswer, fileRequest, REASON, WONKA } from './setup.js';
@@ -85,7 +86,7 @@ describe('one approved access request mints one ticket across two Gatehouse proc
     assert.equal((await customerAnswer(`http://127.0.0.1:${two.port}`, user, again.id!, 'approve')).status, 303);
     assert.equal((await mintOn(two, { reason: `  ${approved} ` })).status, 200);
     // Outside an access request the reason stays required.
-    const acme = await mintOn(two, { subject_token: await userOf('acme', 'bob@acme.test'), audience: 'http://acme.localhost:4000' });
+    const acme = await mintOn(two, { subject_token: await userOf('acme', 'bob@acme.test'), audience: tenantOrigin('acme') });
     assert.equal(acme.status, 400);
     assert.match(acme.body.error_description, /reason must be 3 to 500 characters/);
   });
