@@ -7,7 +7,9 @@ import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import Router from '@koa/router';
 import { createAccounts } from './accounts/index.js';
+import { resumePostedAction } from './console/pending-action.js';
 import { consoleRoutes } from './console/routes.js';
+import { consoleSessions } from './console/session.js';
 import { archiveLog, checkpointKey, createAuditLog, createCheckpointer, type SignedCheckpoint } from './audit/index.js';
 import { createBackchannelLogout, createNotifier } from './delivery/index.js';
 import type { GatehouseConfig } from './config/index.js';
@@ -267,6 +269,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
   app.use(methodNotAllowed());
   const userinfo = impersonationUserinfo(services);
   app.use(userinfo.routes());
+  // A console form that waited for a step-up is posted again with its kept fields (console/pending-action.ts).
+  app.use(resumePostedAction(consoleSessions(services)));
   const routers = [transparencyRoutes(services), interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
   const tenantApi = activityRoutes(services);
   app.use(tenantApi.routes()).use(tenantApi.allowedMethods());

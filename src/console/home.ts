@@ -12,6 +12,7 @@ import type { Services } from '../services.js';
 import { STATE_TEXT } from './access-requests.js';
 import { coveredTenants, humanDuration, type SignedInAdmin, utc } from './page.js';
 import { holdsImpersonationRight } from './rights.js';
+import { isSteppedUp } from './session.js';
 
 /** How many of each list the page shows; the full lists are a click away. */
 const SHOWN = 5;
@@ -21,10 +22,11 @@ export async function homeData(services: Services, signedIn: SignedInAdmin, now 
   const { session, admin } = signedIn;
   const tenants = coveredTenants(services, admin);
   const tenantName = (id: string | undefined) => tenants.find((t) => t.id === id)?.name ?? id ?? '';
+  const requestsOf = accessRequests({ store, audit, policy: config.policy });
 
   const [sessions, requests, refused, passkeys] = await Promise.all([
     listSessions(store, { admin: admin.id }, 20),
-    Promise.all(tenants.map((t) => accessRequests({ store, audit, policy: config.policy }).list({ tenant: t.id }, 50))),
+    Promise.all(tenants.map((t) => requestsOf.list({ tenant: t.id }, 50))),
     audit.list({ type: 'impersonation.denied', admin: admin.id, logs: auditLogNames(tenants.map((t) => t.id)) }, { limit: SHOWN }),
     services.passkeys.count('admin', admin.id),
   ]);
@@ -65,8 +67,9 @@ export async function homeData(services: Services, signedIn: SignedInAdmin, now 
   );
 
   const stepUpUntil = session.acr === 'phr' && session.authTime ? (session.authTime + config.policy.stepUpMaxAge) * 1000 : 0;
+  // Fresh as the console's own checks count it (a margin before the end), so the words never promise more.
   const stepUp =
-    stepUpUntil > now
+    isSteppedUp(session, config.policy.stepUpMaxAge, now)
       ? { fresh: true, words: `Confirmed with your passkey: you can impersonate and make changes until ${utc(stepUpUntil).slice(11)} without confirming again.` }
       : session.acr === 'phr'
         ? { fresh: false, words: `Your passkey confirmation has lapsed (it lasts ${humanDuration(config.policy.stepUpMaxAge)}). The console asks for it again when you impersonate or make a change.` }

@@ -4,11 +4,13 @@
  * second admin, managing admins and users, changing passkeys, starting an impersonation —
  * posted while the session's is not fresh, is kept here: its path and its fields (never the
  * CSRF token), in the console session on the server, for ten minutes, for that admin only.
- * The admin goes through the step-up; back from it, the callback comes to `/admin/resume`
- * with a one-time nonce, which posts the same form again with a fresh CSRF token — by
- * itself (static/console.js), or with the one button it shows. The route then runs every
- * one of its checks again, on a fresh session. Nothing is dropped on the way, and nothing
- * runs that the admin did not post.
+ * The admin goes through the step-up; back from it, the callback comes to `/admin/resume`,
+ * whose form posts to the same route with the action's one-time nonce and a fresh CSRF
+ * token — by itself (static/console.js), or with the one button it shows — and nothing
+ * else: `resumePostedAction` puts the kept fields back as the request's body, server-side
+ * (a support access code typed into the form is never rendered back). The route then runs
+ * every one of its checks again, on a fresh session. Nothing is dropped on the way, and
+ * nothing runs that the admin did not post.
  *
  * @example
  * router.post('/:id/disable', parseForm, async (ctx) => {
@@ -19,7 +21,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
+import { field, parseForm } from '../http/body.js';
 import type { Services } from '../services.js';
 import { type ConsoleSessions, consolePage, queryValue, type SignedInAdmin, signedInAdmin } from './page.js';
 import { type ConsoleSession, isSteppedUp } from './session.js';
@@ -42,7 +45,7 @@ export interface PendingAction {
 
 /** How long a posted action waits for its step-up before it must be done again. */
 export const PENDING_ACTION_TTL_MS = 10 * 60_000;
-/** The field the resume page adds: this post follows a step-up made for it. */
+/** The query parameter of the resume page's post: the action's nonce. */
 const RESUMED = 'resumed';
 const CONSOLE_PATH = /^\/admin\/[A-Za-z0-9_./-]{1,200}$/;
 /** Console forms are a handful of short fields; anything bigger is not one of ours. */
@@ -54,7 +57,7 @@ function formFields(body: unknown): [string, string][] | null {
   if (!body || typeof body !== 'object') return [];
   const fields: [string, string][] = [];
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
-    if (name === 'csrf' || name === RESUMED) continue;
+    if (name === 'csrf') continue;
     for (const one of Array.isArray(value) ? value : [value]) {
       if (typeof one !== 'string' || one.length > MAX_VALUE) return null;
       fields.push([name, one]);
@@ -63,10 +66,9 @@ function formFields(body: unknown): [string, string][] | null {
   return fields.length <= MAX_FIELDS ? fields : null;
 }
 
-/** Whether this post was sent by the resume page: a step-up was just made for it. */
+/** Whether this post is the resume page's: the kept form, after a step-up made for it. */
 export function followsStepUp(ctx: Context): boolean {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  return body?.[RESUMED] === '1';
+  return ctx.state.resumedAfterStepUp === true;
 }
 
 /**
@@ -113,15 +115,49 @@ export function resumeRoutes(sessions: ConsoleSessions) {
   router.get('/resume', async (ctx) => {
     const signedIn = await signedInAdmin(ctx, sessions);
     if (!signedIn) return;
-    const { action, ...rest } = signedIn.session;
+    const { action } = signedIn.session;
     const fresh = action && queryValue(ctx, 'action', 64) === action.resume && action.adminId === signedIn.admin.id && Date.now() - action.createdAt <= PENDING_ACTION_TTL_MS;
     if (!action || !fresh) {
       return consolePage(ctx, 'console/message', { title: 'Nothing to resume', error: 'This was already done, or waited too long. Do it again from the console.', link: { href: '/admin', text: 'Console' } }, 410);
     }
-    // Once: a reload or the back button finds nothing to send again.
-    await sessions.update(ctx, rest);
     ctx.set('Referrer-Policy', 'no-referrer');
-    consolePage(ctx, 'console/resume', { title: 'Confirmed: finishing what you asked', action: { path: action.path, fields: action.fields, label: action.label }, resumed: RESUMED });
+    // Only where it goes and the nonce: the fields stay on the server.
+    consolePage(ctx, 'console/resume', { title: 'Confirmed: finishing what you asked', action: `${action.path}?${RESUMED}=${action.resume}`, label: action.label });
   });
   return router;
+}
+
+/**
+ * The resume page's post (`POST <path>?resumed=<nonce>`): once, for the admin whose action
+ * it is and while it is recent, the kept fields become the request's body (with the page's
+ * CSRF token), so the route runs as when the admin first posted the form. Mounted before the
+ * console's routes; every other request passes untouched.
+ */
+export function resumePostedAction(sessions: ConsoleSessions) {
+  return async function resumePostedActionMiddleware(ctx: Context, next: Next) {
+    const nonce = ctx.method === 'POST' && ctx.path.startsWith('/admin/') ? queryValue(ctx, RESUMED, 64) : undefined;
+    if (nonce === undefined) return next();
+    const signedIn = await sessions.current(ctx);
+    if (!signedIn) {
+      ctx.status = 303;
+      return ctx.redirect('/admin');
+    }
+    const { action, ...rest } = signedIn.session;
+    const fresh = action && nonce === action.resume && action.path === ctx.path && action.adminId === signedIn.admin.id && Date.now() - action.createdAt <= PENDING_ACTION_TTL_MS;
+    if (!action || !fresh) {
+      return consolePage(ctx, 'console/message', { title: 'Nothing to resume', error: 'This was already done, or waited too long. Do it again from the console.', link: { href: '/admin', text: 'Console' } }, 410);
+    }
+    await parseForm(ctx, async () => {});
+    // Once: a reload or the back button finds nothing to post again.
+    await sessions.update(ctx, rest);
+    const body: Record<string, string | string[]> = {};
+    for (const [name, value] of action.fields) {
+      const held = body[name];
+      body[name] = held === undefined ? value : [...(Array.isArray(held) ? held : [held]), value];
+    }
+    const csrf = field(ctx.request.body, 'csrf');
+    ctx.request.body = { ...body, ...(csrf ? { csrf } : {}) };
+    ctx.state.resumedAfterStepUp = true;
+    return next();
+  };
 }

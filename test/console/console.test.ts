@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNotifier, type Notifier } from '../../src/delivery/index.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { signInConsole } from '../helpers/console.js';
+import { answerPasskeyPage, signInConsole } from '../helpers/console.js';
 import { enrollAdmin } from '../helpers/enroll.js';
 import { consoleSession, followThrough, pageCsrf, submit, ticketForm } from '../helpers/console-pages.js';
 import { formFields, HttpAgent } from '../helpers/http-agent.js';
@@ -260,6 +260,38 @@ describe('support console (/admin) over HTTP', () => {
     assert.equal(continued.headers.get('location'), '/admin/stepup');
     const page = await followThrough(agent, new URL('/admin/stepup', issuer), key);
     assert.ok(ticketForm(page.html), 'after the step-up, the ticket');
+  });
+
+  it('a form that waits for a step-up keeps its fields on the server: an access code is never rendered back, and it is posted again once', async () => {
+    const { agent } = await signInConsole(issuer, ALICE); // a password session: not stepped up
+    const dave = await userId(gh, 'globex', 'dave@globex.test');
+    const code = 'QQQQQ-ZZZZZ';
+    const csrf = await pageCsrf(agent, `${issuer}/admin`);
+    const posted = await agent.postForm(`${issuer}/admin/impersonate`, { csrf, user: dave, tenant: 'globex', reason: REASON, audience: GLOBEX, access_code: code });
+    assert.equal(posted.headers.get('location'), '/admin/stepup');
+    // Through the step-up by hand, to the resume page.
+    const stepup = await agent.follow(new URL('/admin/stepup', issuer), () => false);
+    const { res } = await answerPasskeyPage(agent, stepup.url, stepup.html ?? '', key, { mode: 'stepup' });
+    const resumed = await agent.follow(new URL(((await res.json()) as { redirectTo: string }).redirectTo, stepup.url), () => false);
+    assert.equal(resumed.url.pathname, '/admin/resume');
+    const html = resumed.html ?? '';
+    assert.doesNotMatch(html, new RegExp(code), 'the code stays on the server');
+    const form = /<form method="post" action="([^"]+)" id="resume-form" data-autosubmit>([\s\S]*?)<\/form>/.exec(html);
+    assert.ok(form, html);
+    assert.match(form[1]!, /^\/admin\/impersonate\?resumed=[\w-]{32}$/);
+    assert.deepEqual([...form[2]!.matchAll(/<input [^>]*name="([^"]+)"/g)].map((m) => m[1]), ['csrf'], 'nothing but the CSRF token');
+    assert.match(form[2]!, /<button type="submit" id="resume">Start the support session<\/button>/);
+    // Posted: the kept form runs (here the made-up code is refused at the mint, on the form, in words).
+    const action = form[1]!.replace(/&amp;/g, '&');
+    const fields = { csrf: /name="csrf" value="([^"]+)"/.exec(form[2]!)![1]! };
+    const done = await agent.postForm(new URL(action, issuer), fields);
+    const page = await followThrough(agent, new URL(done.headers.get('location')!, issuer));
+    assert.match(page.html, /support access code/i);
+    assert.doesNotMatch(page.html, new RegExp(code), 'not rendered back after the mint either');
+    // Once: the same post again finds nothing to resume.
+    const again = await agent.postForm(new URL(action, issuer), fields);
+    assert.equal(again.status, 410);
+    assert.match(await again.text(), /already done, or waited too long/);
   });
 
   it("the home page shows what needs doing: the admin's live sessions, requests waiting for them, their refusals, the step-up in words", async () => {
