@@ -16,6 +16,7 @@ import { runCli } from '../helpers/cli.js';
 import { baseConfig, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { writeConfig } from '../helpers/gatehouse-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
 
 describe('gatehouse config apply (real CLI, real Redis)', () => {
   let redis: RedisServer;
@@ -27,7 +28,8 @@ describe('gatehouse config apply (real CLI, real Redis)', () => {
     redis = await startRedisServer();
     const raw = baseConfig();
     raw.storePrefix = prefix;
-    env = { REDIS_URL: redis.url, GATEHOUSE_CONFIG: writeConfig(raw) };
+    // The dev file's URLs follow the CLI's environment (as at startup): onto the port this test holds.
+    env = { REDIS_URL: redis.url, GATEHOUSE_CONFIG: writeConfig(raw), GATEHOUSE_DEMO_PORT: String(TENANT_PORT), GATEHOUSE_ISSUER: `http://localhost:${TENANT_PORT}` };
   });
   after(async () => {
     await gh?.stop();
@@ -94,7 +96,7 @@ describe('gatehouse config apply (real CLI, real Redis)', () => {
     assert.equal(gh!.gatehouse.services.tenancy.view().tenant('globex'), undefined);
     const events = await gh!.gatehouse.services.audit.list({ tenant: 'wonka', type: 'tenant.protection_changed' }, { limit: 10 });
     assert.deepEqual([events.events[0]?.details?.['after.consent'], events.events[0]?.details?.via], ['"none"', 'config apply']);
-    const broken = writeConfig({ tenants: [{ id: 'acme', name: 'Acme', domains: ['http://acme.localhost:4000'] }], clients: [{ clientId: 'x-app', role: 'tenant', tenant: 'acme', redirectUris: ['https://elsewhere.example/cb'] }] });
+    const broken = writeConfig({ tenants: [{ id: 'acme', name: 'Acme', domains: [tenantOrigin('acme')] }], clients: [{ clientId: 'x-app', role: 'tenant', tenant: 'acme', redirectUris: ['https://elsewhere.example/cb'] }] });
     const refused = await runCli(['config', 'apply', broken], env);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^gatehouse: client "x-app": https:\/\/elsewhere\.example\/cb not on a domain of tenant "acme"\n$/);

@@ -17,6 +17,7 @@ import { enrollAdmin } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 import { api, configureManagement, manageToken, OPS, startDomainServer } from './setup.js';
+import { tenantOrigin } from '../helpers/ports.js';
 
 describe('management API (real HTTP, real Redis)', () => {
   let redis: TestRedis;
@@ -195,7 +196,7 @@ describe('management API (real HTTP, real Redis)', () => {
       body: new URLSearchParams({ token: redeemed.body.access_token }),
     });
     assert.equal(((await intro.json()) as { active: boolean }).active, false, 'the session on acme ended');
-    const again = await tokenRequest(gh.issuer, 'support-console', mintFields(actor, bob, { audience: 'http://globex.localhost:4000' }));
+    const again = await tokenRequest(gh.issuer, 'support-console', mintFields(actor, bob, { audience: tenantOrigin('globex') }));
     assert.equal(again.status, 400, 'the step-up token held before is revoked');
     assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'actor_token_invalid');
   });

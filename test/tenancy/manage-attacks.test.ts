@@ -12,6 +12,7 @@ import { lastEvent, mintFields, passwordAdminToken, startExchangeGatehouse, T, t
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 import { api, AUDITOR, configureManagement, manageToken, OPS } from './setup.js';
+import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
 
 describe('management API attacks (real HTTP, real Redis)', () => {
   let redis: TestRedis;
@@ -48,7 +49,7 @@ describe('management API attacks (real HTTP, real Redis)', () => {
   it('a tenant client cannot change anything: 403 with its own token; it gets no management token at all', async () => {
     const own = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', scope: 'audit:read' });
     problem(await tryCreate(own.body.access_token), 403, 'not_management_client');
-    const domainToken = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: 'http://acme.localhost:4000' });
+    const domainToken = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: tenantOrigin('acme') });
     assert.equal(domainToken.status, 200, JSON.stringify(domainToken.body));
     problem(await tryCreate(domainToken.body.access_token), 403, 'not_management_client');
     const asked = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: `${gh.issuer}/manage` });
@@ -109,7 +110,7 @@ describe('management API attacks (real HTTP, real Redis)', () => {
       { method: 'POST', path: '/tenants' },
       { method: 'PATCH', path: '/tenants/acme', etag: '/tenants/acme' },
       { method: 'POST', path: '/tenants/acme/domains' },
-      { method: 'POST', path: '/tenants/acme/domains/acme.localhost:4000/verify' },
+      { method: 'POST', path: `/tenants/acme/domains/acme.localhost:${TENANT_PORT}/verify` },
       { method: 'POST', path: '/tenants/acme/clients' },
       { method: 'PATCH', path: '/tenants/acme/clients/acme-app', etag: '/tenants/acme/clients/acme-app' },
       { method: 'POST', path: '/tenants/acme/clients/acme-app/rotate-secret' },

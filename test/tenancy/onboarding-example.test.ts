@@ -1,8 +1,8 @@
 /**
- * The README's "Onboarding a customer" examples are files CI runs: the curl script against
- * the management API and the CLI script, each against a real Gatehouse and Redis, with a
- * web server standing for the customer's new domain (it serves the token each script
- * prints). The README shows exactly these files.
+ * The "Onboarding a customer" examples are files CI runs: the curl script against the
+ * management API and the CLI script, each against a real Gatehouse and Redis, with a web
+ * server standing for the customer's new domain (it serves the token each script prints).
+ * docs/manage-api.md shows exactly these files, and the README leads there.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -57,9 +57,10 @@ describe('the onboarding examples run as written (real Gatehouse, real Redis)', 
     await domains?.close();
   });
 
-  it('the README shows both scripts as they are', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    for (const script of [API_SCRIPT, CLI_SCRIPT]) assert.ok(readme.includes(readFileSync(script, 'utf8')), `README.md shows ${script}`);
+  it('docs/manage-api.md shows both scripts as they are, and the README leads there', () => {
+    const docs = readFileSync('docs/manage-api.md', 'utf8');
+    for (const script of [API_SCRIPT, CLI_SCRIPT]) assert.ok(docs.includes(readFileSync(script, 'utf8')), `docs/manage-api.md shows ${script}`);
+    assert.match(readFileSync('README.md', 'utf8'), /\(docs\/manage-api\.md#onboarding-a-customer\)/);
   });
 
   it('the curl script: a tenant, its domain proven over HTTP, its client, a change with If-Match', async () => {

@@ -12,6 +12,7 @@ import type { Store } from '../../src/store/types.js';
 import { type Actor, createTenancy, createTenancySync, type Tenancy, TenancyError, type TenancyErrorCode } from '../../src/tenancy/index.js';
 import type { DomainVerifier } from '../../src/tenancy/verification/index.js';
 import { baseConfig } from '../helpers/gatehouse.js';
+import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
 
 export interface Backend {
   /** A store over its own connection; the same prefix reaches the same data. */
@@ -74,7 +75,7 @@ export function tenancySuite(name: string, backend: Backend): void {
       assert.deepEqual(one.view().tenants.map((t) => t.id), ['acme', 'globex', 'wonka']);
       await until(two, () => two.view().version === one.view().version);
       assert.equal(two.view().client('acme-app')?.tenant, 'acme');
-      assert.equal(two.view().domainOf('http://acme.localhost:4000')?.verified, true, 'domains the operator declares count as verified');
+      assert.equal(two.view().domainOf(tenantOrigin('acme'))?.verified, true, 'domains the operator declares count as verified');
       assert.equal(await one.bootstrap(declared), null, 'a configured store is not seeded again');
       assert.equal(events.filter((e) => e.type === 'tenancy.tenant_created').length, 3);
     });
@@ -142,7 +143,7 @@ export function tenancySuite(name: string, backend: Backend): void {
       await rejectsWith(one.createTenant(CLI, { id: 'typo', name: 'x', consnet: 'none' }), 'body_invalid');
       await rejectsWith(one.createTenant(CLI, { id: 'system', name: 'x' }), 'reserved_id');
       await rejectsWith(one.createTenant(CLI, { id: 'acme', name: 'x' }), 'tenant_exists');
-      await rejectsWith(one.createTenant(CLI, { id: 'other', name: 'x', domains: ['https://acme.localhost:4000'] }), 'domain_taken');
+      await rejectsWith(one.createTenant(CLI, { id: 'other', name: 'x', domains: [`https://acme.localhost:${TENANT_PORT}`] }), 'domain_taken');
       const rev = (await one.getTenant(CLI, 'acme')).rev;
       const err = await one.updateTenant(CLI, 'acme', { impersonation: { defaultSeconds: 99_999 } }, rev).catch((e) => e as TenancyError);
       assert.ok(err instanceof TenancyError && err.issues?.some((i) => i.path === 'impersonation.defaultSeconds'), String(err));
@@ -164,10 +165,10 @@ export function tenancySuite(name: string, backend: Backend): void {
       proves.value = true;
       await one.verifyDomain(CLI, 'acme', 'shop.acme.example');
       await until(two, () => two.view().domainOf('https://shop.acme.example')?.verified === true);
-      await one.createClient(CLI, { clientId: 'shop-app', role: 'tenant', tenant: 'acme', redirectUris: ['https://shop.acme.example/cb', 'http://acme.localhost:4000/cb'] });
+      await one.createClient(CLI, { clientId: 'shop-app', role: 'tenant', tenant: 'acme', redirectUris: ['https://shop.acme.example/cb', `${tenantOrigin('acme')}/cb`] });
       const removed = await one.removeDomain(CLI, 'acme', 'shop.acme.example');
       assert.deepEqual(removed.clientsChanged, ['shop-app']);
-      assert.deepEqual(one.view().client('shop-app')?.redirectUris, ['http://acme.localhost:4000/cb']);
+      assert.deepEqual(one.view().client('shop-app')?.redirectUris, [`${tenantOrigin('acme')}/cb`]);
       assert.equal(one.view().domainOf('https://shop.acme.example'), undefined);
       assert.equal((await one.addDomain(CLI, 'globex', { origin: 'https://shop.acme.example' })).domain.status, 'pending', 'the host is free again');
     });
@@ -189,12 +190,12 @@ export function tenancySuite(name: string, backend: Backend): void {
     });
 
     test('a deleted client stops authenticating everywhere but keeps its logout target; its id can be used again', async () => {
-      const { secret } = await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'], backchannelLogoutUri: 'http://acme.localhost:4000/bcl' });
+      const { secret } = await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'], backchannelLogoutUri: `${tenantOrigin('acme')}/bcl` });
       await until(two, () => two.view().checkSecret('doomed-app', secret));
       await one.deleteClient(CLI, 'doomed-app');
       await until(two, () => two.view().client('doomed-app') === undefined);
       assert.equal(two.view().checkSecret('doomed-app', secret), false);
-      assert.equal(two.view().logoutClient('doomed-app')?.backchannelLogoutUri, 'http://acme.localhost:4000/bcl');
+      assert.equal(two.view().logoutClient('doomed-app')?.backchannelLogoutUri, `${tenantOrigin('acme')}/bcl`);
       await rejectsWith(one.getClient(CLI, 'doomed-app'), 'not_found');
       assert.ok((await one.createClient(CLI, { clientId: 'doomed-app', role: 'tenant', tenant: 'acme', grantTypes: ['client_credentials'] })).secret);
     });
