@@ -17,13 +17,16 @@ import { cli } from '../test/helpers/redis-node.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { ACME_ORIGIN, ADMIN, type Deployment, startDeployment } from './deployment.js';
 import type { Measured, Plan, Scenario } from './load.js';
-import { printReport, type Report } from './report.js';
+import { probeRedisCost, type RedisCost } from './probe.js';
+import { printReport, type Report, targets } from './report.js';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' } } });
 const quick = Boolean(args.quick);
 const CONNECTIONS = 64;
 const timing = quick ? { warmupSeconds: 2, seconds: 5 } : { warmupSeconds: 5, seconds: 20 };
 const TICKETS_FOR_MEMORY = quick ? 500 : 2000;
+/** Requests per scenario, one at a time, for the commands and round trips each costs Redis. */
+const PROBED = quick ? 50 : 200;
 const T = {
   exchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
@@ -93,6 +96,37 @@ async function redisBytesPerTicket(dep: Deployment, redisPort: number, mintBody:
   return { perTicket: Math.round((after - before) / TICKETS_FOR_MEMORY), ticketKeyBytes, tickets: TICKETS_FOR_MEMORY };
 }
 
+interface ProbeInputs {
+  consoleAuth: string;
+  acmeAuth: string;
+  mintFields: Record<string, string>;
+  redeemFields: (ticket: string) => Record<string, string>;
+  impersonationToken: string;
+}
+
+/** Each scenario's Redis commands and round trips per request (bench/probe.ts), in the load's order. */
+async function probeCosts(dep: Deployment, redisPort: number, p: ProbeInputs): Promise<Record<string, RedisCost>> {
+  const tickets: string[] = [];
+  const bearer = { authorization: `Bearer ${p.impersonationToken}` };
+  const probes: Record<string, (i: number) => Promise<void>> = {
+    client_credentials: async () => void (await post(`${dep.issuer}/token`, p.acmeAuth, { grant_type: 'client_credentials' })),
+    mint: async () => void tickets.push((await post(`${dep.issuer}/token`, p.consoleAuth, p.mintFields)).access_token!),
+    redeem: async (i) => void (await post(`${dep.issuer}/token`, p.acmeAuth, p.redeemFields(tickets[i]!))),
+    introspection: async () => void (await post(`${dep.issuer}/token/introspection`, p.acmeAuth, { token: p.impersonationToken })),
+    userinfo: async () => void (await getOk(`${dep.issuer}/me`, bearer)),
+    discovery: async () => void (await getOk(`${dep.issuer}/.well-known/openid-configuration`, {})),
+  };
+  const out: Record<string, RedisCost> = {};
+  for (const [name, probe] of Object.entries(probes)) out[name] = await probeRedisCost(redisPort, PROBED, probe);
+  return out;
+}
+
+async function getOk(url: string, headers: Record<string, string>) {
+  const res = await fetch(url, { headers });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  await res.arrayBuffer();
+}
+
 async function main() {
   say('npm run build');
   const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -124,6 +158,9 @@ async function main() {
     const ticket = (await post(`${dep.issuer}/token`, consoleAuth, mintFields)).access_token!;
     const impersonationToken = (await post(`${dep.issuer}/token`, acmeAuth, redeemFields(ticket))).access_token!;
 
+    say(`Redis commands and round trips per request (${PROBED} requests per scenario, one at a time)`);
+    const cost = await probeCosts(dep, redis.port, { consoleAuth, acmeAuth, mintFields, redeemFields, impersonationToken });
+
     say(`Redis bytes per ticket (${TICKETS_FOR_MEMORY} outstanding tickets)`);
     const memory = await redisBytesPerTicket(dep, redis.port, mintFields);
     const idleRssMb = rssMb(dep.pid, 'VmRSS');
@@ -147,7 +184,7 @@ async function main() {
     const code = await new Promise<number | null>((r) => loader.once('exit', r));
     if (code !== 0) throw new Error(`the load generator exited with ${code}`);
     cpu.stop();
-    const results = (JSON.parse(readFileSync(outPath, 'utf8')) as Measured[]).map((m) => ({ ...m, cpuMsPerRequest: cpu.perRequest(m) }));
+    const results = (JSON.parse(readFileSync(outPath, 'utf8')) as Measured[]).map((m) => ({ ...m, cpuMsPerRequest: cpu.perRequest(m), redis: cost[m.name] }));
 
     const report: Report = {
       date: new Date().toISOString(),
@@ -163,7 +200,7 @@ async function main() {
       memoryMethod: `INFO used_memory delta over ${memory.tickets} outstanding tickets / ${memory.tickets}`,
     };
     printReport(report);
-    if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify({ ...report, targets: targets(report) }, null, 2)}\n`);
   } finally {
     tls.restore();
     rmSync(work, { recursive: true, force: true });
