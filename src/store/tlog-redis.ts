@@ -4,6 +4,7 @@
  * inside the scripts from the `tree` prefix (as BullMQ names its job keys); they share
  * that prefix's hash tag, so Redis Cluster keeps them on the log's slot.
  */
+import { decodeLeaf, encodeLeaf } from './leaf-codec.js';
 import type { RedisClient } from './redis.js';
 import { TREE_CHUNK, type TlogStore } from './tlog.js';
 
@@ -125,7 +126,11 @@ interface TlogScripts {
 }
 
 const toNumber = (value: string | null | undefined) => (value ? Number(value) : 0);
-const leafOf = ([id, fields]: [string, string[]]) => ({ index: Number(id.slice(0, id.indexOf('-'))), leaf: fields[1] ?? '' });
+/** A stream entry `<index>-1` with field `e` holding the leaf at rest (leaf-codec.ts). */
+const leafOf = ([id, fields]: [Buffer, Buffer[]]) => {
+  const text = id.toString('latin1');
+  return { index: Number(text.slice(0, text.indexOf('-'))), leaf: fields[1] ? decodeLeaf(fields[1]) : '' };
+};
 
 /**
  * @param k adds the store prefix to a logical key
@@ -144,7 +149,7 @@ export function redisTlogCommands(client: RedisClient, k: (key: string) => strin
     tlogAppend: (log, leaves) =>
       run(async () => {
         if (leaves.length === 0) throw new Error('tlogAppend needs at least one leaf');
-        return Number(await scripts.gatehouseTlogAppend(k(log.leaves), k(log.state), ...leaves));
+        return Number(await scripts.gatehouseTlogAppend(k(log.leaves), k(log.state), ...leaves.map(encodeLeaf)));
       }),
     tlogState: (log) =>
       run(async () => {
@@ -152,10 +157,10 @@ export function redisTlogCommands(client: RedisClient, k: (key: string) => strin
         return { size: toNumber(size), treeSize: toNumber(treeSize), trimmed: toNumber(trimmed), trimmedHashes: toNumber(trimmedHashes) };
       }),
     tlogRead: (log, start, count) =>
-      run(async () => (count > 0 ? ((await client.xrange(k(log.leaves), `${start}-1`, '+', 'COUNT', count)) ?? []).map(leafOf) : [])),
+      run(async () => (count > 0 ? ((await client.xrangeBuffer(k(log.leaves), `${start}-1`, '+', 'COUNT', count)) ?? []).map(leafOf) : [])),
     tlogReadBackward: (log, before, count) =>
       run(async () =>
-        count > 0 && before > 0 ? ((await client.xrevrange(k(log.leaves), `(${before}-1`, '-', 'COUNT', count)) ?? []).map(leafOf) : [],
+        count > 0 && before > 0 ? ((await client.xrevrangeBuffer(k(log.leaves), `(${before}-1`, '-', 'COUNT', count)) ?? []).map(leafOf) : [],
       ),
     tlogHashes: (log, indexes) =>
       run(async () => {

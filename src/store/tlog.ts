@@ -1,6 +1,7 @@
 /**
  * What the store offers the audit trail's transparency logs (src/audit). A log is an
- * append-only list of leaves (the events' canonical JSON), the hashes of its Merkle tree
+ * append-only list of leaves (the events' canonical JSON, which is what goes in and comes
+ * out; Redis keeps them compressed, leaf-codec.ts), the hashes of its Merkle tree
  * in their stored order (see src/audit/merkle/stored-index.ts), and its signed
  * checkpoints. The store knows no hashing: it keeps bytes in order and refuses writes that
  * would not line up. Every key of one log carries the log's Cluster hash tag, so each

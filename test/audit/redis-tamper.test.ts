@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type AuditLog, checkpointKey, createAuditLog, issueCheckpoint, logOrigin, verifyLog } from '../../src/audit/index.js';
 import { generateAuditKey } from '../../src/keys/index.js';
-import { createRedisClient, createRedisStore, type Store, waitForReady } from '../../src/store/index.js';
+import { createRedisClient, createRedisStore, keys as storeKeys, type Store, waitForReady } from '../../src/store/index.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { uniquePrefix } from './helpers.js';
-import { logKeys, REWRITE_STREAM, redisCli } from './tamper.js';
+import { logKeys, REWRITE_STREAM, redisCli, restAsPlainJson } from './tamper.js';
 
 const ISSUER = 'https://id.example.com';
 const key = checkpointKey(await generateAuditKey());
@@ -66,7 +66,14 @@ describe('tampering with a log in Redis is caught by a checkpoint saved earlier'
     assert.equal(redisCli(server.url, 'XLEN', k('leaves')).trim(), '60');
   });
 
+  /** Leaves rest compressed; the editor first puts them back as plain JSON, which verifies as before. */
+  const plain = async () => {
+    restAsPlainJson(server.url, k('leaves'), await store.tlogRead(storeKeys.auditLog('acme'), 0, 1000));
+    assert.equal((await verify()).ok, true, 'the stored format alone is no tampering');
+  };
+
   test('an edited entry', async () => {
+    await plain();
     assert.equal(redisCli(server.url, 'EVAL', REWRITE_STREAM, '1', k('leaves'), 'edit', '17-1', 'ticket 17', 'routine check').trim(), '60');
     const result = await verify();
     assert.equal(result.problem?.kind, 'root_mismatch');
@@ -78,6 +85,7 @@ describe('tampering with a log in Redis is caught by a checkpoint saved earlier'
   });
 
   test('a complete rewrite with a rebuilt tree and no kept checkpoints', async () => {
+    await plain();
     redisCli(server.url, 'EVAL', REWRITE_STREAM, '1', k('leaves'), 'all', 'adm_alice', 'adm_mallory');
     redisCli(server.url, 'HSET', k('state'), 'treeSize', '0');
     for (const tree of logKeys(server.url, prefix, 'acme').filter((name) => name.includes(':tree:'))) redisCli(server.url, 'DEL', tree);

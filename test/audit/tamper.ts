@@ -16,6 +16,20 @@ export function logKeys(url: string, prefix: string, log: string): string[] {
 }
 
 /**
+ * Puts every leaf of a log's stream back at rest as plain canonical JSON (the stored format
+ * before compression, which Gatehouse still reads), keeping every entry id: the first step
+ * of whoever edits leaves with `REWRITE_STREAM`, since the compressed form cannot be edited
+ * in Lua. `leaves` is what the log holds (read through the store, decompressed).
+ */
+export function restAsPlainJson(url: string, streamKey: string, leaves: { index: number; leaf: string }[]): void {
+  const script = `
+redis.call('DEL', KEYS[1])
+for i = 1, #ARGV, 2 do redis.call('XADD', KEYS[1], ARGV[i], 'e', ARGV[i + 1]) end
+return #ARGV / 2`;
+  redisCli(url, 'EVAL', script, '1', streamKey, ...leaves.flatMap(({ index, leaf }) => [`${index}-1`, leaf]));
+}
+
+/**
  * Rewrites the leaves stream in place, keeping every entry id: `edit` gets (id, leaf)
  * pairs and answers the new pairs (same ids, in order).
  */

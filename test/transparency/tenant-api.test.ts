@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AuditVerificationError, readAuditLog, verifyCheckpoint } from '../../src/rp/index.js';
-import { logKeys, REWRITE_STREAM, redisCli } from '../audit/tamper.js';
+import { keys as storeKeys } from '../../src/store/index.js';
+import { logKeys, REWRITE_STREAM, redisCli, restAsPlainJson } from '../audit/tamper.js';
 import { startReceiver, type Receiver, waitFor } from '../audit/helpers.js';
 import { basic, GLOBEX, mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
@@ -143,6 +144,18 @@ describe('access transparency: a tenant reads and proves its own audit log (real
     const body = JSON.parse(delivery.body) as { type: string; checkpoint: string; size: number };
     assert.equal(body.type, 'audit.checkpoint');
     assert.equal((await verifyCheckpoint(body.checkpoint, vkey)).size, body.size);
+  });
+
+  it('leaves at rest compressed or as plain JSON (as before compression): the tenant reads the same bytes', async () => {
+    const k = (name: string) => `${gh.config.storePrefix}:{audit:acme}:${name}`;
+    const entries = async () => (await fetch(`${gh.issuer}/audit/logs/acme/entries`, { headers: await bearer('acme-app', 'audit:read') })).text();
+    const compressed = await entries();
+    const stored = redisCli(redis.url, '--no-raw', 'XRANGE', k('leaves'), '0-1', '0-1');
+    assert.match(stored, /"\\x01/, 'the leaf rests compressed (format 1)');
+    const store = gh.gatehouse.services.store;
+    restAsPlainJson(redis.url, k('leaves'), await store.tlogRead(storeKeys.auditLog('acme'), 0, 1000));
+    assert.match(redisCli(redis.url, '--no-raw', 'XRANGE', k('leaves'), '0-1', '0-1'), /"\{\\"admin\\"/, 'now as plain canonical JSON');
+    assert.equal(await entries(), compressed);
   });
 
   it('an entry edited in Redis fails the tenant-side inclusion check', async () => {
