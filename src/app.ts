@@ -23,11 +23,11 @@ import { createTokenVerifier, KeysError, loadSigningKeys } from './keys/index.js
 import { countActiveSessions, countStoreErrors, createMetrics, type Metrics, metricsRoute, recordRequests } from './metrics/index.js';
 import { createLogger, type Logger } from './log.js';
 import { accountKindOf } from './accounts/types.js';
-import { createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
+import { answerStructuredTokens, createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
 import { issueLogoutToken } from './oidc/logout-token.js';
 import { findSession } from './impersonation/sessions.js';
 import { tokenExchangeGrant } from './exchange/index.js';
-import { impersonationTokenMiddleware, impersonationUserinfo } from './exchange/token-endpoints.js';
+import { impersonationUserinfo, structuredTokenAnswers, tokenErrorExtras } from './exchange/token-endpoints.js';
 import { observeProvider } from './oidc/events.js';
 import { publicMetadataCaching } from './oidc/cache-control.js';
 import { rfc6749Errors } from './oidc/wire-errors.js';
@@ -207,7 +207,8 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
 
   services.denialDigest.start();
   registerGrants(provider, [tokenExchangeGrant(services)]);
-  provider.use(impersonationTokenMiddleware(services));
+  answerStructuredTokens(provider, structuredTokenAnswers(services));
+  provider.use(tokenErrorExtras());
   provider.use(rfc6749Errors(provider));
   provider.use(publicMetadataCaching());
 

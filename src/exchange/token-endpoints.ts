@@ -1,13 +1,16 @@
 /**
  * Impersonation tokens at introspection (RFC 7662), revocation (RFC 7009) and userinfo.
  * oidc-provider refuses every JWT access token there (OIDC-PROVIDER-NOTES "JWT access
- * tokens"), so a post-middleware answers for JWTs it refused with UnsupportedTokenType,
- * after the provider authenticated the client; the impersonation session is the truth.
+ * tokens"): Gatehouse answers them inside the engine's routes once the engine has
+ * authenticated the client (src/oidc/structured-tokens.ts); the impersonation session is
+ * the truth.
  */
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { JWTPayload } from 'jose';
 import { accountKindOf, issuedBeforeLastDisable } from '../accounts/index.js';
+import type { StructuredTokenHandlers } from '../oidc/provider.js';
+import type { KoaContextWithOIDC } from '../oidc/tokens.js';
 import type { Services } from '../services.js';
 import { endAndAudit } from '../impersonation/end.js';
 import { liveSession } from '../impersonation/live.js';
@@ -46,30 +49,34 @@ async function accountMayAct(services: Services, claims: ImpersonationClaims): P
   return Boolean(account && !account.disabled && !issuedBeforeLastDisable(account, typeof claims.iat === 'number' ? claims.iat * 1000 : undefined));
 }
 
-export function impersonationTokenMiddleware(services: Services) {
-  const refusedAsJwt = new WeakSet<object>();
-  const provider = services.provider as unknown as NodeJS.EventEmitter;
-  for (const event of ['introspection.error', 'revocation.error']) {
-    provider.on(event, (ctx: object, err: Error) => {
-      if (err?.name === 'UnsupportedTokenType') refusedAsJwt.add(ctx);
-    });
-  }
-
+/**
+ * The token endpoint's error extras: RFC 9470 step-up hints added to the error body
+ * (`refuse` in context.ts puts them on the state).
+ */
+export function tokenErrorExtras() {
   return async (ctx: Context, next: Next) => {
     await next();
     const route = (ctx as { oidc?: { route?: string } }).oidc?.route;
     if (route === 'token' && ctx.state.errorExtras && ctx.body && typeof ctx.body === 'object') {
       ctx.body = { ...(ctx.body as object), ...ctx.state.errorExtras };
-      return;
     }
-    if ((route !== 'introspection' && route !== 'revocation') || !refusedAsJwt.has(ctx)) return;
-    const oidc = (ctx as unknown as { oidc: { client?: { clientId: string; gatehouse_role?: string }; params?: { token?: unknown } } }).oidc;
-    const client = oidc.client!;
-    const claims = await verified(services, oidc.params?.token);
-    ctx.type = 'json';
-    ctx.set('Cache-Control', 'no-store');
-    if (route === 'introspection') {
+  };
+}
+
+type AuthenticatedClient = { clientId: string; gatehouse_role?: string };
+const clientOf = (ctx: KoaContextWithOIDC) => ctx.oidc.client as unknown as AuthenticatedClient;
+
+/**
+ * JWT access tokens at introspection and revocation, for a client the engine has
+ * authenticated (src/oidc/structured-tokens.ts runs these inside its routes).
+ */
+export function structuredTokenAnswers(services: Services): StructuredTokenHandlers {
+  return {
+    async introspection(ctx, token) {
+      const client = clientOf(ctx);
+      const claims = await verified(services, token);
       ctx.status = 200;
+      ctx.set('Cache-Control', 'no-store');
       // A deleted client's tokens are inactive, whoever asks (PROTOCOL §11).
       const mayKnow =
         claims &&
@@ -94,23 +101,27 @@ export function impersonationTokenMiddleware(services: Services) {
         ...(claims.act ? { act: claims.act } : {}),
         ...(claims.impersonation ? { impersonation: claims.impersonation } : {}),
       };
-      return;
-    }
-    // RFC 7009 §2.2: invalid or unknown tokens get 200 too; only the client the token was
-    // issued to may end its session.
-    if (claims?.impersonation && claims.client_id === client.clientId) {
-      await endAndAudit(services.store, services.audit, claims.impersonation.sid, 'revoked', client.clientId, {
-        client: client.clientId,
-        requestId: ctx.state.requestId,
-        ip: ctx.ip,
-      });
-    } else if (claims && claims.client_id !== client.clientId) {
-      ctx.status = 400;
-      ctx.body = { error: 'unauthorized_client', error_description: 'this token was not issued to you' };
-      return;
-    }
-    ctx.status = 200;
-    ctx.body = '';
+    },
+    async revocation(ctx, token) {
+      const client = clientOf(ctx);
+      const claims = await verified(services, token);
+      ctx.set('Cache-Control', 'no-store');
+      // RFC 7009 §2.2: invalid or unknown tokens get 200 too; only the client the token was
+      // issued to may end its session.
+      if (claims?.impersonation && claims.client_id === client.clientId) {
+        await endAndAudit(services.store, services.audit, claims.impersonation.sid, 'revoked', client.clientId, {
+          client: client.clientId,
+          requestId: ctx.state.requestId,
+          ip: ctx.ip,
+        });
+      } else if (claims && claims.client_id !== client.clientId) {
+        ctx.status = 400;
+        ctx.body = { error: 'unauthorized_client', error_description: 'this token was not issued to you' };
+        return;
+      }
+      ctx.status = 200;
+      ctx.body = '';
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, type JWTPayload, jwtVerify } from 'jose';
 
 export interface TokenVerifier {
   /** Verifies one of our own RFC 9068 access tokens (signature, typ, issuer, expiry). */
@@ -8,6 +8,19 @@ export interface TokenVerifier {
 
 /** True when the string has the shape of a compact JWS (three base64url parts). */
 export const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+
+/**
+ * True when the string is a JWS or JWE by its protected header: what oidc-provider refuses
+ * at introspection and revocation as a structured token (its reject_structured_tokens).
+ */
+export function isStructuredToken(token: unknown): token is string {
+  if (typeof token !== 'string') return false;
+  try {
+    return Boolean(decodeProtectedHeader(token));
+  } catch {
+    return false;
+  }
+}
 
 /** Reads claims without verifying: only to choose an error message, never to trust. */
 export function peekClaims(token: string): JWTPayload | null {

@@ -20,4 +20,4 @@ export {
   type SigningKeys,
 } from './loadSigningKeys.js';
 export { validatePrivateJwks } from './validateJwks.js';
-export { createTokenVerifier, looksLikeJwt, peekClaims, type TokenVerifier } from './createTokenVerifier.js';
+export { createTokenVerifier, isStructuredToken, looksLikeJwt, peekClaims, type TokenVerifier } from './createTokenVerifier.js';

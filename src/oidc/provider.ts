@@ -3,6 +3,8 @@
  * oidc-provider (ARCHITECTURE.md "one owner module per library").
  */
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+// Extends the engine's introspection and revocation routes; must load before any Provider is made.
+import './structured-tokens.js';
 import type { JWK } from 'jose';
 import { issuedBeforeLastDisable } from '../accounts/records.js';
 import { CLIENT_SCOPES, type GatehouseConfig, MANAGE_SCOPES } from '../config/index.js';
@@ -244,4 +246,5 @@ export function createProvider(deps: ProviderDeps): Provider {
   return provider;
 }
 
+export { answerStructuredTokens, type StructuredTokenHandlers } from './structured-tokens.js';
 export type { Provider };
