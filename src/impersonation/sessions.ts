@@ -77,9 +77,9 @@ export async function saveSession(store: Store, session: ImpersonationSession, d
   const index = { trimBelow: startedAt - INDEX_KEEPS_SECONDS * 1000, ttl: INDEX_KEEPS_SECONDS };
   await Promise.all([
     store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS),
-    store.zadd(keys.sessionsByAdmin(session.admin), startedAt, session.sid, index),
-    store.zadd(keys.sessionsByUser(session.user), startedAt, session.sid, index),
-    store.zadd(keys.sessionsByTenant(session.tenant), startedAt, session.sid, index),
+    store.zadd(keys.legacySessionsByAdmin(session.admin), startedAt, session.sid, index),
+    store.zadd(keys.legacySessionsByUser(session.user), startedAt, session.sid, index),
+    store.zadd(keys.legacySessionsByTenant(session.tenant), startedAt, session.sid, index),
   ]);
 }
 
@@ -126,7 +126,7 @@ export type SessionIndex = { admin: string } | { user: string } | { tenant: stri
 /** Newest first. Expired-but-unmarked sessions come back as they are; callers settle them. */
 export async function listSessions(store: Store, by: SessionIndex, limit = 50, offset = 0): Promise<ImpersonationSession[]> {
   const key =
-    'admin' in by ? keys.sessionsByAdmin(by.admin) : 'user' in by ? keys.sessionsByUser(by.user) : keys.sessionsByTenant(by.tenant);
+    'admin' in by ? keys.legacySessionsByAdmin(by.admin) : 'user' in by ? keys.legacySessionsByUser(by.user) : keys.legacySessionsByTenant(by.tenant);
   const sids = await store.zrevrange(key, offset, offset + limit - 1);
   const sessions = await Promise.all(sids.map((sid) => findSession(store, sid)));
   return sessions.filter((s): s is ImpersonationSession => s !== null);

@@ -86,7 +86,7 @@ function ticketRecord(f: Record<string, string>): TicketRecord {
 
 export async function mintTicket(store: Store, record: TicketRecord, ttl: number): Promise<string> {
   const ticket = newTicket();
-  const key = keys.ticket(sha256(ticket));
+  const key = keys.legacyTicket(sha256(ticket));
   await store.hset(key, ticketFields(record), ttl);
   // A ticket is only handed out once a failover cannot lose its record.
   await store.waitForReplicas(key);
@@ -95,7 +95,7 @@ export async function mintTicket(store: Store, record: TicketRecord, ttl: number
 
 /** Withdraws a ticket that must not be delivered (its issue could not be audited). */
 export async function discardTicket(store: Store, ticket: string): Promise<void> {
-  await store.del(keys.ticket(sha256(ticket)));
+  await store.del(keys.legacyTicket(sha256(ticket)));
 }
 
 export type Presentation =
@@ -110,7 +110,7 @@ export type Presentation =
  */
 export async function presentTicket(store: Store, ticket: string, rememberFor: number): Promise<Presentation> {
   const ticketHash = sha256(ticket);
-  const key = keys.ticket(ticketHash);
+  const key = keys.legacyTicket(ticketHash);
   const now = String(Date.now());
   // Unique to this presentation, so that only it can give the ticket back (giveBackTicket).
   const burn = `${now}.${randomHex(6)}`;
@@ -140,7 +140,7 @@ export async function presentTicket(store: Store, ticket: string, rememberFor: n
  * back), so one round trip; `rememberFor` is the spent record's lifetime, as at the burn.
  */
 export async function linkSession(store: Store, ticketHash: string, sid: string, rememberFor: number): Promise<{ replayed: boolean }> {
-  const claim = await store.claimField(keys.ticket(ticketHash), 'sid', sid, { requiredField: RECORD_FIELD, ttl: rememberFor });
+  const claim = await store.claimField(keys.legacyTicket(ticketHash), 'sid', sid, { requiredField: RECORD_FIELD, ttl: rememberFor });
   return { replayed: Boolean(claim?.fields.replayedAt) };
 }
 
@@ -163,7 +163,7 @@ export function giveBackTicket(store: Store, ticketHash: string, burn: string, u
         await undo?.();
         // With the failed attempt's session link too: a link that timed out may have landed,
         // and a later replay must name the next winner's session, not this dead one.
-        await store.hdelIfEquals(keys.ticket(ticketHash), 'consumedAt', burn, ['replayedAt', 'sid']);
+        await store.hdelIfEquals(keys.legacyTicket(ticketHash), 'consumedAt', burn, ['replayedAt', 'sid']);
         return;
       } catch {
         // The store is still away: try again later.

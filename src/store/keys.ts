@@ -3,6 +3,23 @@
  * Keys used together in one atomic multi-key operation share a Redis Cluster hash tag
  * (`{...}`); everything else is spread across slots on purpose.
  */
+/** A tenant's Cluster hash tag: its audit log's, shared by its impersonation keys. */
+const tenantSlot = (tenantId: string) => `{audit:${tenantId}}`;
+
+/** Session ids minted in a tenant's slot: `imp_<tenant>_<22 base64url characters>`. */
+const SID_WITH_TENANT = /^imp_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{22}$/;
+/** Every session id, before and since (impersonation/secrets.ts newSessionId). */
+export const SESSION_ID = /^imp_[A-Za-z0-9_-]{1,96}$/;
+
+/**
+ * The tenant a session id routes to, or null for an id minted before sessions lived in
+ * their tenant's slot (`imp_` and 22 characters, which this never matches: a tenant id
+ * has no `_`, and the random part is exactly 22 characters after it).
+ */
+export function sessionTenant(sid: string): string | null {
+  return SID_WITH_TENANT.exec(sid)?.[1] ?? null;
+}
+
 export const keys = {
   /** oidc-provider models: `oidc:<Model>:<id>`; grant index sets by grantId. */
   oidcModel: (model: string, id: string) => `oidc:${model}:${id}`,
@@ -37,15 +54,31 @@ export const keys = {
   enrollmentLink: (linkHash: string) => `enrollment-link:${linkHash}`,
   adminEnrollmentLink: (adminId: string) => `enrollment-link-admin:${adminId}`,
 
-  /** Impersonation: tickets and access codes are keyed by their SHA-256 only. */
-  ticket: (ticketHash: string) => `ticket:${ticketHash}`,
-  ticketRedeemed: (ticketHash: string) => `ticket-redeemed:${ticketHash}`,
+  /**
+   * Impersonation. A tenant's tickets, sessions, session indexes and revocation markers
+   * share its audit log's hash tag (`{audit:<tenant>}`): one Cluster slot, so a leg's
+   * writes and its audit leaf commit in one script (legs-redis.ts). Tickets and access
+   * codes are keyed by their SHA-256 only.
+   */
+  ticket: (tenantId: string, ticketHash: string) => `${tenantSlot(tenantId)}:ticket:${ticketHash}`,
+  /** A ticket's record before tickets moved into their tenant's slot. */
+  legacyTicket: (ticketHash: string) => `ticket:${ticketHash}`,
   accessCode: (codeHash: string) => `access-code:${codeHash}`,
   consent: (userId: string) => `consent:${userId}`,
-  session: (sid: string) => `imp-session:${sid}`,
-  sessionsByAdmin: (adminId: string) => `imp-sessions-admin:${adminId}`,
-  sessionsByUser: (userId: string) => `imp-sessions-user:${userId}`,
-  sessionsByTenant: (tenantId: string) => `imp-sessions-tenant:${tenantId}`,
+  /** A session's record, in the slot its id names (sessionTenant); ids from before that, where they always were. */
+  session: (sid: string) => {
+    const tenant = sessionTenant(sid);
+    return tenant ? `${tenantSlot(tenant)}:imp-session:${sid}` : `imp-session:${sid}`;
+  },
+  sessionsByAdmin: (tenantId: string, adminId: string) => `${tenantSlot(tenantId)}:imp-sessions-admin:${adminId}`,
+  sessionsByUser: (tenantId: string, userId: string) => `${tenantSlot(tenantId)}:imp-sessions-user:${userId}`,
+  sessionsByTenant: (tenantId: string) => `${tenantSlot(tenantId)}:imp-sessions-tenant`,
+  /** The indexes of sessions started before they moved into their tenant's slot (kept while they are). */
+  legacySessionsByAdmin: (adminId: string) => `imp-sessions-admin:${adminId}`,
+  legacySessionsByUser: (userId: string) => `imp-sessions-user:${userId}`,
+  legacySessionsByTenant: (tenantId: string) => `imp-sessions-tenant:${tenantId}`,
+  /** An account's latest revocation (disable, lost coverage) as seen by the tenant's legs (Store.raiseMarker). */
+  revocation: (tenantId: string, kind: 'admin' | 'user', accountId: string) => `${tenantSlot(tenantId)}:revoked:${kind}:${accountId}`,
   /** What the tenant app reported the admin did during a session (a capped list). */
   sessionActivity: (sid: string) => `imp-activity:${sid}`,
 

@@ -1,4 +1,5 @@
 import { hsetIfMatchesIn } from './hash-cas.js';
+import { memoryLegCommands } from './legs-memory.js';
 import { memoryTenancyCommands } from './tenancy-memory.js';
 import { memoryTlogCommands } from './tlog-memory.js';
 import type { ChainedAppendResult, SetOptions, Store, StreamEntry, ZaddOptions } from './types.js';
@@ -81,6 +82,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     data.set(key, { type, value } as Entry);
     return value;
   }
+
+  // ZADD, trim below a bound, TTL: an index that trims itself (zadd, and the legs' sessions).
+  function zaddIndexed(key: string, score: number, member: string, trimBelow: number | undefined, ttl: number | undefined): void {
+    if (Number.isNaN(score)) throw new Error('ERR value is not a valid float');
+    if (ttl !== undefined) assertInteger(ttl);
+    const zset = upsert(key, 'zset', () => new Map<string, number>()) as Map<string, number>;
+    zset.set(member, score);
+    if (trimBelow !== undefined) for (const [m, s] of zset) if (s < trimBelow) zset.delete(m);
+    if (zset.size === 0) data.delete(key);
+    else if (ttl !== undefined) expire(key, ttl);
+  }
+
+  const tlog = memoryTlogCommands(k);
+  const legs = memoryLegCommands(
+    {
+      hash: (key) => typed(key, 'hash')?.value as Map<string, string> | undefined,
+      ensureHash: (key) => upsert(key, 'hash', () => new Map<string, string>()) as Map<string, string>,
+      string: (key) => typed(key, 'string')?.value,
+      setString: (key, value, ttl) => void data.set(key, { type: 'string', value, expiresAt: Date.now() + ttl * 1000 }),
+      expire,
+      zaddIndexed,
+      appendLeaves: tlog.appendNow,
+    },
+    k,
+  );
 
   return {
     kind: 'memory',
@@ -228,13 +254,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async zadd(key, score, member, { trimBelow, ttl }: ZaddOptions = {}) {
-      if (Number.isNaN(score)) throw new Error('ERR value is not a valid float');
-      if (ttl !== undefined) assertInteger(ttl);
-      const zset = upsert(k(key), 'zset', () => new Map<string, number>()) as Map<string, number>;
-      zset.set(member, score);
-      if (trimBelow !== undefined) for (const [m, s] of zset) if (s < trimBelow) zset.delete(m);
-      if (zset.size === 0) data.delete(k(key));
-      else if (ttl !== undefined) expire(k(key), ttl);
+      zaddIndexed(k(key), score, member, trimBelow, ttl);
     },
 
     async zrem(key, member) {
@@ -283,8 +303,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return out;
     },
 
-    ...memoryTlogCommands(k),
+    async hincrby(key, field, by) {
+      assertInteger(by);
+      const hash = upsert(k(key), 'hash', () => new Map<string, string>()) as Map<string, string>;
+      const next = parseInteger(hash.get(field) ?? '0') + by;
+      if (!Number.isSafeInteger(next)) throw new Error(NOT_INTEGER);
+      hash.set(field, String(next));
+      return next;
+    },
+
+    ...tlog.commands,
     ...memoryTenancyCommands(),
+    ...legs,
 
     async delIfEquals(key, value) {
       if (typed(k(key), 'string')?.value !== value) return false;

@@ -1,4 +1,5 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { redisLegCommands } from './legs-redis.js';
 import { redisTenancyCommands } from './tenancy-redis.js';
 import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
@@ -269,11 +270,14 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
         return (entries ?? []).map(([id, flat]) => ({ id, fields: pairsToRecord(flat) }));
       }),
 
+    hincrby: (key, field, by) => run(() => client.hincrby(k(key), field, by)),
+
     ...redisTlogCommands(client, k, run),
     tenancyRead: tenancy.tenancyRead,
     tenancyVersion: tenancy.tenancyVersion,
     tenancyCommit: tenancy.tenancyCommit,
     tenancySubscribe: tenancy.tenancySubscribe,
+    ...redisLegCommands(client, k, run),
 
     waitForReplicas: (key, { allConnections } = {}) => run(() => waitForReplicas(k(key), allConnections ? k(replicationMarker(key)) : undefined)),
     ping: () => run(async () => void (await client.ping())),

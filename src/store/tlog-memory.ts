@@ -15,8 +15,11 @@ interface MemoryLog {
   checkpoints: Map<number, string>;
 }
 
-/** Everything but `delIfEquals`, which the memory store answers from its own strings. */
-export function memoryTlogCommands(k: (key: string) => string): Omit<TlogStore, 'delIfEquals'> {
+/**
+ * Everything but `delIfEquals`, which the memory store answers from its own strings; and
+ * `appendNow`, the same append run synchronously, for the legs' steps (legs-memory.ts).
+ */
+export function memoryTlogCommands(k: (key: string) => string): { commands: Omit<TlogStore, 'delIfEquals'>; appendNow(keys: TlogKeys, leaves: string[]): number } {
   const logs = new Map<string, MemoryLog>();
   const logOf = (keys: TlogKeys): MemoryLog => {
     const id = k(keys.state);
@@ -30,13 +33,17 @@ export function memoryTlogCommands(k: (key: string) => string): Omit<TlogStore, 
   const sortedCheckpoints = (log: MemoryLog): TlogCheckpointRecord[] =>
     [...log.checkpoints].sort(([a], [b]) => a - b).map(([size, record]) => ({ size, record }));
 
-  return {
+  function appendNow(keys: TlogKeys, leaves: string[]): number {
+    if (leaves.length === 0) throw new Error('tlogAppend needs at least one leaf');
+    const log = logOf(keys);
+    const first = log.size;
+    for (const leaf of leaves) log.leaves.set(log.size++, leaf);
+    return first;
+  }
+
+  const commands: Omit<TlogStore, 'delIfEquals'> = {
     async tlogAppend(keys, leaves) {
-      if (leaves.length === 0) throw new Error('tlogAppend needs at least one leaf');
-      const log = logOf(keys);
-      const first = log.size;
-      for (const leaf of leaves) log.leaves.set(log.size++, leaf);
-      return first;
+      return appendNow(keys, leaves);
     },
     async tlogState(keys) {
       const { size, treeSize, trimmed, trimmedHashes } = logOf(keys);
@@ -96,4 +103,5 @@ export function memoryTlogCommands(k: (key: string) => string): Omit<TlogStore, 
       return true;
     },
   };
+  return { commands, appendNow };
 }

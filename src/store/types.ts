@@ -52,7 +52,61 @@ export interface StreamEntry {
 
 import type { HashExpectation } from './hash-cas.js';
 import type { TenancyStore } from './tenancy.js';
-import type { TlogStore } from './tlog.js';
+import type { TlogKeys, TlogStore } from './tlog.js';
+
+/**
+ * A guard on an account's revocation marker (raiseMarker): the step refuses when the
+ * marker at `key` holds an epoch above `epoch`, the one read with the account's state.
+ */
+export interface RevocationGuard {
+  key: string;
+  epoch: number;
+}
+
+/**
+ * A mint's one atomic step in its tenant's slot: the ticket's one-time state and its audit
+ * leaf, or nothing. Every key shares the tenant's hash tag (the log's).
+ */
+export interface TicketCommit {
+  /** The ticket's state key: written as `{ v: '1' }` with `ttl` seconds. */
+  key: string;
+  ttl: number;
+  guards: RevocationGuard[];
+  log: TlogKeys;
+  /** Canonical JSON of the leaves appended with it. */
+  leaves: string[];
+}
+
+export type TicketCommitResult = { ok: true; index: number } | { ok: false; revoked: string };
+
+/**
+ * A redemption's one atomic step in its tenant's slot: claim the ticket (the first claim
+ * wins, whatever follows), and unless refused, store the session and its indexes, link it
+ * to the spent ticket and append its audit leaf.
+ */
+export interface TicketRedemption {
+  key: string;
+  /** This presentation's burn mark: only it can give the ticket back (hdelIfEquals). */
+  burn: string;
+  /** Seconds the spent ticket is kept, to recognise replays. */
+  rememberFor: number;
+  /** A refusal decided before the claim (the claim still burns the ticket). */
+  refusal?: string;
+  guards: RevocationGuard[];
+  session: { key: string; sid: string; fields: Record<string, string>; ttl: number };
+  /** Sorted sets the session joins (member: sid), each trimmed below `trimBelow` and given `ttl`. */
+  indexes: { key: string; score: number; trimBelow: number; ttl: number }[];
+  log: TlogKeys;
+  leaves: string[];
+}
+
+export type TicketRedemptionResult =
+  | { kind: 'unknown' }
+  /** Spent already: `sid` of the session its first presentation started, `firstReplay` for the first replay only. */
+  | { kind: 'replay'; sid?: string; firstReplay: boolean }
+  /** Burned by this claim and refused: `refusal`, or the reason of the marker a guard tripped on. */
+  | { kind: 'refused'; code: string }
+  | { kind: 'redeemed'; index: number };
 
 export type { TenancyCommit, TenancyGuard, TenancyKind, TenancyRead, TenancyRecord, TenancyStore, TenancyWrite } from './tenancy.js';
 
@@ -160,6 +214,20 @@ export interface Store extends TlogStore, TenancyStore {
    * processes appended (an audit checkpoint). On a Cluster `key` must carry a hash tag.
    */
   waitForReplicas(key: string, options?: { allConnections?: boolean }): Promise<void>;
+
+  /** HINCRBY: adds `by` to an integer field (absent = 0) and answers the new value. */
+  hincrby(key: string, field: string, by: number): Promise<number>;
+
+  /**
+   * Sets `key` to `<epoch> <reason>` with `ttl` seconds unless it already holds a higher
+   * epoch, in one atomic step: a revocation marker, checked by the guards of the legs.
+   */
+  raiseMarker(key: string, epoch: number, reason: string, ttl: number): Promise<void>;
+
+  /** The mint's step (see TicketCommit). */
+  commitTicket(commit: TicketCommit): Promise<TicketCommitResult>;
+  /** The redemption's step (see TicketRedemption). */
+  redeemTicket(redemption: TicketRedemption): Promise<TicketRedemptionResult>;
 
   /** Liveness of the backing store; throws when unreachable. */
   ping(): Promise<void>;

@@ -10,7 +10,7 @@ import { createMemoryStore, createStore, keys, type Store, waitForReady } from '
 import { testRedisUrl } from '../helpers/redis-server.js';
 
 const DAY = 86400_000;
-const indexes = (admin: string, user: string, tenant: string) => [keys.sessionsByAdmin(admin), keys.sessionsByUser(user), keys.sessionsByTenant(tenant)];
+const indexes = (admin: string, user: string, tenant: string) => [keys.legacySessionsByAdmin(admin), keys.legacySessionsByUser(user), keys.legacySessionsByTenant(tenant)];
 
 for (const [name, make] of [
   ['memory', async () => createMemoryStore({ prefix: 'idx' })],

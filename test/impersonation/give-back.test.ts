@@ -35,7 +35,7 @@ async function givenBackThenReplayed(store: Store) {
   await linkSession(store, first.ticketHash, 'sid-dead', 600);
   giveBackTicket(store, first.ticketHash, first.burn);
   // Waits for the give-back without presenting (a presentation now would be a replay).
-  for (let i = 0; (await store.hgetall(keys.ticket(first.ticketHash)))?.consumedAt; i++) {
+  for (let i = 0; (await store.hgetall(keys.legacyTicket(first.ticketHash)))?.consumedAt; i++) {
     assert.ok(i < 100, 'the ticket came back');
     await sleep(20);
   }

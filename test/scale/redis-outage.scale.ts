@@ -91,7 +91,7 @@ describe('Redis stopped under load', () => {
     // Every ticket that went out has its record (AOF kept what Redis acknowledged).
     const store = gh.gatehouse.services.store;
     const issued = outcomes.filter((o) => o.leg === 'mint' && o.status === 200);
-    for (const o of issued) assert.ok((await store.hgetall(keys.ticket(sha256(o.ticket!))))?.sub, 'ticket issued without its record');
+    for (const o of issued) assert.ok((await store.hgetall(keys.legacyTicket(sha256(o.ticket!))))?.sub, 'ticket issued without its record');
 
     // A redemption refused while Redis was unreachable left its ticket redeemable.
     const refusedWhileDown = outcomes.filter((o) => o.leg === 'redeem' && o.status === 503 && o.start >= stoppedAt && o.end <= restartedAt);
@@ -110,7 +110,7 @@ describe('Redis stopped under load', () => {
       for (const deadline = Date.now() + 10_000; !redeemed && Date.now() < deadline; await sleep(200)) {
         redeemed = (await tokenRequest(gh.issuer, 'acme-app', redeemFields(o.ticket!))).status === 200;
       }
-      if (!redeemed) burned.push(`started ${stoppedAt - o.start} ms before the kill: ${JSON.stringify(await store.hgetall(keys.ticket(sha256(o.ticket!))))}`);
+      if (!redeemed) burned.push(`started ${stoppedAt - o.start} ms before the kill: ${JSON.stringify(await store.hgetall(keys.legacyTicket(sha256(o.ticket!))))}`);
     }
     assert.deepEqual(burned, [], `of ${inFlight.length} redemptions in flight at the kill, these burned their ticket`);
     const verified = await gh.gatehouse.services.audit.verify();

@@ -1,0 +1,70 @@
+/**
+ * The impersonation legs' atomic steps on the memory store, with the same replies as the
+ * Redis scripts (legs-redis.ts). Each runs synchronously, so it is atomic in the one process.
+ */
+import type { TlogKeys } from './tlog.js';
+import type { RevocationGuard, Store, TicketCommitResult, TicketRedemptionResult } from './types.js';
+
+/** What the memory store lends its legs: synchronous steps on its own data (keys already prefixed). */
+export interface MemoryPrimitives {
+  hash(key: string): Map<string, string> | undefined;
+  /** The hash at `key`, created when missing. */
+  ensureHash(key: string): Map<string, string>;
+  string(key: string): string | undefined;
+  setString(key: string, value: string, ttl: number): void;
+  expire(key: string, ttl: number): void;
+  zaddIndexed(key: string, score: number, member: string, trimBelow: number, ttl: number): void;
+  appendLeaves(log: TlogKeys, leaves: string[]): number;
+}
+
+export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => string): Pick<Store, 'commitTicket' | 'redeemTicket' | 'raiseMarker'> {
+  const tripped = (guards: RevocationGuard[]): string | undefined => {
+    for (const guard of guards) {
+      const match = /^(\d+) (.+)$/.exec(p.string(k(guard.key)) ?? '');
+      if (match && Number(match[1]) > guard.epoch) return match[2];
+    }
+    return undefined;
+  };
+
+  return {
+    async commitTicket(c): Promise<TicketCommitResult> {
+      if (c.leaves.length === 0) throw new Error('commitTicket needs its leaf');
+      const revoked = tripped(c.guards);
+      if (revoked) return { ok: false, revoked };
+      const index = p.appendLeaves(c.log, c.leaves);
+      p.ensureHash(k(c.key)).set('v', '1');
+      p.expire(k(c.key), c.ttl);
+      return { ok: true, index };
+    },
+
+    async redeemTicket(r): Promise<TicketRedemptionResult> {
+      if (r.leaves.length === 0) throw new Error('redeemTicket needs its leaf');
+      const ticket = p.hash(k(r.key));
+      if (!ticket?.has('v')) return { kind: 'unknown' };
+      if (ticket.has('consumedAt')) {
+        const firstReplay = !ticket.has('replayedAt');
+        if (firstReplay) ticket.set('replayedAt', r.burn);
+        const sid = ticket.get('sid');
+        return { kind: 'replay', ...(sid ? { sid } : {}), firstReplay };
+      }
+      const refusal = r.refusal || tripped(r.guards);
+      const index = refusal ? undefined : p.appendLeaves(r.log, r.leaves);
+      ticket.set('consumedAt', r.burn);
+      p.expire(k(r.key), r.rememberFor);
+      if (refusal) return { kind: 'refused', code: refusal };
+      const session = p.ensureHash(k(r.session.key));
+      for (const [field, value] of Object.entries(r.session.fields)) session.set(field, value);
+      p.expire(k(r.session.key), r.session.ttl);
+      for (const i of r.indexes) p.zaddIndexed(k(i.key), i.score, r.session.sid, i.trimBelow, i.ttl);
+      ticket.set('sid', r.session.sid);
+      return { kind: 'redeemed', index: index! };
+    },
+
+    async raiseMarker(key, epoch, reason, ttl) {
+      if (!/^\S+$/.test(reason)) throw new Error('a marker reason is one word');
+      const current = /^(\d+)/.exec(p.string(k(key)) ?? '');
+      if (current && Number(current[1]) > epoch) return;
+      p.setString(k(key), `${epoch} ${reason}`, ttl);
+    },
+  };
+}
