@@ -4,11 +4,11 @@
  * bench/README.md for what is measured and how.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ticketStateKey } from '../src/impersonation/tickets.js';
 import { SoftwareAuthenticator } from '../test/helpers/authenticator.js';
 import { signInConsole, stepUp } from '../test/helpers/console.js';
 import { enrollAdminWithCli } from '../test/helpers/enroll.js';
@@ -91,7 +91,7 @@ async function redisBytesPerTicket(dep: Deployment, redisPort: number, mintBody:
     last = batch.at(-1)!.access_token!;
   }
   const after = await usedMemory(redisPort);
-  const ticketKey = `bench:ticket:${createHash('sha256').update(last).digest('hex')}`;
+  const ticketKey = `bench:${ticketStateKey('acme', last)}`;
   const ticketKeyBytes = Number(await cli(redisPort, 'MEMORY', 'USAGE', ticketKey, 'SAMPLES', '0'));
   return { perTicket: Math.round((after - before) / TICKETS_FOR_MEMORY), ticketKeyBytes, tickets: TICKETS_FOR_MEMORY };
 }

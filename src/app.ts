@@ -26,6 +26,8 @@ import { accountKindOf } from './accounts/types.js';
 import { answerStructuredTokens, createProvider, registerGrants, type AccountClaims } from './oidc/provider.js';
 import { issueLogoutToken } from './oidc/logout-token.js';
 import { findSession } from './impersonation/sessions.js';
+import { createTicketSeal } from './impersonation/ticket-seal.js';
+import { ticketsSealedWith } from './impersonation/tickets.js';
 import { tokenExchangeGrant } from './exchange/index.js';
 import { impersonationUserinfo, structuredTokenAnswers, tokenErrorExtras } from './exchange/token-endpoints.js';
 import { observeProvider } from './oidc/events.js';
@@ -203,6 +205,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     auditKey,
     notifier,
     tokenVerifier: createTokenVerifier({ issuer: config.issuer, keys: signing.keys }),
+    tickets: ticketsSealedWith(createTicketSeal(config.cookieKeys)),
   };
 
   services.denialDigest.start();

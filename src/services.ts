@@ -10,6 +10,7 @@ import type { TokenVerifier } from './keys/index.js';
 import type { GatehouseConfig } from './config/index.js';
 import type { Logger } from './log.js';
 import type { DenialDigest } from './impersonation/denial-digest.js';
+import type { Tickets } from './impersonation/tickets.js';
 import type { AccountClaims } from './oidc/provider.js';
 import type { Limiter } from './store/rate-limit.js';
 import type { RedisClient, Store } from './store/index.js';
@@ -54,4 +55,6 @@ export interface Services {
   notifier: Notifier;
   /** Verifies Gatehouse's own JWT access tokens (impersonation tokens). */
   tokenVerifier: TokenVerifier;
+  /** Issues and opens impersonation tickets (sealed with keys derived from the cookie keys). */
+  tickets: Tickets;
 }

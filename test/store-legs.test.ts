@@ -129,8 +129,13 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       const r = redemption(t, 'h2');
       assert.deepEqual(await store.redeemTicket(r), { kind: 'refused', code: 'admin_disabled' });
       assert.equal(await store.hgetall(r.session.key), null);
+      await mint(t, 'h3', 1);
+      const late = (epoch: number) => redemption(t, 'h3', { refusalAfterGuards: 'ticket_tenant_not_covered', guards: [{ key: keys.revocation(t, 'admin', 'adm_a'), epoch }] });
+      assert.deepEqual(await store.redeemTicket(late(0)), { kind: 'refused', code: 'admin_disabled' }, 'a tripped guard names the reason first');
+      await mint(t, 'h4', 1);
+      assert.deepEqual(await store.redeemTicket({ ...late(1), key: keys.ticket(t, 'h4') }), { kind: 'refused', code: 'ticket_tenant_not_covered' });
       for (const i of r.indexes) assert.deepEqual(await store.zrevrange(i.key, 0, -1), []);
-      assert.equal((await store.tlogState(r.log)).size, 2, 'the two tickets only');
+      assert.equal((await store.tlogState(r.log)).size, 4, 'the four tickets only');
     });
 
     it('exactly one of many concurrent presentations (two connections) redeems', async () => {

@@ -17,6 +17,7 @@ import {
   newId,
   normaliseEmail,
   readRecord,
+  revocationsOf,
   sessionsEndedAtOf,
   type StoredRecord,
   waitOutDisableSecond,
@@ -31,6 +32,8 @@ export interface Admins {
   list(options?: ListOptions): Promise<Page<Admin>>;
   /** Throws `not_found`. */
   setDisabled(id: string, disabled: boolean): Promise<Admin>;
+  /** Counts one more revocation of what the account holds (PROTOCOL §10.2) and answers the count. Throws `not_found`. */
+  countRevocation(id: string): Promise<number>;
   /** Replaces the roles. Throws `not_found`, `invalid_role`. */
   /**
    * Replaces the admin's roles. With `endSessions`, the same write stamps `sessionsEndedAt`
@@ -65,6 +68,7 @@ function toAdmin(r: StoredRecord): Admin {
     disabled: r.disabled === '1',
     createdAt: Number(r.createdAt),
     ...sessionsEndedAtOf(r),
+    revocations: revocationsOf(r),
   };
 }
 
@@ -113,7 +117,7 @@ export function createAdmins(store: Store, argon2: Argon2Params): Admins {
       const name = checkName(input.name);
       const roles = checkRoles(input.roles);
       const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password, argon2);
-      const admin: Admin = { id: newId(ADMIN_ID_PREFIX), email, name, roles, disabled: false, createdAt: Date.now() };
+      const admin: Admin = { id: newId(ADMIN_ID_PREFIX), email, name, roles, disabled: false, createdAt: Date.now(), revocations: 0 };
       const fields: StoredRecord = {
         id: admin.id,
         email,
@@ -137,6 +141,11 @@ export function createAdmins(store: Store, argon2: Argon2Params): Admins {
 
     async list(options = {}) {
       return listPage(await store.zrevrange(keys.admins(), 0, -1), findById, options);
+    },
+
+    async countRevocation(id) {
+      await existing(id);
+      return store.hincrby(keys.admin(id), 'revocations', 1);
     },
 
     async setDisabled(id, disabled) {

@@ -128,6 +128,12 @@ export function disabledFields(disabled: boolean, now = Date.now()): StoredRecor
   return disabled ? { disabled: flag(true), sessionsEndedAt: String(now) } : { disabled: flag(false) };
 }
 
+/** `revocations` of a record: 0 until the account is first disabled (or an admin loses coverage). */
+export function revocationsOf(r: StoredRecord): number {
+  const n = Number(r.revocations);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
 /**
  * Enabling waits out the second of the account's most recent disable (at most a second).
  * Tokens and codes carry their issue time in whole seconds (`iat`), so one issued later in

@@ -25,6 +25,8 @@ export interface User {
   createdAt: number;
   /** Set when the account was last disabled: browser sessions started before it are over (ms). */
   sessionsEndedAt?: number;
+  /** How often what the account holds was revoked (disabled): tickets carry the count they were minted under (PROTOCOL §10.2). */
+  revocations: number;
 }
 
 /** A support staff member; roles (from config) decide what it may do. */
@@ -39,6 +41,8 @@ export interface Admin {
   createdAt: number;
   /** Set when the account was last disabled: browser sessions started before it are over (ms). */
   sessionsEndedAt?: number;
+  /** How often what the admin holds was revoked (disabled, or a tenant's coverage lost): tickets carry the count they were minted under. */
+  revocations: number;
 }
 
 export interface NewUser {

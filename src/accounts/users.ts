@@ -18,6 +18,7 @@ import {
   newId,
   normaliseEmail,
   readRecord,
+  revocationsOf,
   sessionsEndedAtOf,
   type StoredRecord,
   waitOutDisableSecond,
@@ -32,6 +33,8 @@ export interface Users {
   list(tenant: string, options?: ListOptions): Promise<Page<User>>;
   /** Throws `not_found`. */
   setDisabled(id: string, disabled: boolean): Promise<User>;
+  /** Counts one more revocation of what the account holds (PROTOCOL §10.2) and answers the count. Throws `not_found`. */
+  countRevocation(id: string): Promise<number>;
   /** Throws `not_found`, `invalid_password`. */
   setPassword(id: string, password: string): Promise<void>;
   /** The user, or null for a wrong password, an unknown email and a disabled account alike. */
@@ -50,6 +53,7 @@ function toUser(r: StoredRecord): User {
     disabled: r.disabled === '1',
     createdAt: Number(r.createdAt),
     ...sessionsEndedAtOf(r),
+    revocations: revocationsOf(r),
   };
 }
 
@@ -104,6 +108,7 @@ export function createUsers(store: Store, argon2: Argon2Params): Users {
         sensitive: Boolean(input.sensitive),
         disabled: false,
         createdAt: Date.now(),
+        revocations: 0,
       };
       const fields: StoredRecord = {
         id: user.id,
@@ -135,6 +140,11 @@ export function createUsers(store: Store, argon2: Argon2Params): Users {
         return user?.tenant === tenant ? user : null;
       };
       return listPage(ids, read, options);
+    },
+
+    async countRevocation(id) {
+      await existing(id);
+      return store.hincrby(keys.user(id), 'revocations', 1);
     },
 
     async setDisabled(id, disabled) {

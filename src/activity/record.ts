@@ -5,7 +5,7 @@
  * sessions it redeemed, and only while they are on.
  */
 import { type AuditSink, settleSession } from '../impersonation/end.js';
-import { findSession, SESSION_HISTORY_SECONDS } from '../impersonation/sessions.js';
+import { findSession, SESSION_HISTORY_SECONDS, SESSION_ID } from '../impersonation/sessions.js';
 import { keys } from '../store/keys.js';
 import type { Store } from '../store/types.js';
 import { ACTIVITY_CLOCK_SKEW_MS, type ActivityEntry, encodeActivity, readActivityEntry } from './entries.js';
@@ -24,13 +24,12 @@ export interface ReportingClient {
   tenant: string;
 }
 
-const SID = /^imp_[A-Za-z0-9_-]{1,64}$/;
 
 /** The report's session id and entries, checked, or an ActivityError. */
 function readReport(body: unknown, limits: ActivityLimits): { sid: string; entries: ActivityEntry[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ActivityError('body_invalid');
   const { sid, activity } = body as Record<string, unknown>;
-  if (typeof sid !== 'string' || !SID.test(sid)) throw new ActivityError('body_invalid', 'sid must be the impersonation session id (impersonation.sid of the token)');
+  if (typeof sid !== 'string' || !SESSION_ID.test(sid)) throw new ActivityError('body_invalid', 'sid must be the impersonation session id (impersonation.sid of the token)');
   if (!Array.isArray(activity) || activity.length === 0) throw new ActivityError('body_invalid', 'activity must be a non-empty array of entries');
   if (activity.length > limits.perBatch) throw new ActivityError('batch_too_large', `at most ${limits.perBatch} entries per report`);
   const entries = activity.map((value, i) => {

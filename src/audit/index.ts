@@ -21,7 +21,7 @@ export {
 export { AuditError, type AuditErrorCode } from './errors.js';
 export { canonicalJson, leafOf } from './hash.js';
 export { type AuditFilter, type AuditPage, type AuditPageRequest, eventOf } from './list.js';
-export { type AuditLog, type AuditLogOptions, type AuditVerification, createAuditLog } from './log.js';
+export { type AuditLog, type AuditLogOptions, type AuditVerification, createAuditLog, type StagedEvent } from './log.js';
 export {
   type CheckpointKey,
   checkpointKey,

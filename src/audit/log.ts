@@ -31,6 +31,14 @@ export interface AuditLogOptions {
   key?: CheckpointKey;
 }
 
+/** An event checked and stamped, not yet in its log (AuditLog.stage). */
+export interface StagedEvent {
+  log: string;
+  /** Its canonical JSON (the leaf), for the step that appends it. */
+  leaf: string;
+  event: Omit<AuditEvent, 'log' | 'index'>;
+}
+
 export interface AuditVerification {
   ok: boolean;
   /** Entries re-hashed in every log. */
@@ -45,6 +53,14 @@ export interface AuditLog {
    * records may be issued.
    */
   append(input: AuditEventInput): Promise<AuditEvent>;
+  /**
+   * An event that a store step appends together with other writes (an impersonation leg's:
+   * the ticket and its `ticket_issued`, the session and its `started`), so neither exists
+   * without the other: checked and stamped now, its leaf handed to the step. Once the step
+   * has appended it, `committed` announces it like `append` does.
+   */
+  stage(input: AuditEventInput): StagedEvent;
+  committed(staged: StagedEvent, index: number): AuditEvent;
   /** Events newest first across the logs (or those the filter names), a page at a time. */
   list(filter: AuditFilter, page: AuditPageRequest): Promise<AuditPage>;
   /** Every log: the tenants' and `system`. */
@@ -79,16 +95,26 @@ export function createAuditLog(store: Store, options: AuditLogOptions = {}): Aud
     }
   }
 
+  function stage(input: AuditEventInput): StagedEvent {
+    const fields = auditEventInputSchema.parse(input);
+    const event = { ...fields, id: randomUUID(), time: new Date().toISOString() };
+    return { log: logNameOf(event), leaf: leafOf(event), event };
+  }
+
+  function committed(staged: StagedEvent, index: number): AuditEvent {
+    const event = { ...staged.event, log: staged.log, index } as AuditEvent;
+    announce(event);
+    return event;
+  }
+
   return {
     async append(input) {
-      const fields = auditEventInputSchema.parse(input);
-      const stamped = { ...fields, id: randomUUID(), time: new Date().toISOString() };
-      const log = logNameOf(stamped);
-      const index = await commit(log, leafOf(stamped));
-      const event = { ...stamped, log, index } as AuditEvent;
-      announce(event);
-      return event;
+      const staged = stage(input);
+      return committed(staged, await commit(staged.log, staged.leaf));
     },
+
+    stage,
+    committed,
 
     list: (filter, page) => listEvents(store, logs(), filter, page),
 

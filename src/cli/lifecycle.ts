@@ -7,7 +7,8 @@ import type { CliContext } from './command.js';
 export const CLI_ACTOR: Actor = { by: 'cli', via: 'cli' };
 
 export async function lifecycleDeps(ctx: CliContext): Promise<LifecycleDeps> {
-  return { accounts: await ctx.accounts(), store: await ctx.store(), audit: await ctx.audit(), roles: (await ctx.view()).roles };
+  const view = await ctx.view();
+  return { accounts: await ctx.accounts(), store: await ctx.store(), audit: await ctx.audit(), roles: view.roles, tenants: () => view.tenantIds };
 }
 
 export async function enrollmentDeps(ctx: CliContext): Promise<EnrollmentDeps> {

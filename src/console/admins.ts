@@ -37,6 +37,7 @@ export function adminRoutes(services: Services, sessions: ConsoleSessions) {
     get roles() {
       return services.tenancy.view().roles;
     },
+    tenants: () => services.tenancy.view().tenantIds,
   };
 
   /** The signed-in manager, or null after answering (sign in, or 403). */

@@ -25,7 +25,7 @@ export async function homeData(services: Services, signedIn: SignedInAdmin, now 
   const requestsOf = accessRequests({ store, audit, policy: config.policy });
 
   const [sessions, requests, refused, passkeys] = await Promise.all([
-    listSessions(store, { admin: admin.id }, 20),
+    listSessions(store, { admin: admin.id, tenants: services.tenancy.view().tenantIds }, 20),
     Promise.all(tenants.map((t) => requestsOf.list({ tenant: t.id }, 50))),
     audit.list({ type: 'impersonation.denied', admin: admin.id, logs: auditLogNames(tenants.map((t) => t.id)) }, { limit: SHOWN }),
     services.passkeys.count('admin', admin.id),

@@ -9,7 +9,7 @@ import { field, parseForm } from '../http/body.js';
 import { csrfValid } from '../http/csrf.js';
 import { requestMeta } from '../http/passkey-ceremony.js';
 import { endAndAudit } from '../impersonation/end.js';
-import { type EndReason, findSession, type ImpersonationSession, isActive, listSessions } from '../impersonation/sessions.js';
+import { type EndReason, findSession, type ImpersonationSession, isActive, listSessions, SESSION_ID } from '../impersonation/sessions.js';
 import { settleListed } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import { consolePage, coveredTenants, humanDuration, queryValue, signedInAdmin, utc, type ConsoleSessions } from './page.js';
@@ -89,7 +89,8 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
     if (tenantId && !tenant) {
       return consolePage(ctx, 'console/sessions', { ...base, error: 'Choose a tenant your roles cover.', sessions: [], heading: '' }, 403);
     }
-    const list = await listSessions(store, tenant ? { tenant: tenant.id } : { admin: signedIn.admin.id }, SESSIONS_SHOWN);
+    const everyTenant = services.tenancy.view().tenantIds;
+    const list = await listSessions(store, tenant ? { tenant: tenant.id } : { admin: signedIn.admin.id, tenants: everyTenant }, SESSIONS_SHOWN);
     consolePage(ctx, 'console/sessions', {
       ...base,
       showAdmin: Boolean(tenant),
@@ -107,7 +108,7 @@ export function sessionRoutes(services: Services, sessions: ConsoleSessions) {
       return consolePage(ctx, 'console/message', { title: 'End a session', error: 'Your session expired. Reload the page and try again.' }, 403);
     }
     const sid = ctx.params.sid ?? '';
-    const session = /^imp_[A-Za-z0-9_-]{1,64}$/.test(sid) ? await findSession(store, sid) : null;
+    const session = SESSION_ID.test(sid) ? await findSession(store, sid) : null;
     const { admin } = signedIn;
     // An admin ends their own sessions, or any session at a tenant their roles cover.
     const allowed = session && (session.admin === admin.id || coveredTenants(services, admin).some((t) => t.id === session.tenant));

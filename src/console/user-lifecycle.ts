@@ -24,6 +24,7 @@ export function userLifecycleRoutes(services: Services, sessions: ConsoleSession
     get roles() {
       return services.tenancy.view().roles;
     },
+    tenants: () => services.tenancy.view().tenantIds,
   };
 
   async function change(ctx: Context, disabled: boolean) {

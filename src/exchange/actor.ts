@@ -1,19 +1,84 @@
 /**
  * The actor token (RFC 8693 §2.1 actor_token): the admin's own access token, issued to
  * this console client, after a fresh passkey step-up (PROTOCOL §3.1, §4).
+ *
+ * Checking it takes the provider's lookups (the token, its session binding, its grant:
+ * dependent reads) and the admin with their passkeys. A console mints with the same token
+ * many times, so the keys one check read are remembered by the token's SHA-256 and read
+ * again, fresh, in the mint's first round trip, with the admin's (oidc/read-ahead.ts):
+ * every check still runs on reads of this request; only when they started changes.
  */
 import { type Admin, issuedBeforeLastDisable } from '../accounts/index.js';
 import { accountKindOf } from '../accounts/types.js';
 import { looksLikeJwt } from '../keys/index.js';
+import { sha256Key } from '../impersonation/secrets.js';
 import { ImpersonationError } from '../impersonation/reasons.js';
 import { TOKEN_TYPE_ACCESS_TOKEN } from '../impersonation/token-types.js';
 import { ACR_PHISHING_RESISTANT } from '../oidc/policy.js';
-import { findLiveAccessToken, type KoaContextWithOIDC } from '../oidc/tokens.js';
+import { type AdapterRead, findLiveAccessToken, type KoaContextWithOIDC, withReadAhead } from '../oidc/tokens.js';
 import type { Services } from '../services.js';
 import { keys } from '../store/keys.js';
 import { param } from './context.js';
 
-export async function resolveActor(ctx: KoaContextWithOIDC, services: Services): Promise<Admin> {
+interface AdminState {
+  admin: Admin | null;
+  hasPasskey: boolean;
+}
+
+/** What a token's last check read: its admin, and the provider's keys in order. */
+interface LastCheck {
+  admin: string;
+  reads: AdapterRead[];
+}
+
+/** Tokens remembered at most (the oldest goes first): a few per admin signed in to the console. */
+const REMEMBERED = 1000;
+const lastChecks = new Map<string, LastCheck>();
+
+function remember(tokenHash: string, check: LastCheck | null): void {
+  lastChecks.delete(tokenHash);
+  if (!check) return;
+  lastChecks.set(tokenHash, check);
+  if (lastChecks.size > REMEMBERED) lastChecks.delete(lastChecks.keys().next().value!);
+}
+
+function adminState(services: Services, adminId: string): Promise<AdminState> {
+  return Promise.all([services.accounts.admins.findById(adminId), services.store.smembers(keys.accountPasskeys('admin', adminId))]).then(([admin, passkeys]) => ({
+    admin,
+    hasPasskey: passkeys.length > 0,
+  }));
+}
+
+/** Reads of the actor token's check under way, and whose they are (an admin id, on a token seen before). */
+export interface ActorReads {
+  tokenHash?: string;
+  admin?: string;
+  ahead: Map<string, Promise<unknown>>;
+  state?: Promise<AdminState>;
+}
+
+/**
+ * Starts the reads the actor token's check will need, in this tick: the token's record,
+ * and for a token seen before, the keys its last check read and its admin's state.
+ */
+export function readActorAhead(ctx: KoaContextWithOIDC, services: Services): ActorReads {
+  const actorToken = param(ctx, 'actor_token');
+  const ahead = new Map<string, Promise<unknown>>();
+  if (!actorToken || looksLikeJwt(actorToken) || actorToken.length > 256) return { ahead };
+  const { store } = services;
+  const tokenKey = keys.oidcModel('AccessToken', actorToken);
+  ahead.set(tokenKey, store.hgetall(tokenKey));
+  const tokenHash = sha256Key(actorToken);
+  const last = lastChecks.get(tokenHash);
+  if (!last) return { tokenHash, ahead };
+  for (const { key, kind } of last.reads) if (!ahead.has(key)) ahead.set(key, kind === 'hash' ? store.hgetall(key) : store.get(key));
+  const state = adminState(services, last.admin);
+  // Looked at only when the check gets that far; a refusal before must not leave it unhandled.
+  state.catch(() => undefined);
+  return { tokenHash, admin: last.admin, ahead, state };
+}
+
+export async function resolveActor(ctx: KoaContextWithOIDC, services: Services, reads: ActorReads = { ahead: new Map() }): Promise<Admin> {
   const actorToken = param(ctx, 'actor_token');
   const actorTokenType = param(ctx, 'actor_token_type');
   if (!actorToken || !actorTokenType) throw new ImpersonationError('actor_token_missing');
@@ -25,15 +90,15 @@ export async function resolveActor(ctx: KoaContextWithOIDC, services: Services):
     if (claims?.act) throw new ImpersonationError('actor_token_has_act');
     throw new ImpersonationError('actor_token_invalid');
   }
-  // The admin and their passkeys are read in the round trip that checks the token's grant.
-  const token = await findLiveAccessToken(ctx, actorToken, async ({ accountId }) => {
-    if (accountKindOf(accountId) !== 'admin') return null;
-    const [admin, passkeys] = await Promise.all([
-      services.accounts.admins.findById(accountId),
-      services.store.smembers(keys.accountPasskeys('admin', accountId)),
-    ]);
-    return { admin, hasPasskey: passkeys.length > 0 };
-  });
+  // The admin and their passkeys are read in the round trip that checks the token's grant (or before).
+  const { result: token, read } = await withReadAhead(reads.ahead, () =>
+    findLiveAccessToken(ctx, actorToken, async ({ accountId }) => {
+      if (accountKindOf(accountId) !== 'admin') return null;
+      return accountId === reads.admin && reads.state ? reads.state : adminState(services, accountId);
+    }),
+  );
+  const live = token && token.clientId === ctx.oidc.client?.clientId && accountKindOf(token.accountId) === 'admin';
+  if (reads.tokenHash) remember(reads.tokenHash, live ? { admin: token.accountId, reads: read } : null);
   if (!token || token.clientId !== ctx.oidc.client?.clientId) throw new ImpersonationError('actor_token_invalid');
   if (accountKindOf(token.accountId) !== 'admin') throw new ImpersonationError('actor_not_admin');
   const admin = token.alongside?.admin;

@@ -8,8 +8,10 @@ import type { TenantConfig } from '../config/index.js';
 import { looksLikeJwt } from '../keys/index.js';
 import { getConsent, peekAccessCode, takeAccessCode } from '../impersonation/access-codes.js';
 import { assertCoversTenant, assertMayImpersonate, checkMintRequest, coversTenant, rolesOf, tenantOfAudience } from '../impersonation/policy.js';
-import { ImpersonationError } from '../impersonation/reasons.js';
-import { discardTicket, mintTicket } from '../impersonation/tickets.js';
+import { ImpersonationError, type ReasonCode } from '../impersonation/reasons.js';
+import { type TicketRecord, ticketGuards, ticketStateKey } from '../impersonation/tickets.js';
+import { isRevocationReason, type RevocationReason } from '../impersonation/revocations.js';
+import { keys as storeKeys } from '../store/keys.js';
 import {
   TOKEN_TYPE_ACCESS_TOKEN,
   TOKEN_TYPE_IMPERSONATION_TICKET,
@@ -18,7 +20,7 @@ import {
 } from '../impersonation/token-types.js';
 import type { KoaContextWithOIDC } from '../oidc/tokens.js';
 import type { Services } from '../services.js';
-import { resolveActor } from './actor.js';
+import { readActorAhead, resolveActor } from './actor.js';
 import { useApproval } from './approval.js';
 import { type AuditFacts, param, params } from './context.js';
 
@@ -113,6 +115,38 @@ function prefetchSubject(ctx: KoaContextWithOIDC, services: Services): SubjectPr
   return { userId, reads };
 }
 
+/** A revocation the mint's step found (an account changed between its reads and its write), as the mint's refusal. */
+const MINT_REVOKED: Record<RevocationReason, ReasonCode> = {
+  admin_disabled: 'actor_not_admin',
+  admin_role_removed: 'tenant_not_covered',
+  user_disabled: 'subject_unavailable',
+};
+
+/**
+ * The admin, with the limit consumed for them (PROTOCOL §10.3: consume first). For a token
+ * seen before, the consume for the admin it named rides in the first round trip with the
+ * token's reads; if the token turns out not to be that admin's, or not good at all, the
+ * point goes back, so only a mint that gets past its actor pays.
+ */
+async function actorAndGate(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts, prefetch: () => void) {
+  const limiter = services.limiters.ticketsPerAdmin;
+  const reads = readActorAhead(ctx, services);
+  const early = reads.admin ? limiter.consume(reads.admin) : undefined;
+  early?.catch(() => undefined);
+  prefetch();
+  let admin: Admin;
+  try {
+    admin = await resolveActor(ctx, services, reads);
+  } catch (err) {
+    if (early) await limiter.refund(reads.admin!).catch(() => undefined);
+    throw err;
+  }
+  facts.admin = admin.id;
+  if (early && reads.admin === admin.id) return { admin, gate: await early };
+  if (early) await limiter.refund(reads.admin!);
+  return { admin, gate: await limiter.consume(admin.id) };
+}
+
 export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts: AuditFacts) {
   const { config, store } = services;
   // Runtime configuration (PROTOCOL §11): one in-process view for the whole request, no round trip.
@@ -120,12 +154,11 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   const requested = param(ctx, 'requested_token_type');
   if (requested && requested !== TOKEN_TYPE_IMPERSONATION_TICKET) throw new ImpersonationError('requested_token_type_unsupported');
 
-  const admin = await resolveActor(ctx, services);
-  facts.admin = admin.id;
   // The limit's consume goes out first; the subject's reads ride in the same round trip.
-  const consumed = services.limiters.ticketsPerAdmin.consume(admin.id);
-  const prefetched = prefetchSubject(ctx, services);
-  const gate = await consumed;
+  let prefetched: SubjectPrefetch | undefined;
+  const { admin, gate } = await actorAndGate(ctx, services, facts, () => {
+    prefetched = prefetchSubject(ctx, services);
+  });
   if (!gate.allowed) throw new ImpersonationError('rate_limited', { retryAfter: gate.retryAfter });
 
   // PROTOCOL §4: the tenant comes from the audience and the admin's coverage of it is decided
@@ -156,38 +189,44 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   // Every check passed: now use the code, once (a racing mint with the same code loses here).
   if (accessCode !== undefined && !(await takeAccessCode(store, accessCode))) throw new ImpersonationError('access_code_invalid');
 
-  const ticket = await mintTicket(
-    store,
-    {
-      subject: user.id,
-      tenant: tenant.id,
-      audience: grant.audience,
-      actor: admin.id,
-      scope: grant.scope,
-      reason: grant.reason,
-      duration: grant.duration,
-      consoleClient: ctx.oidc.client!.clientId,
-      requestId: String(ctx.state.requestId ?? ''),
-      issuedAt: Date.now(),
-      actorEmail: admin.email,
-      subjectEmail: user.email,
-      actorName: admin.name,
-      ...(approval ?? {}),
-    },
-    config.policy.ticketTtl,
-  );
-  // PROTOCOL §6: audited before the response; if that fails, nothing is issued.
-  try {
-    await services.audit.append({
-      type: 'impersonation.ticket_issued',
-      outcome: 'success',
-      ...facts,
-      details: { audience: grant.audience, duration: grant.duration, viaAccessCode: viaCode, adminEmail: admin.email, userEmail: user.email, ...(approval ?? {}) },
-    });
-  } catch (err) {
-    await discardTicket(store, ticket).catch(() => undefined);
-    throw err;
-  }
+  const record: TicketRecord = {
+    subject: user.id,
+    tenant: tenant.id,
+    audience: grant.audience,
+    actor: admin.id,
+    scope: grant.scope,
+    reason: grant.reason,
+    duration: grant.duration,
+    issuedAt: Date.now(),
+    actorRevocations: admin.revocations,
+    subjectRevocations: user.revocations,
+    actorRoles: admin.roles,
+    subjectSensitive: user.sensitive,
+    actorEmail: admin.email,
+    subjectEmail: user.email,
+    actorName: admin.name,
+    ...(approval?.approvedBy ? { approvedBy: approval.approvedBy } : {}),
+  };
+  const ticket = services.tickets.issue(record);
+  // PROTOCOL §6: the ticket and its audit event in one step; if it fails, neither exists.
+  const issued = services.audit.stage({
+    type: 'impersonation.ticket_issued',
+    outcome: 'success',
+    ...facts,
+    details: { audience: grant.audience, duration: grant.duration, viaAccessCode: viaCode, adminEmail: admin.email, userEmail: user.email, ...(approval ?? {}) },
+  });
+  const stateKey = ticketStateKey(tenant.id, ticket);
+  const committed = await store.commitTicket({
+    key: stateKey,
+    ttl: config.policy.ticketTtl,
+    guards: ticketGuards(record),
+    log: storeKeys.auditLog(issued.log),
+    leaves: [issued.leaf],
+  });
+  if (!committed.ok) throw new ImpersonationError(isRevocationReason(committed.revoked) ? MINT_REVOKED[committed.revoked] : 'actor_not_admin');
+  // A ticket is only handed out once a failover cannot lose it (nor its event).
+  await store.waitForReplicas(stateKey);
+  services.audit.committed(issued, committed.index);
   ctx.body = {
     access_token: ticket,
     issued_token_type: TOKEN_TYPE_IMPERSONATION_TICKET,

@@ -2,6 +2,8 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+/** SHA-256 as base64url: the shorter key form (43 characters) for many short-lived keys. */
+export const sha256Key = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /**
  * CSPRNG bytes drawn from a pooled buffer, each byte handed out once: one randomBytes call
@@ -11,7 +13,7 @@ export const sha256 = (value: string) => createHash('sha256').update(value).dige
 const POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
-function secretBytes(n: number): Buffer {
+export function secretBytes(n: number): Buffer {
   if (poolOffset + n > pool.length) {
     pool = randomBytes(POOL_BYTES);
     poolOffset = 0;
@@ -24,11 +26,11 @@ function secretBytes(n: number): Buffer {
 /** `n` random bytes as hex, from the same pool (unique markers, not secrets). */
 export const randomHex = (n: number) => secretBytes(n).toString('hex');
 
-/** A ticket: 256 bits from the CSPRNG, base64url (PROTOCOL §3.2). */
-export const newTicket = () => secretBytes(32).toString('base64url');
-
-/** Session ids are public (in the token), but unguessable anyway. */
-export const newSessionId = () => `imp_${secretBytes(16).toString('base64url')}`;
+/**
+ * Session ids are public (in the token), but unguessable anyway. They name their tenant,
+ * whose Cluster slot keeps the session (store/keys.ts sessionTenant).
+ */
+export const newSessionId = (tenant: string) => `imp_${tenant}_${secretBytes(16).toString('base64url')}`;
 
 /**
  * A support access code: easy to read aloud over the phone — 10 characters from an

@@ -5,6 +5,9 @@
  */
 import { IMPERSONATION_HARD_CAP_SECONDS } from '../config/schema.js';
 import { keys } from '../store/keys.js';
+
+/** The shape of a session id, before and since they name their tenant (`imp_<tenant>_<random>`). */
+export { SESSION_ID } from '../store/keys.js';
 import type { Store } from '../store/types.js';
 import { newSessionId } from './secrets.js';
 
@@ -61,25 +64,41 @@ export async function startSession(store: Store, input: SessionInput): Promise<I
   return session;
 }
 
-/** A session's record, not yet stored: its id can go into a token while `saveSession` writes it. */
+/** A session's record, not yet stored: its id can go into a token while a leg's step writes it. */
 export function newSession(input: SessionInput): ImpersonationSession {
   const { duration, ...rest } = input;
   const startedAt = Date.now();
-  return { ...rest, sid: newSessionId(), startedAt, expiresAt: startedAt + duration * 1000 };
+  return { ...rest, sid: newSessionId(input.tenant), startedAt, expiresAt: startedAt + duration * 1000 };
 }
 
-/** Stores a session from `newSession`: its record and its three indexes, in one round trip. */
+/**
+ * What storing a session writes, all in its tenant's slot: its record (kept `duration` plus
+ * the history) and its three indexes. Each index trims what has outlived every record it
+ * could name, and expires when unused, so it holds the live and retained sessions only.
+ */
+export function sessionWrites(session: ImpersonationSession, duration: number) {
+  const { sid, tenant, startedAt } = session;
+  const index = { score: startedAt, trimBelow: startedAt - INDEX_KEEPS_SECONDS * 1000, ttl: INDEX_KEEPS_SECONDS };
+  return {
+    session: { key: keys.session(sid), sid, fields: { record: JSON.stringify(session) }, ttl: duration + SESSION_HISTORY_SECONDS },
+    indexes: [
+      { key: keys.sessionsByAdmin(tenant, session.admin), ...index },
+      { key: keys.sessionsByUser(tenant, session.user), ...index },
+      { key: keys.sessionsByTenant(tenant), ...index },
+    ],
+  };
+}
+
+/**
+ * Stores a session from `newSession` outside a redemption (its record and indexes, one
+ * round trip, not atomic): sessions are started by the redemption's step (TicketRedemption)
+ * with their audit event; this is for seeding them where no ticket is involved.
+ */
 export async function saveSession(store: Store, session: ImpersonationSession, duration: number): Promise<void> {
-  // Each index trims what has outlived every record it could name, and expires when unused,
-  // so it holds the live and retained sessions only. The record and its indexes go out
-  // together (one round trip); an index member without its record lists as nothing.
-  const { startedAt } = session;
-  const index = { trimBelow: startedAt - INDEX_KEEPS_SECONDS * 1000, ttl: INDEX_KEEPS_SECONDS };
+  const writes = sessionWrites(session, duration);
   await Promise.all([
-    store.hset(keys.session(session.sid), { record: JSON.stringify(session) }, duration + SESSION_HISTORY_SECONDS),
-    store.zadd(keys.legacySessionsByAdmin(session.admin), startedAt, session.sid, index),
-    store.zadd(keys.legacySessionsByUser(session.user), startedAt, session.sid, index),
-    store.zadd(keys.legacySessionsByTenant(session.tenant), startedAt, session.sid, index),
+    store.hset(writes.session.key, writes.session.fields, writes.session.ttl),
+    ...writes.indexes.map((i) => store.zadd(i.key, i.score, session.sid, { trimBelow: i.trimBelow, ttl: i.ttl })),
   ]);
 }
 
@@ -121,15 +140,25 @@ export async function endSession(
   return { ...session, endedAt, endReason, endedBy };
 }
 
-export type SessionIndex = { admin: string } | { user: string } | { tenant: string };
+/**
+ * Which sessions to list: an admin's (across `tenants`, every tenant an admin may have had a
+ * session in), a user's (in their tenant), or a tenant's.
+ */
+export type SessionIndex = { admin: string; tenants: readonly string[] } | { user: string; tenant: string } | { tenant: string };
+
+/** The index keys of `by`: in the tenants' slots, and where sessions from before that were indexed. */
+function indexKeys(by: SessionIndex): string[] {
+  if ('admin' in by) return [...by.tenants.map((t) => keys.sessionsByAdmin(t, by.admin)), keys.legacySessionsByAdmin(by.admin)];
+  if ('user' in by) return [keys.sessionsByUser(by.tenant, by.user), keys.legacySessionsByUser(by.user)];
+  return [keys.sessionsByTenant(by.tenant), keys.legacySessionsByTenant(by.tenant)];
+}
 
 /** Newest first. Expired-but-unmarked sessions come back as they are; callers settle them. */
 export async function listSessions(store: Store, by: SessionIndex, limit = 50, offset = 0): Promise<ImpersonationSession[]> {
-  const key =
-    'admin' in by ? keys.legacySessionsByAdmin(by.admin) : 'user' in by ? keys.legacySessionsByUser(by.user) : keys.legacySessionsByTenant(by.tenant);
-  const sids = await store.zrevrange(key, offset, offset + limit - 1);
-  const sessions = await Promise.all(sids.map((sid) => findSession(store, sid)));
-  return sessions.filter((s): s is ImpersonationSession => s !== null);
+  // Each index holds its part newest first: the first offset + limit of each cover the page.
+  const sids = (await Promise.all(indexKeys(by).map((key) => store.zrevrange(key, 0, offset + limit - 1)))).flat();
+  const sessions = (await Promise.all([...new Set(sids)].map((sid) => findSession(store, sid)))).filter((s): s is ImpersonationSession => s !== null);
+  return sessions.sort((a, b) => b.startedAt - a.startedAt || (a.sid < b.sid ? 1 : -1)).slice(offset, offset + limit);
 }
 
 const PAGE = 100;

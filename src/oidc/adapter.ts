@@ -9,6 +9,7 @@
  */
 import { errors, type Adapter, type AdapterPayload, type Provider } from 'oidc-provider';
 import { keys } from '../store/keys.js';
+import { readAhead } from './read-ahead.js';
 import type { Store } from '../store/types.js';
 import { revokeGrant } from './account-grants.js';
 
@@ -55,7 +56,8 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.name === 'Client') return clientMetadata(id);
-      const record = await store.hgetall(this.key(id));
+      const key = this.key(id);
+      const record = await (readAhead<Record<string, string> | null>({ key, kind: 'hash' }) ?? store.hgetall(key));
       if (!record?.payload) return undefined;
       const payload = JSON.parse(record.payload) as AdapterPayload;
       if (record.consumed) payload.consumed = Number(record.consumed);
@@ -63,7 +65,8 @@ export function createAdapterClass(store: Store, getProvider: () => Provider | u
     }
 
     async findByUid(uid: string) {
-      const id = await store.get(keys.oidcUid(uid));
+      const key = keys.oidcUid(uid);
+      const id = await (readAhead<string | null>({ key, kind: 'string' }) ?? store.get(key));
       return id ? this.find(id) : undefined;
     }
 

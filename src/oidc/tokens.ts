@@ -94,3 +94,5 @@ export function protocolError(error: string, description: string, status: number
 }
 
 export type { KoaContextWithOIDC };
+
+export { type AdapterRead, withReadAhead } from './read-ahead.js';

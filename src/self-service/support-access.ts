@@ -13,7 +13,7 @@ import { requestMeta } from '../http/passkey-ceremony.js';
 import { render } from '../http/render.js';
 import { createAccessCode, getConsent, setConsent, takeAccessCode } from '../impersonation/access-codes.js';
 import { endAndAudit } from '../impersonation/end.js';
-import { findSession, isActive, listSessions } from '../impersonation/sessions.js';
+import { findSession, isActive, listSessions, SESSION_ID } from '../impersonation/sessions.js';
 import { settleListed } from '../impersonation/end.js';
 import type { Services } from '../services.js';
 import type { EndReason } from '../impersonation/sessions.js';
@@ -64,7 +64,7 @@ export async function supportAccessSummary(services: Services, user: User, ctx: 
   };
   const active = [];
   const past = [];
-  for (const listed of await listSessions(store, { user: user.id }, SESSIONS_SHOWN)) {
+  for (const listed of await listSessions(store, { user: user.id, tenant: user.tenant }, SESSIONS_SHOWN)) {
     // One that ran out without anyone noticing is settled here (audited once as `expired`).
     const s = await settleListed(services.store, services.audit, listed, now);
     const row = {
@@ -154,7 +154,7 @@ export function supportAccessRoutes(services: Services) {
     const user = await sessions.formUser(ctx);
     if (!user) return;
     const sid = ctx.params.sid ?? '';
-    const session = /^imp_[A-Za-z0-9_-]{1,64}$/.test(sid) ? await findSession(store, sid) : null;
+    const session = SESSION_ID.test(sid) ? await findSession(store, sid) : null;
     // Only the user's own sessions; one answer for "unknown" and "someone else's".
     if (!session || session.user !== user.id) ctx.throw(404, 'There is no such support session on your account.');
     const ended = await endAndAudit(store, audit, sid, 'ended_by_user', user.id, requestMeta(ctx), 'account');

@@ -61,8 +61,6 @@ export const keys = {
    * codes are keyed by their SHA-256 only.
    */
   ticket: (tenantId: string, ticketHash: string) => `${tenantSlot(tenantId)}:ticket:${ticketHash}`,
-  /** A ticket's record before tickets moved into their tenant's slot. */
-  legacyTicket: (ticketHash: string) => `ticket:${ticketHash}`,
   accessCode: (codeHash: string) => `access-code:${codeHash}`,
   consent: (userId: string) => `consent:${userId}`,
   /** A session's record, in the slot its id names (sessionTenant); ids from before that, where they always were. */

@@ -47,7 +47,7 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
         const sid = ticket.get('sid');
         return { kind: 'replay', ...(sid ? { sid } : {}), firstReplay };
       }
-      const refusal = r.refusal || tripped(r.guards);
+      const refusal = r.refusal || tripped(r.guards) || r.refusalAfterGuards;
       const index = refusal ? undefined : p.appendLeaves(r.log, r.leaves);
       ticket.set('consumedAt', r.burn);
       p.expire(k(r.key), r.rememberFor);

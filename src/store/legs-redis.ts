@@ -47,6 +47,7 @@ return {1, index}`;
 /**
  * KEYS = ticket, session, leaves, state, guard markers…, indexes…
  * ARGV = burn, remember-for seconds, refusal ('' = none), guard count g, g epochs,
+ *        refusal after the guards ('' = none),
  *        sid, session ttl, session field count f, f field/value pairs,
  *        index count n, n × (score, trim bound, ttl), leaves…
  * Answers {'unknown'} | {'replay', sid or '', 1 if first replay} | {'refused', code} | {'redeemed', index}.
@@ -60,7 +61,8 @@ end
 local g = tonumber(ARGV[4])
 local refusal = ARGV[3]
 if refusal == '' then refusal = tripped(5, 5, g) end
-local a = 5 + g
+if not refusal and ARGV[5 + g] ~= '' then refusal = ARGV[5 + g] end
+local a = 6 + g
 local sid, ttl, f = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
 local fields = a + 3
 a = fields + 2 * f
@@ -132,6 +134,7 @@ export function redisLegCommands(
           r.refusal ?? '',
           r.guards.length,
           ...epochs(r.guards),
+          r.refusalAfterGuards ?? '',
           r.session.sid,
           r.session.ttl,
           fields.length,

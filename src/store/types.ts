@@ -93,6 +93,8 @@ export interface TicketRedemption {
   /** A refusal decided before the claim (the claim still burns the ticket). */
   refusal?: string;
   guards: RevocationGuard[];
+  /** A refusal decided before the claim that gives way to a tripped guard's reason. */
+  refusalAfterGuards?: string;
   session: { key: string; sid: string; fields: Record<string, string>; ttl: number };
   /** Sorted sets the session joins (member: sid), each trimmed below `trimBelow` and given `ttl`. */
   indexes: { key: string; score: number; trimBelow: number; ttl: number }[];

@@ -207,7 +207,7 @@ export async function applyDeclared(ctx: TenancyContext, actor: Actor, declared:
   let sessionsEnded = 0;
   for (const id of done.disabledTenants) sessionsEnded += await endTenantSessions(ctx, id, 'tenant_disabled', actor);
   for (const c of done.deletedClients) if (c.tenant) sessionsEnded += await endTenantSessions(ctx, c.tenant, 'client_removed', actor, (s) => s.client === c.clientId);
-  for (const { name, narrowed } of done.rolesTouched) sessionsEnded += await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor, narrowed);
+  for (const { name, narrowed } of done.rolesTouched) sessionsEnded += await endUncoveredSessions(ctx, name, ctx.sync.view().roles, ctx.sync.view().tenantIds, actor, narrowed);
   return { changes: done.changes, applied: done.records.length > 0, version, sessionsEnded };
 }
 

@@ -3,12 +3,14 @@
  * live impersonation sessions of a disabled tenant, of a deleted client, on a removed
  * domain, and of admins whose roles stopped covering a tenant. Each end goes through the
  * one end path (impersonation/end.ts), so it is audited and its back-channel logout sent.
- * Outstanding tickets need nothing here: redemption reads the current view.
+ * Outstanding tickets need nothing more: redemption reads the current view, and a role that
+ * allows less raises its holders' revocation markers as a role taken from them does.
  */
 import type { Accounts } from '../accounts/index.js';
 import type { RoleConfig } from '../config/schema.js';
 import { type AuditSink, endLiveSessions } from '../impersonation/end.js';
 import { mayImpersonate } from '../impersonation/policy.js';
+import { revoking } from '../lifecycle/index.js';
 import { revokeAccountGrants } from '../oidc/account-grants.js';
 import type { EndReason, ImpersonationSession } from '../impersonation/sessions.js';
 import type { Store } from '../store/types.js';
@@ -54,7 +56,14 @@ export function roleNarrowed(before: RoleConfig | undefined, after: RoleConfig |
  * as removing it from an admin is (PROTOCOL §10.2, lifecycle/changeAdminRoles): their console
  * sessions and the grants they hold (the step-up token) end too.
  */
-export async function endUncoveredSessions(deps: ConsequenceDeps, roleName: string, roles: readonly RoleConfig[], actor: Actor, narrowed = false): Promise<number> {
+export async function endUncoveredSessions(
+  deps: ConsequenceDeps,
+  roleName: string,
+  roles: readonly RoleConfig[],
+  tenants: readonly string[],
+  actor: Actor,
+  narrowed = false,
+): Promise<number> {
   if (!deps.accounts) return 0;
   const { admins, users } = deps.accounts;
   const who = auditedActor(actor);
@@ -68,10 +77,13 @@ export async function endUncoveredSessions(deps: ConsequenceDeps, roleName: stri
     const page = await admins.list({ offset, limit: 500 });
     for (const admin of page.items.filter((a) => a.roles.includes(roleName))) {
       if (narrowed) {
-        await admins.setRoles(admin.id, admin.roles, { endSessions: true });
+        // Its outstanding tickets too, in every tenant's slot (impersonation/revocations.ts).
+        await revoking({ accounts: deps.accounts, store: deps.store }, 'admin', admin.id, tenants, 'admin_role_removed', () =>
+          admins.setRoles(admin.id, admin.roles, { endSessions: true }),
+        );
         await revokeAccountGrants(deps.store, admin.id);
       }
-      const done = await endLiveSessions(deps.store, deps.audit, { admin: admin.id }, 'admin_role_removed', {
+      const done = await endLiveSessions(deps.store, deps.audit, { admin: admin.id, tenants }, 'admin_role_removed', {
         endedBy: 'system',
         facts: { requestId: who.requestId, ip: who.ip, userAgent: who.userAgent },
         via: who.details.via,

@@ -66,7 +66,7 @@ export async function putRole(ctx: TenancyContext, actor: Actor, name: string, i
     },
     match ? { ifMatch: match } : {},
   );
-  const sessionsEnded = await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor, narrowed);
+  const sessionsEnded = await endUncoveredSessions(ctx, name, ctx.sync.view().roles, ctx.sync.view().tenantIds, actor, narrowed);
   return { role: result, sessionsEnded };
 }
 
@@ -86,5 +86,5 @@ export async function deleteRole(ctx: TenancyContext, actor: Actor, name: string
     },
     match ? { ifMatch: match } : {},
   );
-  return { sessionsEnded: await endUncoveredSessions(ctx, name, ctx.sync.view().roles, actor, true) };
+  return { sessionsEnded: await endUncoveredSessions(ctx, name, ctx.sync.view().roles, ctx.sync.view().tenantIds, actor, true) };
 }

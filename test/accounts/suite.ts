@@ -48,7 +48,7 @@ export function accountsSuite(name: string, backend: Backend): void {
       assert.ok(user.id.startsWith('usr_'));
       assert.deepEqual(
         { ...user, id: undefined, createdAt: undefined },
-        { id: undefined, createdAt: undefined, tenant: 'acme', email: 'bob@acme.test', name: 'Bob', sensitive: false, disabled: false },
+        { id: undefined, createdAt: undefined, tenant: 'acme', email: 'bob@acme.test', name: 'Bob', sensitive: false, disabled: false, revocations: 0 },
       );
       assert.deepEqual(await accounts.users.findById(user.id), user);
       assert.deepEqual(await accounts.users.findByEmail('acme', 'BOB@acme.test'), user);

@@ -138,7 +138,7 @@ describe('the examples run as written against a real Gatehouse', () => {
       const stopped = await browser.postForm(`${origin}/impersonate/stop`, {});
       assert.equal(stopped.status, 303);
       assert.match(await (await browser.fetch(`${origin}/`)).text(), /<h1>Signed out<\/h1>/);
-      const [latest] = await listSessions(gh.gatehouse.services.store, { user: bob }, 1);
+      const [latest] = await listSessions(gh.gatehouse.services.store, { user: bob, tenant: 'acme' }, 1);
       assert.equal(latest?.reason, reason);
       assert.equal(latest?.endReason, 'revoked', 'Stop revoked the session at Gatehouse');
       assert.match(app.output(), /gatehouse: redeemed[\s\S]*gatehouse: stopped/);

@@ -87,7 +87,14 @@ describe('impersonation happy path (real Redis, openid-client, software passkey)
     assert.equal(res.body.expires_in, 60);
     assert.equal(res.body.redeem_uri, `${ACME}/impersonate`);
     ticket = res.body.access_token;
-    assert.match(ticket, /^[A-Za-z0-9_-]{43}$/, '256 bits, base64url');
+    // PROTOCOL §3.2: base64url; a version byte, 256 CSPRNG bits, then the record sealed (AES-256-GCM).
+    assert.match(ticket, /^[A-Za-z0-9_-]+$/);
+    const bytes = Buffer.from(ticket, 'base64url');
+    assert.equal(bytes[0], 1);
+    assert.ok(bytes.length >= 1 + 32 + 16 + 1, `${bytes.length} bytes`);
+    for (const secret of ['alice@gatehouse.test', 'bob@acme.test', 'Ticket #4711', bob, adminId]) {
+      assert.ok(!bytes.includes(Buffer.from(secret)) && !ticket.includes(secret), `the ticket shows ${secret} to whoever carries it`);
+    }
     assert.equal(res.headers.get('cache-control'), 'no-store');
     const issued = await lastEvent(gh, 'impersonation.ticket_issued');
     assert.equal(issued?.admin, adminId);

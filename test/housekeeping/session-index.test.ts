@@ -1,5 +1,5 @@
 /**
- * Housekeeping (issue 10): the session indexes (`imp-sessions-{admin,user,tenant}`) hold
+ * Housekeeping (issue 10): the session indexes (`imp-sessions-{admin,user,tenant}`, in the tenant's slot) hold
  * only sessions whose records can still exist (live, or kept 30 days as history); they
  * used to keep every session ever started (19,000 members after 19,000 sessions).
  */
@@ -10,7 +10,7 @@ import { createMemoryStore, createStore, keys, type Store, waitForReady } from '
 import { testRedisUrl } from '../helpers/redis-server.js';
 
 const DAY = 86400_000;
-const indexes = (admin: string, user: string, tenant: string) => [keys.legacySessionsByAdmin(admin), keys.legacySessionsByUser(user), keys.legacySessionsByTenant(tenant)];
+const indexes = (admin: string, user: string, tenant: string) => [keys.sessionsByAdmin(tenant, admin), keys.sessionsByUser(tenant, user), keys.sessionsByTenant(tenant)];
 
 for (const [name, make] of [
   ['memory', async () => createMemoryStore({ prefix: 'idx' })],

@@ -8,44 +8,42 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { giveBackTicket, linkSession, mintTicket, presentTicket, type TicketRecord } from '../../src/impersonation/tickets.js';
+import { newSession, sessionWrites } from '../../src/impersonation/sessions.js';
+import { giveBackTicket, newBurnMark } from '../../src/impersonation/tickets.js';
 import { keys } from '../../src/store/keys.js';
 import { createMemoryStore, createRedisClient, createRedisStore, waitForReady } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { testRedisUrl } from '../helpers/redis-server.js';
 
-const record: TicketRecord = {
-  subject: 'usr_1',
-  tenant: 'acme',
-  audience: 'https://app.acme.example',
-  actor: 'adm_1',
-  scope: ['openid'],
-  reason: 'ZD-1: give-back',
-  duration: 600,
-  consoleClient: 'support-console',
-  issuedAt: Date.now(),
-} as TicketRecord;
+const tenant = 'acme';
+const stateKey = keys.ticket(tenant, 'give-back');
+const guards = [{ key: keys.revocation(tenant, 'admin', 'adm_1'), epoch: 0 }];
+
+/** One presentation's step, with a fresh session and burn mark. */
+function present(store: Store) {
+  const session = newSession({ admin: 'adm_1', user: 'usr_1', tenant, audience: 'https://app.acme.example', client: 'acme-app', reason: 'ZD-1: give-back', scope: ['openid'], duration: 600 });
+  const burn = newBurnMark();
+  const writes = sessionWrites(session, 600);
+  const leaves = [JSON.stringify({ type: 'impersonation.started', sid: session.sid })];
+  return { session, burn, step: store.redeemTicket({ key: stateKey, burn, rememberFor: 600, guards, ...writes, log: keys.auditLog(tenant), leaves }) };
+}
 
 async function givenBackThenReplayed(store: Store) {
-  const ticket = await mintTicket(store, record, 60);
-  const first = await presentTicket(store, ticket, 600);
-  assert.equal(first.kind, 'first');
-  if (first.kind !== 'first') return;
-  // The failed attempt's link landed; then its redemption failed and gave the ticket back.
-  await linkSession(store, first.ticketHash, 'sid-dead', 600);
-  giveBackTicket(store, first.ticketHash, first.burn);
+  await store.commitTicket({ key: stateKey, ttl: 60, guards, log: keys.auditLog(tenant), leaves: ['{"type":"impersonation.ticket_issued"}'] });
+  // The failed attempt's step landed (its session linked); then its redemption failed and gave the ticket back.
+  const dead = present(store);
+  assert.equal((await dead.step).kind, 'redeemed');
+  giveBackTicket(store, stateKey, dead.burn);
   // Waits for the give-back without presenting (a presentation now would be a replay).
-  for (let i = 0; (await store.hgetall(keys.legacyTicket(first.ticketHash)))?.consumedAt; i++) {
+  for (let i = 0; (await store.hgetall(stateKey))?.consumedAt; i++) {
     assert.ok(i < 100, 'the ticket came back');
     await sleep(20);
   }
-  const again = await presentTicket(store, ticket, 600);
-  assert.equal(again.kind, 'first', 'redeemable again');
-  if (again.kind !== 'first') return;
-  assert.deepEqual(await linkSession(store, again.ticketHash, 'sid-live', 600), { replayed: false });
-  const replay = await presentTicket(store, ticket, 600);
+  const live = present(store);
+  assert.equal((await live.step).kind, 'redeemed', 'redeemable again');
+  const replay = await present(store).step;
   assert.equal(replay.kind, 'replay');
-  assert.equal(replay.kind === 'replay' ? replay.sid : undefined, 'sid-live', 'the replay names the live session');
+  assert.equal(replay.kind === 'replay' ? replay.sid : undefined, live.session.sid, 'the replay names the live session');
 }
 
 describe('a ticket given back comes back without the failed attempt\'s session link', () => {

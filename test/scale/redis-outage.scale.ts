@@ -9,8 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256 } from '../../src/impersonation/secrets.js';
-import { keys } from '../../src/store/keys.js';
+import { ticketStateKey } from '../../src/impersonation/tickets.js';
 import { mintFields, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole, stepUp } from '../helpers/console.js';
@@ -91,7 +90,7 @@ describe('Redis stopped under load', () => {
     // Every ticket that went out has its record (AOF kept what Redis acknowledged).
     const store = gh.gatehouse.services.store;
     const issued = outcomes.filter((o) => o.leg === 'mint' && o.status === 200);
-    for (const o of issued) assert.ok((await store.hgetall(keys.legacyTicket(sha256(o.ticket!))))?.sub, 'ticket issued without its record');
+    for (const o of issued) assert.ok((await store.hgetall(ticketStateKey('acme', o.ticket!)))?.v, 'ticket issued without its record');
 
     // A redemption refused while Redis was unreachable left its ticket redeemable.
     const refusedWhileDown = outcomes.filter((o) => o.leg === 'redeem' && o.status === 503 && o.start >= stoppedAt && o.end <= restartedAt);
@@ -110,7 +109,7 @@ describe('Redis stopped under load', () => {
       for (const deadline = Date.now() + 10_000; !redeemed && Date.now() < deadline; await sleep(200)) {
         redeemed = (await tokenRequest(gh.issuer, 'acme-app', redeemFields(o.ticket!))).status === 200;
       }
-      if (!redeemed) burned.push(`started ${stoppedAt - o.start} ms before the kill: ${JSON.stringify(await store.hgetall(keys.legacyTicket(sha256(o.ticket!))))}`);
+      if (!redeemed) burned.push(`started ${stoppedAt - o.start} ms before the kill: ${JSON.stringify(await store.hgetall(ticketStateKey('acme', o.ticket!)))}`);
     }
     assert.deepEqual(burned, [], `of ${inFlight.length} redemptions in flight at the kill, these burned their ticket`);
     const verified = await gh.gatehouse.services.audit.verify();

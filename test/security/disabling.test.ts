@@ -17,6 +17,7 @@ import { writeConfig } from '../helpers/gatehouse-process.js';
 import { HttpAgent } from '../helpers/http-agent.js';
 import { cookie, csrfOf, type Demo, startDemo } from '../examples/tenant-app-setup.js';
 import { redeemFields, tokenRequest } from '../exchange/setup.js';
+import { raiseRevocation } from '../../src/impersonation/revocations.js';
 
 const ALICE = { email: 'alice@gatehouse.test', password: 'alice-demo-pass' };
 const MAX = { email: 'max@gatehouse.test', password: 'max-demo-pass' };
@@ -240,17 +241,24 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     assert.equal((await gh.gatehouse.services.audit.list({ type: 'admin.disabled' }, { limit: 1 })).events[0]?.details?.by, await idOf(MAX.email));
   });
 
-  it('introspection, /me and redemption re-check the accounts themselves, in case a disable raced them', async () => {
+  it('introspection and /me re-check the accounts themselves, and redemption the revocation markers, in case a disable raced them', async () => {
     await runCli(['admin', 'roles', GINA.email, '--roles', 'support'], cliEnv);
     const gina = await actor(GINA, keys.gina);
     const bob = await userIdOf('bob@acme.test');
     const live = await impersonateInApp(await mint(gina.token, bob));
     const outstanding = await mint(gina.token, bob);
-    // Only the flag, as a disable whose sweep has not reached these yet would leave it.
-    await gh.gatehouse.services.accounts.admins.setDisabled(await idOf(GINA.email), true);
+    const { store, accounts } = gh.gatehouse.services;
+    const ginaAdmin = (await accounts.admins.findById(await idOf(GINA.email)))!;
+    // A disable's first step only, its revocation marker in the tenants' slots (lifecycle/index.ts):
+    // redemption checks it in the step that claims the ticket (impersonation/revocations.ts).
+    await raiseRevocation(store, ['acme', 'globex'], 'admin', ginaAdmin.id, ginaAdmin.revocations + 1, 'admin_disabled');
+    const refused = await redeem(outstanding);
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error_description, /disabled/);
+    // Then only the flag, as a disable whose sweep has not reached these yet would leave it.
+    await accounts.admins.setDisabled(ginaAdmin.id, true);
     assert.equal((await introspect(live.token)).active, false);
     assert.equal((await me(live.token)).status, 401);
-    assert.equal((await redeem(outstanding)).status, 400);
     assert.equal((await ended(live.sid))?.code, 'admin_disabled', 'the re-check ends the session it refuses');
   });
 });

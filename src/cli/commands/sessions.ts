@@ -17,7 +17,10 @@ export const sessions: CommandGroup = {
         const tenant = optionalString(values, 'tenant');
         const given = [admin, user, tenant].filter(Boolean).length;
         if (given !== 1) throw new UsageError('give exactly one of --admin, --user, --tenant');
-        const by: SessionIndex = admin ? { admin } : user ? { user } : { tenant: tenant! };
+        const tenants = (await ctx.view()).tenantIds;
+        const userTenant = user ? (await (await ctx.accounts()).users.findById(user))?.tenant : undefined;
+        if (user && !userTenant) throw new CliError(`no user ${user}`);
+        const by: SessionIndex = admin ? { admin, tenants } : user ? { user, tenant: userTenant! } : { tenant: tenant! };
         const limit = Number(optionalString(values, 'limit') ?? 50);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit: a number from 1 to 1000');
         const list = await listSessions(await ctx.store(), by, limit);
