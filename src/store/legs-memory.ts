@@ -32,7 +32,7 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
       const revoked = tripped(c.guards);
       if (revoked) return { ok: false, revoked };
       const index = p.appendLeaves(c.log, c.leaves);
-      p.ensureHash(k(c.key)).set('v', '1');
+      p.ensureHash(k(c.key)).set('i', String(index));
       p.expire(k(c.key), c.ttl);
       return { ok: true, index };
     },
@@ -40,7 +40,7 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
     async redeemTicket(r): Promise<TicketRedemptionResult> {
       if (r.leaves.length === 0) throw new Error('redeemTicket needs its leaf');
       const ticket = p.hash(k(r.key));
-      if (!ticket?.has('v')) return { kind: 'unknown' };
+      if (!ticket?.has('i')) return { kind: 'unknown' };
       if (ticket.has('consumedAt')) {
         const firstReplay = !ticket.has('replayedAt');
         if (firstReplay) ticket.set('replayedAt', r.burn);

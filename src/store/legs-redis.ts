@@ -40,7 +40,7 @@ local g = tonumber(ARGV[2])
 local reason = tripped(4, 3, g)
 if reason then return {0, reason} end
 local index = append(KEYS[2], KEYS[3], 3 + g)
-redis.call('HSET', KEYS[1], 'v', '1')
+redis.call('HSET', KEYS[1], 'i', index)
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return {1, index}`;
 
@@ -53,7 +53,7 @@ return {1, index}`;
  * Answers {'unknown'} | {'replay', sid or '', 1 if first replay} | {'refused', code} | {'redeemed', index}.
  */
 const REDEEM = `${GUARDS}
-if redis.call('HEXISTS', KEYS[1], 'v') == 0 then return {'unknown'} end
+if redis.call('HEXISTS', KEYS[1], 'i') == 0 then return {'unknown'} end
 if redis.call('HEXISTS', KEYS[1], 'consumedAt') == 1 then
   local first = redis.call('HSETNX', KEYS[1], 'replayedAt', ARGV[1])
   return {'replay', redis.call('HGET', KEYS[1], 'sid') or '', first}

@@ -68,7 +68,7 @@ export interface RevocationGuard {
  * leaf, or nothing. Every key shares the tenant's hash tag (the log's).
  */
 export interface TicketCommit {
-  /** The ticket's state key: written as `{ v: '1' }` with `ttl` seconds. */
+  /** The ticket's state key: written as `{ i: <index of its leaf> }` with `ttl` seconds. */
   key: string;
   ttl: number;
   guards: RevocationGuard[];

@@ -27,6 +27,8 @@ export interface LoadOptions {
   presentations?: number;
   until: () => boolean;
   maxMs?: number;
+  /** Told of each answer as it comes. */
+  onOutcome?: (outcome: Outcome) => void;
 }
 
 /**
@@ -57,6 +59,10 @@ async function timed(leg: Outcome['leg'], via: string, send: () => ReturnType<ty
 
 export async function impersonationLoad(options: LoadOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
+  const record = (o: Outcome) => {
+    outcomes.push(o);
+    options.onOutcome?.(o);
+  };
   const deadline = Date.now() + (options.maxMs ?? 60_000);
   let turn = 0;
   const next = () => options.instances[turn++ % options.instances.length]!;
@@ -67,7 +73,7 @@ export async function impersonationLoad(options: LoadOptions): Promise<Outcome[]
         const via = next();
         const minted = await timed('mint', via, () => tokenRequest(via, 'support-console', mintFields(options.actor, options.subject, { reason: `FAULT-${w}-${i++}: load` })));
         const ticket = minted.status === 200 ? (minted.body!.access_token as string) : undefined;
-        outcomes.push({ ...strip(minted), ...(ticket ? { ticket } : {}) });
+        record({ ...strip(minted), ...(ticket ? { ticket } : {}) });
         if (!ticket) {
           // Nothing to redeem; do not spin while the service is down.
           await new Promise((r) => setTimeout(r, 20));
@@ -80,7 +86,7 @@ export async function impersonationLoad(options: LoadOptions): Promise<Outcome[]
           }),
         );
         for (const r of redeemed) {
-          outcomes.push({ ...strip(r), ticket, ...(r.status === 200 ? { token: r.body!.access_token as string } : {}) });
+          record({ ...strip(r), ticket, ...(r.status === 200 ? { token: r.body!.access_token as string } : {}) });
         }
       }
     }),

@@ -90,7 +90,7 @@ describe('Redis stopped under load', () => {
     // Every ticket that went out has its record (AOF kept what Redis acknowledged).
     const store = gh.gatehouse.services.store;
     const issued = outcomes.filter((o) => o.leg === 'mint' && o.status === 200);
-    for (const o of issued) assert.ok((await store.hgetall(ticketStateKey('acme', o.ticket!)))?.v, 'ticket issued without its record');
+    for (const o of issued) assert.ok((await store.hgetall(ticketStateKey('acme', o.ticket!)))?.i, 'ticket issued without its record');
 
     // A redemption refused while Redis was unreachable left its ticket redeemable.
     const refusedWhileDown = outcomes.filter((o) => o.leg === 'redeem' && o.status === 503 && o.start >= stoppedAt && o.end <= restartedAt);
