@@ -97,7 +97,7 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       const r = redemption(t, 'h1');
       assert.deepEqual(await store.redeemTicket(r), { kind: 'redeemed', index: 1 });
       const ticket = await store.hgetall(r.key);
-      assert.deepEqual(ticket, { i: '0', consumedAt: r.burn, sid: r.session.sid });
+      assert.deepEqual(ticket, { i: '0', consumedAt: r.burn, si: '1', sid: r.session.sid });
       assert.equal(await store.ttl(r.key), 900);
       assert.deepEqual(await store.hgetall(r.session.key), r.session.fields);
       assert.equal(await store.ttl(r.session.key), 3600);
@@ -110,8 +110,8 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       assert.equal(await store.hgetall(again.session.key), null, 'a replay stores no session');
       assert.equal((await store.tlogState(r.log)).size, 2, 'nor a leaf');
       // The burn's owner alone gives it back.
-      assert.equal(await store.hdelIfEquals(r.key, 'consumedAt', again.burn, ['replayedAt', 'sid']), false);
-      assert.equal(await store.hdelIfEquals(r.key, 'consumedAt', r.burn, ['replayedAt', 'sid']), true);
+      assert.equal(await store.hdelIfEquals(r.key, 'consumedAt', again.burn, ['replayedAt', 'sid', 'si', 'rc']), false);
+      assert.equal(await store.hdelIfEquals(r.key, 'consumedAt', r.burn, ['replayedAt', 'sid', 'si', 'rc']), true);
       assert.deepEqual(await store.hgetall(r.key), { i: '0' });
     });
 
@@ -136,6 +136,21 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       assert.deepEqual(await store.redeemTicket({ ...late(1), key: keys.ticket(t, 'h4') }), { kind: 'refused', code: 'ticket_tenant_not_covered' });
       for (const i of r.indexes) assert.deepEqual(await store.zrevrange(i.key, 0, -1), []);
       assert.equal((await store.tlogState(r.log)).size, 4, 'the four tickets only');
+    });
+
+    it('a step run again (ioredis resends what a dropped connection left unanswered) answers as it did, once', async () => {
+      const t = tenant();
+      assert.deepEqual(await mint(t, 'h1'), { ok: true, index: 0 });
+      assert.deepEqual(await h.peer.commitTicket({ key: keys.ticket(t, 'h1'), ttl: 60, guards: [], log: keys.auditLog(t), leaves: [leaf('issued-h1')] }), { ok: true, index: 0 });
+      const r = redemption(t, 'h1');
+      assert.deepEqual(await store.redeemTicket(r), { kind: 'redeemed', index: 1 });
+      assert.deepEqual(await h.peer.redeemTicket(r), { kind: 'redeemed', index: 1 }, 'not a replay of itself');
+      assert.equal((await store.hgetall(r.key))?.replayedAt, undefined);
+      await mint(t, 'h2');
+      const refused = redemption(t, 'h2', { refusal: 'client_not_tenant' });
+      assert.deepEqual(await store.redeemTicket(refused), { kind: 'refused', code: 'client_not_tenant' });
+      assert.deepEqual(await store.redeemTicket(refused), { kind: 'refused', code: 'client_not_tenant' });
+      assert.equal((await store.tlogState(keys.auditLog(t))).size, 3, 'one leaf each: two tickets, one session');
     });
 
     it('exactly one of many concurrent presentations (two connections) redeems', async () => {

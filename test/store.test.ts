@@ -115,24 +115,6 @@ function storeContract(name: string, open: () => Promise<Harness>): void {
       assert.deepEqual(await store.hgetall(fresh), { f: 'v' });
     });
 
-    it('claimField: one of 200 concurrent callers claims; a missing hash stays missing', async () => {
-      const k = key('claim');
-      const missing = key('claim-missing');
-      assert.equal(await store.claimField(missing, 'usedAt', '1', { requiredField: 'record', ttl: 100 }), null);
-      assert.equal(await store.ttl(missing), -2, 'no stray hash for an unknown key');
-      await store.hset(k, { other: 'x' }, 60);
-      assert.equal(await store.claimField(k, 'usedAt', '1', { requiredField: 'record', ttl: 100 }), null, 'the required field decides');
-      await store.hset(k, { record: 'r' });
-      const claims = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => (i % 2 ? h.peer : store).claimField(k, 'usedAt', String(i), { requiredField: 'record', ttl: 100 })),
-      );
-      const winners = claims.filter((c) => c?.claimed);
-      assert.equal(winners.length, 1);
-      assert.equal(await store.ttl(k), 100, 'the winner set the TTL');
-      for (const c of claims) assert.equal(c?.fields.usedAt, winners[0]!.fields.usedAt);
-      assert.deepEqual(Object.keys(claims[0]!.fields).sort(), ['other', 'record', 'usedAt']);
-    });
-
     it('hsetIfMatches: one of 200 concurrent compare-and-sets from one state wins; a missing hash stays missing', async () => {
       const k = key('cas');
       const missing = key('cas-missing');

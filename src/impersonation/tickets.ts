@@ -131,7 +131,7 @@ export function giveBackTicket(store: Store, stateKey: string, burn: string, und
       try {
         await undo?.();
         // With the failed attempt's session link too, so a later replay names the next winner's session.
-        await store.hdelIfEquals(stateKey, 'consumedAt', burn, ['replayedAt', 'sid']);
+        await store.hdelIfEquals(stateKey, 'consumedAt', burn, ['replayedAt', 'sid', 'si', 'rc']);
         return;
       } catch {
         // The store is still away: try again later.

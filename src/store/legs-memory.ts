@@ -29,6 +29,9 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
   return {
     async commitTicket(c): Promise<TicketCommitResult> {
       if (c.leaves.length === 0) throw new Error('commitTicket needs its leaf');
+      // The very step again (a resend): it answers as it did.
+      const committed = p.hash(k(c.key))?.get('i');
+      if (committed !== undefined) return { ok: true, index: Number(committed) };
       const revoked = tripped(c.guards);
       if (revoked) return { ok: false, revoked };
       const index = p.appendLeaves(c.log, c.leaves);
@@ -41,6 +44,10 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
       if (r.leaves.length === 0) throw new Error('redeemTicket needs its leaf');
       const ticket = p.hash(k(r.key));
       if (!ticket?.has('i')) return { kind: 'unknown' };
+      if (ticket.get('consumedAt') === r.burn) {
+        const si = ticket.get('si');
+        return si !== undefined ? { kind: 'redeemed', index: Number(si) } : { kind: 'refused', code: ticket.get('rc') ?? '' };
+      }
       if (ticket.has('consumedAt')) {
         const firstReplay = !ticket.has('replayedAt');
         if (firstReplay) ticket.set('replayedAt', r.burn);
@@ -51,7 +58,11 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
       const index = refusal ? undefined : p.appendLeaves(r.log, r.leaves);
       ticket.set('consumedAt', r.burn);
       p.expire(k(r.key), r.rememberFor);
-      if (refusal) return { kind: 'refused', code: refusal };
+      if (refusal) {
+        ticket.set('rc', refusal);
+        return { kind: 'refused', code: refusal };
+      }
+      ticket.set('si', String(index));
       const session = p.ensureHash(k(r.session.key));
       for (const [field, value] of Object.entries(r.session.fields)) session.set(field, value);
       p.expire(k(r.session.key), r.session.ttl);

@@ -33,9 +33,13 @@ end`;
 
 /**
  * KEYS = ticket, leaves, state, guard markers…; ARGV = ttl, guard count g, g epochs, leaves…
- * Answers {1, index of the first leaf} or {0, reason of the tripped guard}.
+ * Answers {1, index of the first leaf} or {0, reason of the tripped guard}. A ticket that
+ * exists already is this very step run again (256 random bits name it): ioredis resends
+ * what was in flight when a connection dropped, so the step answers as it did, once.
  */
 const COMMIT = `${GUARDS}
+local committed = redis.call('HGET', KEYS[1], 'i')
+if committed then return {1, tonumber(committed)} end
 local g = tonumber(ARGV[2])
 local reason = tripped(4, 3, g)
 if reason then return {0, reason} end
@@ -51,10 +55,18 @@ return {1, index}`;
  *        sid, session ttl, session field count f, f field/value pairs,
  *        index count n, n × (score, trim bound, ttl), leaves…
  * Answers {'unknown'} | {'replay', sid or '', 1 if first replay} | {'refused', code} | {'redeemed', index}.
+ * A ticket burned with this presentation's own mark is this very step run again (a resend
+ * after a dropped connection): it answers what it answered, from the outcome it kept
+ * (`si`, the started leaf's index, or `rc`, the refusal), instead of seeing a replay.
  */
 const REDEEM = `${GUARDS}
 if redis.call('HEXISTS', KEYS[1], 'i') == 0 then return {'unknown'} end
-if redis.call('HEXISTS', KEYS[1], 'consumedAt') == 1 then
+local burned = redis.call('HMGET', KEYS[1], 'consumedAt', 'si', 'rc')
+if burned[1] == ARGV[1] then
+  if burned[2] then return {'redeemed', tonumber(burned[2])} end
+  return {'refused', burned[3] or ''}
+end
+if burned[1] then
   local first = redis.call('HSETNX', KEYS[1], 'replayedAt', ARGV[1])
   return {'replay', redis.call('HGET', KEYS[1], 'sid') or '', first}
 end
@@ -70,9 +82,13 @@ local n = tonumber(ARGV[a])
 local indexes = a + 1
 local index = nil
 if not refusal then index = append(KEYS[3], KEYS[4], indexes + 3 * n) end
-redis.call('HSET', KEYS[1], 'consumedAt', ARGV[1])
+if refusal then
+  redis.call('HSET', KEYS[1], 'consumedAt', ARGV[1], 'rc', refusal)
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return {'refused', refusal}
+end
+redis.call('HSET', KEYS[1], 'consumedAt', ARGV[1], 'si', index)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-if refusal then return {'refused', refusal} end
 redis.call('HSET', KEYS[2], unpack(ARGV, fields, fields + 2 * f - 1))
 redis.call('EXPIRE', KEYS[2], ttl)
 for i = 0, n - 1 do

@@ -185,17 +185,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return true;
     },
 
-    async claimField(key, field, value, { requiredField, ttl }) {
-      const entry = typed(k(key), 'hash');
-      if (!entry?.value.has(requiredField)) return null;
-      const claimed = !entry.value.has(field);
-      if (claimed) {
-        entry.value.set(field, value);
-        expire(k(key), ttl);
-      }
-      return { claimed, fields: Object.fromEntries(entry.value) };
-    },
-
     async hashReads(reads) {
       return reads.map(({ key, fields }) => {
         const hash = typed(k(key), 'hash')?.value;

@@ -5,7 +5,7 @@ import { redisTlogCommands } from './tlog-redis.js';
 import { createReplicaWaiter, NotReplicatedError, type ReplicaOptions } from './replicas.js';
 import { HSET_IF_MATCHES, type HashCasCommands, hsetIfMatchesArgs } from './hash-cas.js';
 import { APPEND_CHAINED, HDEL_IF_EQUALS, HSET_WITH_TTL, INCR_WITH_TTL, RPUSH_CAPPED, SADD_WITH_TTL, type ScriptCommands, ZADD_INDEXED } from './scripts.js';
-import { type ChainedAppendResult, type FieldClaim, type SetOptions, type Store, StoreUnavailableError, type ZaddOptions } from './types.js';
+import { type ChainedAppendResult, type SetOptions, type Store, StoreUnavailableError, type ZaddOptions } from './types.js';
 
 /** The only client types the rest of the project sees (it never imports ioredis). */
 export type RedisClient = Redis | Cluster;
@@ -136,19 +136,6 @@ function isConnectivityError(err: unknown): boolean {
 }
 
 /**
- * Claim a field of a hash that must exist (single-use records such as tickets): nothing is
- * written to a missing or incomplete hash, so an unknown key never leaves a stray behind.
- * KEYS[1] = hash; ARGV[1] = required field, ARGV[2] = field, ARGV[3] = value, ARGV[4] = ttl
- * seconds, set only when this call claimed the field.
- * Returns nil when the required field is missing, else {1 or 0 (claimed), HGETALL}.
- */
-const CLAIM_FIELD = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return nil end
-local claimed = redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3])
-if claimed == 1 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
-return {claimed, redis.call('HGETALL', KEYS[1])}`;
-
-/**
  * A Store over an injected client. The store owns the client: `close()` quits it.
  * @example
  * const store = createRedisStore(createRedisClient({ url }, 'store'), { prefix: 'gh' });
@@ -162,7 +149,6 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
   client.defineCommand('gatehouseIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
   client.defineCommand('gatehouseAppendChained', { numberOfKeys: 2, lua: APPEND_CHAINED });
   client.defineCommand('gatehouseHdelIfEquals', { numberOfKeys: 1, lua: HDEL_IF_EQUALS });
-  client.defineCommand('gatehouseClaimField', { numberOfKeys: 1, lua: CLAIM_FIELD });
   client.defineCommand('gatehouseRpushCapped', { numberOfKeys: 1, lua: RPUSH_CAPPED });
   client.defineCommand('gatehouseHsetIfMatches', { numberOfKeys: 1, lua: HSET_IF_MATCHES });
   client.defineCommand('gatehouseHsetWithTtl', { numberOfKeys: 1, lua: HSET_WITH_TTL });
@@ -213,11 +199,6 @@ export function createRedisStore(client: RedisClient, options: { prefix: string;
     hsetnx: (key, field, value) => run(async () => (await client.hsetnx(k(key), field, value)) === 1),
     hdelIfEquals: (key, field, value, alsoFields = []) =>
       run(async () => (await scripts.gatehouseHdelIfEquals(k(key), field, value, ...alsoFields)) === 1),
-    claimField: (key, field, value, { requiredField, ttl }) =>
-      run(async (): Promise<FieldClaim | null> => {
-        const reply = await scripts.gatehouseClaimField(k(key), requiredField, field, value, ttl);
-        return reply ? { claimed: reply[0] === 1, fields: pairsToRecord(reply[1]) } : null;
-      }),
     hashReads: (reads) =>
       run(async () => {
         // Issued in one tick: auto-pipelining sends them in one write (one per node on a Cluster).

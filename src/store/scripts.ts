@@ -7,7 +7,6 @@ export interface ScriptCommands {
   gatehouseIncrWithTtl(key: string, ttl: number): Promise<number>;
   gatehouseAppendChained(streamKey: string, headKey: string, ...args: string[]): Promise<[number, string]>;
   gatehouseHdelIfEquals(key: string, field: string, value: string, ...alsoFields: string[]): Promise<number>;
-  gatehouseClaimField(key: string, requiredField: string, field: string, value: string, ttl: number): Promise<[number, string[]] | null>;
   gatehouseRpushCapped(key: string, max: number, ttl: number, ...values: string[]): Promise<number>;
   gatehouseHsetWithTtl(key: string, ttl: number, ...fieldsAndValues: string[]): Promise<number>;
   gatehouseSaddWithTtl(key: string, ttl: number, member: string): Promise<number>;

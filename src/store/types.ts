@@ -38,13 +38,6 @@ export interface HashRead {
   fields?: string[];
 }
 
-export interface FieldClaim {
-  /** True when this call set the field: it was the first to claim it. */
-  claimed: boolean;
-  /** The whole hash after the claim. */
-  fields: Record<string, string>;
-}
-
 export interface StreamEntry {
   id: string;
   fields: Record<string, string>;
@@ -132,12 +125,6 @@ export interface Store extends TlogStore, TenancyStore {
   /** Set one field only when it is absent (HSETNX). */
   hsetnx(key: string, field: string, value: string): Promise<boolean>;
   /**
-   * One atomic step on a hash that must already hold `requiredField`: HSETNX `field`,
-   * give the key `ttl` seconds when this call set it, and return the whole hash. Null
-   * (and nothing written) when the hash or its `requiredField` is missing.
-   */
-  claimField(key: string, field: string, value: string, options: { requiredField: string; ttl: number }): Promise<FieldClaim | null>;
-  /**
    * Several hash reads in one round trip (a pipeline; on Cluster, one per node, in
    * parallel). Not atomic across keys. A missing hash (or one without any of the asked
    * fields) is null; asked fields that are missing are left out.
@@ -146,7 +133,7 @@ export interface Store extends TlogStore, TenancyStore {
 
   /**
    * Deletes `field` (and `alsoFields`) only while `field` still holds `value`, in one
-   * atomic step; true when it did. Gives back a claim made with `hsetnx` that nobody
+   * atomic step; true when it did. Gives back a claim (a ticket burned by redeemTicket) that nobody
    * else can have taken since (a ticket whose redemption failed before anything left).
    */
   hdelIfEquals(key: string, field: string, value: string, alsoFields?: string[]): Promise<boolean>;
