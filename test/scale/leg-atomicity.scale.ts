@@ -12,13 +12,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys } from '../../src/store/keys.js';
-import { startExchangeGatehouse, userId } from '../exchange/setup.js';
-import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { signInConsole, stepUp } from '../helpers/console.js';
-import { enrollAdmin } from '../helpers/enroll.js';
+import { type DurableExchange, startDurableExchange } from '../helpers/durable-exchange.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { impersonationLoad, tally } from '../helpers/impersonation-load.js';
-import { cli, freeNodePort, type RedisNode, scratchDir, startNode, waitUntil } from '../helpers/redis-node.js';
+import { cli, type RedisNode, waitUntil } from '../helpers/redis-node.js';
 
 const MINTS = 1_000;
 const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
@@ -29,27 +26,18 @@ describe('mints and redemptions while Redis dies and connections drop', () => {
   let actor: string;
   let bob: string;
 
+  let setup: DurableExchange;
+
   before(async () => {
-    redis = await startNode(await freeNodePort(), ['appendonly yes', 'appendfsync always', 'save ""'], { parent: scratchDir('legs') });
-    gh = await startExchangeGatehouse({
-      redisUrl: `redis://127.0.0.1:${redis.port}`,
+    setup = await startDurableExchange('legs', {
       storePrefix: 'legs',
       configure: (raw) => {
-        raw.policy.rateLimits = { ticketsPerAdmin: { points: 1_000_000, duration: 60 } };
         raw.policy.ticketTtl = 300;
       },
     });
-    gh.gatehouse.services.logger.level = 'fatal';
-    const key = new SoftwareAuthenticator();
-    const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
-    actor = (await stepUp(gh.issuer, agent, key)).accessToken;
-    bob = await userId(gh, 'acme', 'bob@acme.test');
+    ({ redis, gh, actor, bob } = setup);
   });
-  after(async () => {
-    await gh?.stop();
-    await redis?.kill();
-  });
+  after(() => setup?.stop());
 
   it('no ticket without its ticket_issued leaf, no session without its started leaf, and the other way round', async () => {
     let minted = 0;

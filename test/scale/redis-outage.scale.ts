@@ -10,13 +10,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ticketStateKey } from '../../src/impersonation/tickets.js';
-import { mintFields, redeemFields, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
-import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { signInConsole, stepUp } from '../helpers/console.js';
-import { enrollAdmin } from '../helpers/enroll.js';
+import { mintFields, redeemFields, tokenRequest } from '../exchange/setup.js';
+import { type DurableExchange, startDurableExchange } from '../helpers/durable-exchange.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { impersonationLoad, type Outcome, tally } from '../helpers/impersonation-load.js';
-import { freeNodePort, type RedisNode, scratchDir, startNode } from '../helpers/redis-node.js';
+import type { RedisNode } from '../helpers/redis-node.js';
 
 describe('Redis stopped under load', () => {
   let redis: RedisNode;
@@ -24,25 +22,13 @@ describe('Redis stopped under load', () => {
   let actor: string;
   let bob: string;
 
+  let setup: DurableExchange;
+
   before(async () => {
-    redis = await startNode(await freeNodePort(), ['appendonly yes', 'appendfsync always', 'save ""'], { parent: scratchDir('outage') });
-    gh = await startExchangeGatehouse({
-      redisUrl: `redis://127.0.0.1:${redis.port}`,
-      configure: (raw) => {
-        raw.policy.rateLimits = { ticketsPerAdmin: { points: 1_000_000, duration: 60 } };
-      },
-    });
-    gh.gatehouse.services.logger.level = 'fatal';
-    const key = new SoftwareAuthenticator();
-    const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'key');
-    actor = (await stepUp(gh.issuer, agent, key)).accessToken;
-    bob = await userId(gh, 'acme', 'bob@acme.test');
+    setup = await startDurableExchange('outage');
+    ({ redis, gh, actor, bob } = setup);
   });
-  after(async () => {
-    await gh?.stop();
-    await redis?.kill();
-  });
+  after(() => setup?.stop());
 
   it('only 200s and 503s, recovery within 5 s, no ticket without its record, none burned by an outage', async () => {
     let stoppedAt = 0;
