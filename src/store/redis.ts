@@ -47,6 +47,11 @@ export function createRedisClient(conn: RedisConnectionOptions, purpose: 'store'
           connectTimeout: STORE_CONNECT_TIMEOUT_MS,
           commandTimeout: STORE_COMMAND_TIMEOUT_MS,
           maxRetriesPerRequest: 1,
+          // A command a dropped connection left unanswered may have run: resending it after the
+          // reconnect (ioredis' default) ran writes twice — an audit event appended twice, a
+          // leg's step redone (test/store-lost-reply.test.ts). It fails instead, as unavailable:
+          // the caller answers 503 and nothing is issued; what Redis did, it did once.
+          autoResendUnfulfilledCommands: false,
           // Commands issued in the same event-loop tick leave in one socket write: under load
           // the per-command write was a fifth of the server's CPU (bench/README.md).
           enableAutoPipelining: true,
