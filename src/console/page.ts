@@ -24,12 +24,20 @@ export const CONSOLE_NAV = [
   '<a href="/admin/admins">Admins</a>',
 ].join('');
 
+/**
+ * The navigation for this request: with Tenants when the signed-in admin's roles may manage
+ * them (`manageTenants`; the console session marks it when it finds the admin).
+ */
+export function consoleNav(ctx: Context): string {
+  return ctx.state.consoleManagesTenants === true ? `${CONSOLE_NAV}<a href="/admin/tenants">Tenants</a>` : CONSOLE_NAV;
+}
+
 /** Renders a console view: never cached (it shows tokens' consequences and personal data). */
 export function consolePage(ctx: Context, view: string, data: Record<string, unknown> & { title: string }, status = 200) {
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
-  ctx.body = render(view, { nav: CONSOLE_NAV, csrf: csrfToken(ctx), ...data });
+  ctx.body = render(view, { nav: consoleNav(ctx), csrf: csrfToken(ctx), ...data });
 }
 
 export interface SignedInAdmin {

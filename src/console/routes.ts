@@ -23,12 +23,11 @@ import { userLifecycleRoutes } from './user-lifecycle.js';
 import { homeData } from './home.js';
 import { impersonationRoutes } from './impersonate.js';
 import { notificationRoutes } from './notifications.js';
-import { CONSOLE_NAV } from './page.js';
+import { consoleNav } from './page.js';
 import { carryOverAction, resumeRoutes, stepUpFirst } from './pending-action.js';
 import { sessionRoutes } from './sessions.js';
+import { tenantRoutes } from './tenants/routes.js';
 import { type ConsoleSession, consoleReturnPath, consoleSessions, isSteppedUp } from './session.js';
-
-const NAV = CONSOLE_NAV;
 
 export function consoleRoutes(services: Services) {
   const { config, provider, audit } = services;
@@ -38,7 +37,7 @@ export function consoleRoutes(services: Services) {
   const page = (ctx: Context, view: string, data: Record<string, unknown> & { title: string }) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.body = render(view, { nav: NAV, csrf: csrfToken(ctx), ...data });
+    ctx.body = render(view, { nav: consoleNav(ctx), csrf: csrfToken(ctx), ...data });
   };
 
   async function startAuthorization(ctx: Context, purpose: 'signin' | 'stepup', extra: Record<string, string> = {}, returnTo?: string) {
@@ -174,6 +173,7 @@ export function consoleRoutes(services: Services) {
     resumeRoutes(sessions),
     devTokenRoutes(services, sessions),
     adminRoutes(services, sessions),
+    tenantRoutes(services, sessions),
     userLifecycleRoutes(services, sessions),
     impersonationRoutes(services, sessions),
     accessRequestRoutes(services, sessions),

@@ -9,6 +9,7 @@ import type { Admin } from '../accounts/types.js';
 import { cookieSessions } from '../http/cookie-session.js';
 import type { Services } from '../services.js';
 import { keys } from '../store/keys.js';
+import { mayManageTenants } from '../tenancy/index.js';
 import type { PendingImpersonation } from './impersonate.js';
 import type { PendingAction } from './pending-action.js';
 
@@ -80,7 +81,11 @@ export function consoleSessions(services: Services) {
     const session = await sessions.load(ctx);
     if (!session?.adminId) return null;
     const admin = await services.accounts.admins.findById(session.adminId);
-    if (admin && !admin.disabled && !issuedBeforeLastDisable(admin, session.startedAt)) return { session, admin };
+    if (admin && !admin.disabled && !issuedBeforeLastDisable(admin, session.startedAt)) {
+      // The navigation links to the tenant pages only for an admin who may use them (page.ts).
+      ctx.state.consoleManagesTenants = mayManageTenants(admin.roles, services.tenancy.view().roles);
+      return { session, admin };
+    }
     if (admin && issuedBeforeLastDisable(admin, session.startedAt)) await sessions.end(ctx);
     return null;
   }

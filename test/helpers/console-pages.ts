@@ -54,11 +54,59 @@ export function resumeForm(html: string): { action: string; fields: [string, str
 }
 
 /** POSTs a console form (with the page's CSRF token unless given) and follows where it leads. */
-export async function submit(agent: HttpAgent, url: string, fields: Record<string, string>, key?: SoftwareAuthenticator): Promise<Landed> {
+export async function submit(agent: HttpAgent, url: string, fields: Record<string, string> | [string, string][], key?: SoftwareAuthenticator): Promise<Landed> {
   const res = await agent.postForm(url, fields);
   const location = res.headers.get('location');
   if (res.status >= 300 && res.status < 400 && location) return followThrough(agent, new URL(location, url), key);
   return { url: new URL(url), status: res.status, html: await res.text(), headers: res.headers };
+}
+
+/** A form of a page: where it posts, and its fields as a browser would post them. */
+export interface PageForm {
+  action: string;
+  fields: [string, string][];
+  /** The first value of a field. */
+  get(name: string): string | undefined;
+  /** Replaces a field's values (none: removes it, as an unticked checkbox). */
+  set(name: string, ...values: string[]): PageForm;
+}
+
+/**
+ * The form whose opening tag contains `opening` (`id="policy-form"`), read as a browser
+ * serializes it: hidden and text inputs, ticked checkboxes, textareas, selected options.
+ */
+export function formData(html: string, opening: string): PageForm {
+  for (const form of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
+    if (!form[1]!.includes(opening)) continue;
+    const fields: [string, string][] = [];
+    for (const el of form[2]!.matchAll(/<input\b[^>]*>|<textarea\b[^>]*>[\s\S]*?<\/textarea>|<select\b[^>]*>[\s\S]*?<\/select>/g)) {
+      const tag = el[0];
+      const name = /name="([^"]*)"/.exec(tag)?.[1];
+      if (!name) continue;
+      if (tag.startsWith('<input')) {
+        const checkbox = /type="checkbox"/.test(tag);
+        if (checkbox && !/\schecked\b/.test(tag)) continue;
+        fields.push([name, decodeEntities(/value="([^"]*)"/.exec(tag)?.[1] ?? (checkbox ? 'on' : ''))]);
+      } else if (tag.startsWith('<textarea')) {
+        fields.push([name, decodeEntities(/>([\s\S]*)<\/textarea>$/.exec(tag)![1]!)]);
+      } else {
+        const options = [...tag.matchAll(/<option value="([^"]*)"([^>]*)>/g)];
+        const chosen = options.find((o) => /\bselected\b/.test(o[2]!)) ?? options[0];
+        if (chosen) fields.push([name, decodeEntities(chosen[1]!)]);
+      }
+    }
+    const page: PageForm = {
+      action: decodeEntities(/action="([^"]*)"/.exec(form[1]!)?.[1] ?? ''),
+      fields,
+      get: (name) => page.fields.find(([n]) => n === name)?.[1],
+      set(name, ...values) {
+        page.fields = [...page.fields.filter(([n]) => n !== name), ...values.map((v) => [name, v] as [string, string])];
+        return page;
+      },
+    };
+    return page;
+  }
+  throw new Error(`no form with ${opening} on the page:\n${html.slice(0, 600)}`);
 }
 
 /** The CSRF token of a console page. */
