@@ -225,8 +225,8 @@ export const roleSchema = z.object({
   /** Whether the role may disable and enable users of the tenants it covers, from the console. */
   manageUsers: z.boolean().default(false),
   /**
-   * Whether the role may manage tenants, their domains and clients, and roles from the
-   * console (`/admin/tenants`, PROTOCOL §11), each change after a fresh passkey step-up.
+   * Whether the role may manage tenants, their domains and clients from the console
+   * (`/admin/tenants`, PROTOCOL §11), each change after a fresh passkey step-up.
    */
   manageTenants: z.boolean().default(false),
 });
