@@ -5,9 +5,11 @@
  * another revision changes nothing either — then the onboarding they exist for: a tenant
  * created, its domain proven over HTTP on a `*.localhost` server, its app created (the
  * secret shown once, on a no-store page), rotated, changed, deleted; refusals shown on the
- * form with what was typed; a protection change in the tenant's own log, by the admin.
+ * form with what was typed; a protection change in the tenant's own log, by the admin;
+ * malformed forms (fuzzed) answered with a page that says why, never a 5xx.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { after, before, describe, it } from 'node:test';
 import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { signInConsole } from '../helpers/console.js';
@@ -223,6 +225,11 @@ describe('tenant pages of the console (/admin/tenants) over HTTP, real Redis', (
     assert.equal(formData(invalid.html, 'id="policy-form"').get('maxSeconds'), 'an hour');
     assert.equal(formData(invalid.html, 'id="policy-form"').get('name'), 'Wonka Renamed');
     assert.equal((await tenant('wonka'))!.record.name, 'Wonka Industries');
+    // About a domain that is not (or no longer) on the page: shown at its top.
+    const csrf = formData(page.html, 'id="policy-form"').get('csrf')!;
+    const gone = await submit(alice, `${issuer}/admin/tenants/wonka/domains/verify`, { csrf, host: 'gone.localhost:1', method: 'http' }, aliceKey);
+    assert.equal(gone.status, 404);
+    assert.match(gone.html, /id="refusal" data-code="not_found"><p><bdi>tenant &quot;wonka&quot; has no domain gone\.localhost:1<\/bdi>/);
 
     // A downgrade: approval to none.
     const downgraded = await post(alice, page, 'id="policy-form"', (f) => f.set('consent', 'none'));
@@ -346,5 +353,32 @@ describe('tenant pages of the console (/admin/tenants) over HTTP, real Redis', (
     assert.ok(ids(second.html).length > 0 && ids(second.html).every((id) => !ids(first.html).includes(id)), 'pages do not overlap');
     assert.match(second.html, /rel="first"/);
     assert.equal(ids(first.html).length + ids(second.html).length, (await tenancy.refresh()).records.tenants.size);
+  });
+
+  it('malformed forms to every change get a page that says why, never a 5xx (fuzzed, fresh step-up, right CSRF)', async () => {
+    const { tenancy } = gh.gatehouse.services;
+    await tenancy.createTenant({ kind: 'cli' }, { id: 'fuzzco', name: 'Fuzz Co' });
+    await tenancy.createClient({ kind: 'cli' }, { clientId: 'fuzzco-app', role: 'tenant', tenant: 'fuzzco', grantTypes: ['client_credentials'], scope: 'audit:read' });
+    await followThrough(alice, `${issuer}/admin/stepup`, aliceKey);
+    const csrf = await pageCsrf(alice, `${issuer}/admin`);
+    const paths = ['', '/fuzzco', '/fuzzco/disable', '/fuzzco/enable', '/fuzzco/domains', '/fuzzco/domains/verify', '/fuzzco/domains/remove', '/fuzzco/clients', '/fuzzco/clients/fuzzco-app', '/fuzzco/clients/fuzzco-app/rotate-secret', '/fuzzco/clients/fuzzco-app/delete', '/fuzzco/clients/nobody', '/nobody'];
+    const names = ['rev', 'id', 'name', 'consent', 'approvers', 'requireSecondAdmin', 'maxSeconds', 'defaultSeconds', 'scopes', 'onReplay', 'ticketDelivery', 'redeemPath', 'showAdminAs', 'supportTeamLabel', 'origin', 'host', 'method', 'clientId', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'grantTypes', 'scope', 'overlapSeconds', '__proto__'];
+    const value = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('', '0', '-1', '1e309', '99999999999999999999', 'on', 'none', 'approval', 'http', 'dns', 'http://fuzz.localhost:1', 'https://x.example/cb', 'javascript:alert(1)', 'client_credentials', '\u202e', '<script>', 'a'.repeat(3999), 'a'.repeat(5000)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 12 }), fc.boolean(), async (path, fields, current) => {
+        // Half of them on the current revision, so they get past it to the checks behind it.
+        const records = gh.gatehouse.services.tenancy.view().records;
+        const rev = (path.includes('/clients/') ? records.clients.get('fuzzco-app') : records.tenants.get('fuzzco'))?.rev;
+        const revision: [string, string][] = current && rev !== undefined ? [['rev', String(rev)]] : [];
+        const res = await alice.postForm(`${issuer}/admin/tenants${path}`, [['csrf', csrf], ...revision, ...fields.filter(([n]) => !(current && n === 'rev'))]);
+        const html = await res.text();
+        assert.ok(res.status < 500, `${res.status} for ${path} ${JSON.stringify(fields).slice(0, 300)}`);
+        if (res.status >= 400) assert.match(html, /id="refusal"|class="error"/, `${res.status} says why`);
+      }),
+      { numRuns: 250, seed: 15 },
+    );
   });
 });

@@ -7,9 +7,9 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseForm } from '../../http/body.js';
-import { type Actor, type Tenancy, TenancyError } from '../../tenancy/index.js';
+import { type Tenancy, TenancyError } from '../../tenancy/index.js';
 import { consolePage, utc } from '../page.js';
-import { clientCreateInput, clientPatch, formRevision, rotateInput, typedClient } from './forms.js';
+import { type ClientForm, clientCreateInput, clientPatch, formRevision, rotateInput, typedClient } from './forms.js';
 import { refusalOf } from './refusals.js';
 import { changing, done, orRefused, showTenant, TENANTS, type TenantPages } from './shared.js';
 
@@ -34,15 +34,28 @@ function showSecret(ctx: Context, tenantId: string, { client, secret }: ClientWi
 export function tenantClientRoutes(router: Router, pages: TenantPages) {
   const { tenancy } = pages.services;
 
-  /** The client named in the path, only under its own tenant's (null after showing the refusal). */
-  const clientOf = (ctx: Context, actor: Actor, id: string, form: string) =>
-    orRefused(
-      tenancy.getClient(actor, ctx.params.client!).then((c) => {
-        if (c.record.tenant !== id) throw new TenancyError('not_found', `tenant "${id}" has no app "${ctx.params.client}"`);
+  /**
+   * A change to the app named in the path: the checks every change makes (changing), then the
+   * app, only under its own tenant's path. What the route needs, or null after answering.
+   */
+  async function appChange(ctx: Context, label: string) {
+    const id = ctx.params.id!;
+    const clientId = ctx.params.client!;
+    const form = `client:${clientId}`;
+    const actor = await changing(ctx, pages, label);
+    if (!actor) return null;
+    const rev = formRevision(ctx.request.body);
+    /** Shows a refusal on the app's forms, which keep what was typed and the revision posted. */
+    const refused = (err: TenancyError, client?: ClientForm) => showTenant(ctx, pages, actor, id, { refusal: refusalOf(form, err), typed: { rev, ...(client ? { client } : {}) } });
+    const found = await orRefused(
+      tenancy.getClient(actor, clientId).then((c) => {
+        if (c.record.tenant !== id) throw new TenancyError('not_found', `tenant "${id}" has no app "${clientId}"`);
         return c;
       }),
-      (err) => showTenant(ctx, pages, actor, id, { refusal: refusalOf(form, err) }),
+      (err) => refused(err),
     );
+    return found && { id, clientId, actor, rev, refused };
+  }
 
   router.post('/:id/clients', parseForm, async (ctx) => {
     const id = ctx.params.id!;
@@ -56,37 +69,24 @@ export function tenantClientRoutes(router: Router, pages: TenantPages) {
   });
 
   router.post('/:id/clients/:client', parseForm, async (ctx) => {
-    const id = ctx.params.id!;
-    const form = `client:${ctx.params.client}`;
-    const actor = await changing(ctx, pages, `Save the app ${ctx.params.client}`);
-    if (!actor || !(await clientOf(ctx, actor, id, form))) return;
-    const typed = { ...typedClient(ctx.request.body), clientId: ctx.params.client! };
-    const rev = formRevision(ctx.request.body);
-    const saved = await orRefused(tenancy.updateClient(actor, ctx.params.client!, clientPatch(typed), rev), (err) =>
-      showTenant(ctx, pages, actor, id, { refusal: refusalOf(form, err), typed: { client: typed, rev } }),
-    );
-    if (saved) done(ctx, id, 'client-saved', `#client-${ctx.params.client}`);
+    const app = await appChange(ctx, `Save the app ${ctx.params.client}`);
+    if (!app) return;
+    const typed = { ...typedClient(ctx.request.body), clientId: app.clientId };
+    const saved = await orRefused(tenancy.updateClient(app.actor, app.clientId, clientPatch(typed), app.rev), (err) => app.refused(err, typed));
+    if (saved) done(ctx, app.id, 'client-saved', `#client-${app.clientId}`);
   });
 
   router.post('/:id/clients/:client/rotate-secret', parseForm, async (ctx) => {
-    const id = ctx.params.id!;
-    const form = `client:${ctx.params.client}`;
-    const actor = await changing(ctx, pages, `Rotate the secret of ${ctx.params.client}`);
-    if (!actor || !(await clientOf(ctx, actor, id, form))) return;
-    const rev = formRevision(ctx.request.body);
-    const rotated = await orRefused(tenancy.rotateClientSecret(actor, ctx.params.client!, rotateInput(ctx.request.body), rev), (err) =>
-      showTenant(ctx, pages, actor, id, { refusal: refusalOf(form, err), typed: { rev } }),
-    );
-    if (rotated) showSecret(ctx, id, rotated, true);
+    const app = await appChange(ctx, `Rotate the secret of ${ctx.params.client}`);
+    if (!app) return;
+    const rotated = await orRefused(tenancy.rotateClientSecret(app.actor, app.clientId, rotateInput(ctx.request.body), app.rev), (err) => app.refused(err));
+    if (rotated) showSecret(ctx, app.id, rotated, true);
   });
 
   router.post('/:id/clients/:client/delete', parseForm, async (ctx) => {
-    const id = ctx.params.id!;
-    const form = `client:${ctx.params.client}`;
-    const actor = await changing(ctx, pages, `Delete the app ${ctx.params.client}`);
-    if (!actor || !(await clientOf(ctx, actor, id, form))) return;
-    const rev = formRevision(ctx.request.body);
-    const deleted = await orRefused(tenancy.deleteClient(actor, ctx.params.client!, rev), (err) => showTenant(ctx, pages, actor, id, { refusal: refusalOf(form, err), typed: { rev } }));
-    if (deleted) done(ctx, id, 'client-deleted');
+    const app = await appChange(ctx, `Delete the app ${ctx.params.client}`);
+    if (!app) return;
+    const deleted = await orRefused(tenancy.deleteClient(app.actor, app.clientId, app.rev), (err) => app.refused(err));
+    if (deleted) done(ctx, app.id, 'client-deleted');
   });
 }

@@ -113,6 +113,8 @@ export async function showTenant(ctx: Context, pages: TenantPages, actor: Actor,
   const refused = state.refusal?.form;
   const revFor = (form: string, current: number) => (refused === form && state.typed?.rev !== undefined ? state.typed.rev : current);
   const typedClient = (form: string) => (refused === form ? state.typed?.client : undefined);
+  // A refusal about a domain or app that is not on the page (removed meanwhile) is shown at the top.
+  const forms = ['settings', 'status', 'add-domain', 'new-client', ...record.domains.map((d) => `domain:${domainResource(d).host}`), ...clients.map((c) => `client:${c.record.clientId}`)];
   consolePage(
     ctx,
     'console/tenant',
@@ -122,6 +124,7 @@ export async function showTenant(ctx: Context, pages: TenantPages, actor: Actor,
       tenant: { id: record.id, disabled: record.disabled, created: utc(record.createdAt), updated: utc(record.updatedAt) },
       notice: state.notice,
       refusal: state.refusal,
+      refusedElsewhere: refused !== undefined && !forms.includes(refused),
       choices: CHOICES,
       grantChoices: GRANT_CHOICES,
       overlapChoices: OVERLAP_CHOICES,
