@@ -8,6 +8,7 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { tenantIdSchema } from '../../config/schema.js';
 import { parseForm } from '../../http/body.js';
 import type { Services } from '../../services.js';
 import type { Actor } from '../../tenancy/index.js';
@@ -20,7 +21,6 @@ import { adminActor, changing, done, manager, NOTICES, orRefused, refusedPage, s
 
 /** Tenants per page of the list. */
 export const TENANTS_PER_PAGE = 20;
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function tenantRoutes(services: Services, sessions: ConsoleSessions) {
   const pages: TenantPages = { services, sessions };
@@ -29,7 +29,7 @@ export function tenantRoutes(services: Services, sessions: ConsoleSessions) {
 
   async function showList(ctx: Context, actor: Actor, state: { refusal?: Refusal; typed?: NewTenantForm } = {}) {
     const after = queryValue(ctx, 'after', 63);
-    const page = await orRefused(tenancy.listTenants(actor, { ...(after && TENANT_ID.test(after) ? { after } : {}), limit: TENANTS_PER_PAGE }), (err) => refusedPage(ctx, err));
+    const page = await orRefused(tenancy.listTenants(actor, { ...(after && tenantIdSchema.safeParse(after).success ? { after } : {}), limit: TENANTS_PER_PAGE }), (err) => refusedPage(ctx, err));
     if (!page) return;
     consolePage(
       ctx,
