@@ -24,6 +24,8 @@ import { startDomainServer } from '../tenancy/setup.js';
 
 const ALICE = { email: 'alice@gatehouse.test', password: 'alice-demo-pass' };
 const GINA = { email: 'gina@gatehouse.test', password: 'gina-demo-pass' };
+/** Manages tenants, impersonates nobody: her roles cover no tenant's log. */
+const TESS = { email: 'tess@gatehouse.test', password: 'tess-demo-pass' };
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 /** Every change the pages make, with fields that would change acme if nothing refused them. */
 const CHANGES: [string, Record<string, string>][] = [
@@ -80,6 +82,7 @@ describe('tenant pages of the console (/admin/tenants) over HTTP, real Redis', (
       configure: (raw) => {
         raw.roles.push({ name: 'tenant-admin', manageTenants: true });
         raw.seed.admins.find((a: { email: string }) => a.email === ALICE.email).roles.push('tenant-admin');
+        raw.seed.admins.push({ ...TESS, name: 'Tess Tenants', roles: ['tenant-admin'] });
       },
     });
     issuer = gh.issuer;
@@ -242,6 +245,14 @@ describe('tenant pages of the console (/admin/tenants) over HTTP, real Redis', (
     assert.equal(event?.details?.changed, 'consent');
     assert.equal(event?.details?.['before.consent'], '"approval"');
     assert.equal(event?.details?.['after.consent'], '"none"');
+    // The page links to it for an admin who may read the tenant's log, and that page lists it.
+    const link = /<a href="([^"]+)" id="protection-log">/.exec(downgraded.html)?.[1]?.replace(/&amp;/g, '&');
+    assert.equal(link, '/admin/audit?tenant=wonka&type=tenant.protection_changed');
+    assert.match((await get(alice, link)).html, new RegExp(`data-event="${event?.id}" data-type="tenant.protection_changed"`));
+    const { agent: tess } = await signInConsole(issuer, TESS);
+    const tessPage = await get(tess, '/admin/tenants/wonka');
+    assert.equal(tessPage.status, 200, 'tess manages tenants');
+    assert.doesNotMatch(tessPage.html, /id="protection-log"/, 'but reads no tenant log: no link to a 403');
   });
 
   let secret: string;

@@ -12,6 +12,7 @@ import { requestMeta } from '../../http/passkey-ceremony.js';
 import type { Services } from '../../services.js';
 import { type Actor, mayManageTenants, TenancyError } from '../../tenancy/index.js';
 import { domainResource } from '../../tenancy/present.js';
+import { readableLogs } from '../audit.js';
 import { type ConsoleSessions, consolePage, type SignedInAdmin, signedInAdmin, utc } from '../page.js';
 import { requireFreshStepUp } from '../pending-action.js';
 import { CHOICES, type ClientForm, clientForm, GRANT_CHOICES, NEW_CLIENT_GRANTS, OVERLAP_CHOICES, type SettingsForm, settingsForm } from './forms.js';
@@ -122,6 +123,8 @@ export async function showTenant(ctx: Context, pages: TenantPages, actor: Actor,
       title: 'Tenant',
       titleSubject: record.name,
       tenant: { id: record.id, disabled: record.disabled, created: utc(record.createdAt), updated: utc(record.updatedAt) },
+      // Its log is a link only for an admin whose roles let them read it (the audit page's rule).
+      readsLog: readableLogs(pages.services, { roles: actor.kind === 'admin' ? [...actor.roles] : [] }).includes(record.id),
       notice: state.notice,
       refusal: state.refusal,
       refusedElsewhere: refused !== undefined && !forms.includes(refused),
