@@ -33,8 +33,8 @@ const CHANGES: [string, Record<string, string>][] = [
   ['/admin/tenants/acme', { rev: '1', name: 'Acme', consent: 'approval', maxSeconds: '3600', defaultSeconds: '1800', scopes: 'openid', onReplay: 'audit', ticketDelivery: 'query', redeemPath: '/x', showAdminAs: 'team', supportTeamLabel: 'x' }],
   ['/admin/tenants/acme/disable', { rev: '1' }],
   ['/admin/tenants/globex/enable', { rev: '1' }],
-  ['/admin/tenants/acme/domains', { origin: 'http://evil.localhost:1' }],
-  ['/admin/tenants/acme/domains/verify', { host: 'evil.localhost:1', method: 'http' }],
+  ['/admin/tenants/acme/domains', { origin: tenantOrigin('evil') }],
+  ['/admin/tenants/acme/domains/verify', { host: new URL(tenantOrigin('evil')).host, method: 'http' }],
   ['/admin/tenants/acme/domains/remove', { host: new URL(tenantOrigin('acme')).host, rev: '1' }],
   ['/admin/tenants/acme/clients', { clientId: 'evil-app', grantTypes: 'client_credentials' }],
   ['/admin/tenants/acme/clients/acme-app', { rev: '1', scope: 'openid', grantTypes: 'client_credentials' }],
@@ -230,9 +230,9 @@ describe('tenant pages of the console (/admin/tenants) over HTTP, real Redis', (
     assert.equal((await tenant('wonka'))!.record.name, 'Wonka Industries');
     // About a domain that is not (or no longer) on the page: shown at its top.
     const csrf = formData(page.html, 'id="policy-form"').get('csrf')!;
-    const gone = await submit(alice, `${issuer}/admin/tenants/wonka/domains/verify`, { csrf, host: 'gone.localhost:1', method: 'http' }, aliceKey);
+    const gone = await submit(alice, `${issuer}/admin/tenants/wonka/domains/verify`, { csrf, host: new URL(tenantOrigin('gone')).host, method: 'http' }, aliceKey);
     assert.equal(gone.status, 404);
-    assert.match(gone.html, /id="refusal" data-code="not_found"><p><bdi>tenant &quot;wonka&quot; has no domain gone\.localhost:1<\/bdi>/);
+    assert.match(gone.html, /id="refusal" data-code="not_found"><p><bdi>tenant &quot;wonka&quot; has no domain gone\.localhost:\d+<\/bdi>/);
 
     // A downgrade: approval to none.
     const downgraded = await post(alice, page, 'id="policy-form"', (f) => f.set('consent', 'none'));
@@ -376,7 +376,7 @@ describe('tenant pages of the console (/admin/tenants) over HTTP, real Redis', (
     const names = ['rev', 'id', 'name', 'consent', 'approvers', 'requireSecondAdmin', 'maxSeconds', 'defaultSeconds', 'scopes', 'onReplay', 'ticketDelivery', 'redeemPath', 'showAdminAs', 'supportTeamLabel', 'origin', 'host', 'method', 'clientId', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'grantTypes', 'scope', 'overlapSeconds', '__proto__'];
     const value = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.constantFrom('', '0', '-1', '1e309', '99999999999999999999', 'on', 'none', 'approval', 'http', 'dns', 'http://fuzz.localhost:1', 'https://x.example/cb', 'javascript:alert(1)', 'client_credentials', '\u202e', '<script>', 'a'.repeat(3999), 'a'.repeat(5000)),
+      fc.constantFrom('', '0', '-1', '1e309', '99999999999999999999', 'on', 'none', 'approval', 'http', 'dns', `http://fuzz.localhost:${domains.port}`, `fuzz.localhost:${domains.port}`, 'https://x.example/cb', 'javascript:alert(1)', 'client_credentials', '\u202e', '<script>', 'a'.repeat(3999), 'a'.repeat(5000)),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 12 }), fc.boolean(), async (path, fields, current) => {
