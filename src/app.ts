@@ -16,6 +16,7 @@ import type { GatehouseConfig } from './config/index.js';
 import { errorHandler, notFound, requestContext } from './http/middleware.js';
 import { methodNotAllowed, validHost } from './http/guards.js';
 import { publicOrigin } from './http/public-origin.js';
+import { gatedRoutes } from './http/router-gate.js';
 import { serveStatic } from './http/static.js';
 import { passkeyInteractionRoutes } from './interactions/passkey.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -266,22 +267,20 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
       ctx.body = { status: 'unavailable', store: store.kind };
     }
   });
-  app.use(health.routes());
+  app.use(gatedRoutes(health, { allowedMethods: false }));
   app.use(metricsRoute(metrics, config.metrics.token));
   app.use(validHost());
   app.use(publicOrigin(config));
   app.use(methodNotAllowed());
   const userinfo = impersonationUserinfo(services);
-  app.use(userinfo.routes());
+  app.use(gatedRoutes(userinfo, { allowedMethods: false }));
   // A console form that waited for a step-up is posted again with its kept fields (console/pending-action.ts).
   app.use(resumePostedAction(consoleSessions(services)));
   const routers = [transparencyRoutes(services), interactionRoutes(services), passkeyInteractionRoutes(services), ...consoleRoutes(services), ...selfServiceRoutes(services)];
   const tenantApi = activityRoutes(services);
-  app.use(tenantApi.routes()).use(tenantApi.allowedMethods());
+  app.use(gatedRoutes(tenantApi));
   app.use(manageRoutes(services));
-  for (const router of routers) {
-    app.use(router.routes()).use(router.allowedMethods());
-  }
+  for (const router of routers) app.use(gatedRoutes(router));
   app.use(mount(provider));
 
   return {
