@@ -20,7 +20,9 @@ import type { Measured, Plan, Scenario } from './load.js';
 import { probeRedisCost, type RedisCost } from './probe.js';
 import { printReport, type Report, targets } from './report.js';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' } } });
+/** `--only mint,redeem`: those scenarios after client credentials (the ratios' baseline), e.g. to profile one leg. */
+const only = args.only ? new Set(['client_credentials', ...args.only.split(',')]) : undefined;
 const quick = Boolean(args.quick);
 const CONNECTIONS = 64;
 const timing = quick ? { warmupSeconds: 2, seconds: 5 } : { warmupSeconds: 5, seconds: 20 };
@@ -175,7 +177,7 @@ async function main() {
       { name: 'userinfo', method: 'GET', path: '/me', headers: { ...proxied, authorization: `Bearer ${impersonationToken}` } },
       { name: 'discovery', method: 'GET', path: '/.well-known/openid-configuration', headers: proxied },
     ];
-    const plan: Plan = { url: dep.plain, connections: CONNECTIONS, ...timing, scenarios };
+    const plan: Plan = { url: dep.plain, connections: CONNECTIONS, ...timing, scenarios: scenarios.filter((s) => !only || only.has(s.name)) };
     const planPath = join(work, 'plan.json');
     const outPath = join(work, 'results.json');
     writeFileSync(planPath, JSON.stringify(plan));
