@@ -8,7 +8,7 @@ export interface Report {
   connections: number;
   warmupSeconds: number;
   seconds: number;
-  results: (Measured & { cpuMsPerRequest: number; redis?: RedisCost })[];
+  results: (Measured & { cpuMsPerRequest: number; peakRssMb?: number; redis?: RedisCost })[];
   /** Each scenario's req/s over client credentials' (the engine's own baseline). */
   ratios: Record<string, number>;
   /** VmHWM of the server process at the end of the run. */
@@ -49,11 +49,11 @@ export function printReport(r: Report): void {
     '',
     `Gatehouse (production build) under load: ${r.connections} connections, ${r.warmupSeconds}s warm-up + ${r.seconds}s measured per scenario (${r.mode})`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | ratio to client credentials | server CPU ms/request | Redis commands/request | round trips/request |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | req/s | p50 ms | p99 ms | errors | ratio to client credentials | server CPU ms/request | Redis commands/request | round trips/request | RSS MB (max in window) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.results.map(
       (m) =>
-        `| ${m.name}${m.ticketsExhausted ? ' (ran out of tickets)' : ''} | ${n(m.rps)} | ${n(m.p50)} | ${n(m.p99)} | ${m.errors} | ${n(r.ratios[m.name] ?? Number.NaN, 2)} | ${n(m.cpuMsPerRequest, 2)} | ${n(m.redis?.commands ?? Number.NaN, 1)} | ${n(m.redis?.roundTrips ?? Number.NaN, 1)} |`,
+        `| ${m.name}${m.ticketsExhausted ? ' (ran out of tickets)' : ''} | ${n(m.rps)} | ${n(m.p50)} | ${n(m.p99)} | ${m.errors} | ${n(r.ratios[m.name] ?? Number.NaN, 2)} | ${n(m.cpuMsPerRequest, 2)} | ${n(m.redis?.commands ?? Number.NaN, 1)} | ${n(m.redis?.roundTrips ?? Number.NaN, 1)} | ${n(m.peakRssMb ?? Number.NaN)} |`,
     ),
     '',
     'Redis commands per request by name (sent one request at a time; a script counts once):',

@@ -57,14 +57,16 @@ function cpuMs(pid: number): number {
  * its CPU ms per request: unlike req/s, that hardly moves when other work shares the machine.
  */
 function sampleCpu(pid: number) {
-  const samples: { at: number; ms: number }[] = [];
-  const take = () => samples.push({ at: Date.now(), ms: cpuMs(pid) });
+  const samples: { at: number; ms: number; rssMb: number }[] = [];
+  const take = () => samples.push({ at: Date.now(), ms: cpuMs(pid), rssMb: rssMb(pid, 'VmRSS') });
   take();
   const timer = setInterval(take, 100);
   const at = (t: number) => samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best)).ms;
   return {
     stop: () => clearInterval(timer),
     perRequest: (m: Measured) => (m.windowStart && m.windowEnd && m.requests ? (at(m.windowEnd) - at(m.windowStart)) / m.requests : Number.NaN),
+    /** The largest resident set sampled during the scenario's measured window (which scenario drives the peak). */
+    peakRssMb: (m: Measured) => Math.max(...samples.filter((s) => m.windowStart && m.windowEnd && s.at >= m.windowStart && s.at <= m.windowEnd).map((s) => s.rssMb)),
   };
 }
 
@@ -186,7 +188,7 @@ async function main() {
     const code = await new Promise<number | null>((r) => loader.once('exit', r));
     if (code !== 0) throw new Error(`the load generator exited with ${code}`);
     cpu.stop();
-    const results = (JSON.parse(readFileSync(outPath, 'utf8')) as Measured[]).map((m) => ({ ...m, cpuMsPerRequest: cpu.perRequest(m), redis: cost[m.name] }));
+    const results = (JSON.parse(readFileSync(outPath, 'utf8')) as Measured[]).map((m) => ({ ...m, cpuMsPerRequest: cpu.perRequest(m), peakRssMb: cpu.peakRssMb(m), redis: cost[m.name] }));
 
     const report: Report = {
       date: new Date().toISOString(),
