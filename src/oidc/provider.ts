@@ -14,6 +14,7 @@ import { MANAGEMENT_TOKEN_TTL, managementResource } from '../tenancy/manage/reso
 import type { Store } from '../store/types.js';
 import { createAdapterClass } from './adapter.js';
 import { ACR_VALUES, buildPolicy } from './policy.js';
+import { memoizeClientLookup } from './client-lookup.js';
 import { toProviderClient } from './clients.js';
 import { renderPages } from './pages.js';
 
@@ -243,6 +244,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   (provider.Client.prototype as { compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean> }).compareClientSecret = async function (actual) {
     return tenancy.checkClientSecret(this.clientId, actual);
   };
+  memoizeClientLookup(provider, () => tenancy.view());
   return provider;
 }
 
