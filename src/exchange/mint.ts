@@ -7,7 +7,7 @@ import { approvalsNeeded, needsAnyApproval } from '../approvals/index.js';
 import type { TenantConfig } from '../config/index.js';
 import { looksLikeJwt } from '../keys/index.js';
 import { getConsent, peekAccessCode, takeAccessCode } from '../impersonation/access-codes.js';
-import { assertCoversTenant, assertMayImpersonate, checkMintRequest, coversTenant, rolesOf, tenantOfAudience } from '../impersonation/policy.js';
+import { assertCoversTenant, assertMayImpersonate, checkMintRequest, coversTenant, rolesOf, audienceTarget } from '../impersonation/policy.js';
 import { ImpersonationError, type ReasonCode } from '../impersonation/reasons.js';
 import { type TicketRecord, ticketGuards, ticketStateKey } from '../impersonation/tickets.js';
 import { isRevocationReason, type RevocationReason } from '../impersonation/revocations.js';
@@ -105,7 +105,7 @@ function prefetchSubject(ctx: KoaContextWithOIDC, services: Services): SubjectPr
   if (looksLikeJwt(userId) || userId.startsWith('adm_')) return undefined;
   let optIn = false;
   try {
-    optIn = tenantOfAudience([...params(ctx, 'audience'), ...params(ctx, 'resource')], services.tenancy.view()).consent === 'opt-in';
+    optIn = audienceTarget([...params(ctx, 'audience'), ...params(ctx, 'resource')], services.tenancy.view()).tenant.consent === 'opt-in';
   } catch {
     // The audience is refused later, in its turn.
   }
@@ -165,9 +165,10 @@ export async function mintLeg(ctx: KoaContextWithOIDC, services: Services, facts
   // before anything that depends on the user's existence, consent state or access code.
   const subject = await readSubjectToken(ctx, services);
   const audience = [...params(ctx, 'audience'), ...params(ctx, 'resource')];
-  const tenant = tenantOfAudience(audience, tenancy);
+  const { tenant, verified } = audienceTarget(audience, tenancy);
   facts.tenant = tenant.id;
   assertCoversTenant(admin.roles, tenancy.roles, tenant.id);
+  if (!verified) throw new ImpersonationError('audience_unverified');
 
   const { user, accessCode } = await resolveSubject(services, subject, admin, tenant, prefetched);
   const viaCode = accessCode !== undefined;

@@ -44,14 +44,15 @@ export interface AudienceIndex {
 /**
  * The tenant a mint is for, from its audience alone (RFC 8693 §2.1: one target), so the
  * admin's coverage can be decided before anything about the user (PROTOCOL §4). A domain
- * still pending its owner's proof is no audience yet (PROTOCOL §11).
+ * still pending its owner's proof is no audience yet (PROTOCOL §11): the caller refuses it
+ * as `audience_unverified`, but only after coverage, so an admin learns nothing about the
+ * domains of tenants they do not cover.
  */
-export function tenantOfAudience(audience: string[], index: AudienceIndex): TenantConfig {
+export function audienceTarget(audience: string[], index: AudienceIndex): { tenant: TenantConfig; verified: boolean } {
   if (audience.length === 0) throw new ImpersonationError('audience_missing');
   const domain = audience.length === 1 ? index.domainOf(audience[0]!) : undefined;
   if (!domain) throw new ImpersonationError('audience_invalid');
-  if (!domain.verified) throw new ImpersonationError('audience_unverified');
-  return domain.tenant;
+  return domain;
 }
 
 /** Roles → tenant coverage (PROTOCOL §4 invalid_target row). */

@@ -116,6 +116,22 @@ describe('management API (real HTTP, real Redis)', () => {
     assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'audience_unverified');
   });
 
+  it('a pending domain tells an admin who does not cover its tenant no more than a verified one does (coverage first)', async () => {
+    const gina = { email: 'gina@gatehouse.test', password: 'gina-demo-pass' };
+    const key = new SoftwareAuthenticator();
+    await enrollAdmin(gh, gina, key, 'laptop');
+    const { agent } = await signInConsole(gh.issuer, gina);
+    const ginaActor = (await stepUp(gh.issuer, agent, key)).accessToken;
+    const verified = await tokenRequest(gh.issuer, 'support-console', mintFields(ginaActor, bob, { audience: tenantOrigin('acme') }));
+    const origin = `http://pending-probe.localhost:${domains.port}`;
+    assert.equal((await call('POST', '/tenants/acme/domains', { origin })).status, 201);
+    const pending = await tokenRequest(gh.issuer, 'support-console', mintFields(ginaActor, bob, { audience: origin }));
+    assert.equal(verified.body.error_description, 'your roles do not cover this tenant');
+    assert.deepEqual([pending.status, pending.body], [verified.status, verified.body], 'the same refusal: the domain being pending is no one else\'s business');
+    assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'tenant_not_covered');
+    assert.equal((await call('DELETE', `/tenants/acme/domains/pending-probe.localhost:${domains.port}`)).status, 200);
+  });
+
   it("rotating a client's secret: old and new both work during the overlap, the old fails after it; both audited; no secret shown again", async () => {
     const created = await call('POST', '/tenants/acme/clients', { clientId: 'acme-batch', name: 'Acme batch', grantTypes: ['client_credentials'], scope: 'audit:read' });
     assert.equal(created.status, 201, JSON.stringify(created.body));
