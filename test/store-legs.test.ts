@@ -138,7 +138,7 @@ function legsContract(name: string, open: () => Promise<Harness>): void {
       assert.equal((await store.tlogState(r.log)).size, 4, 'the four tickets only');
     });
 
-    it('a step run again (ioredis resends what a dropped connection left unanswered) answers as it did, once', async () => {
+    it('a step run again (a retry of one whose reply a dropped connection lost) answers as it did, once', async () => {
       const t = tenant();
       assert.deepEqual(await mint(t, 'h1'), { ok: true, index: 0 });
       assert.deepEqual(await h.peer.commitTicket({ key: keys.ticket(t, 'h1'), ttl: 60, guards: [], log: keys.auditLog(t), leaves: [leaf('issued-h1')] }), { ok: true, index: 0 });

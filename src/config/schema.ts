@@ -438,7 +438,7 @@ export const configSchema = z
     /** Redis key prefix, so several deployments can share one Redis. */
     storePrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('gh'),
     /**
-     * Durability of the writes security depends on (README "What a failover can lose"):
+     * Durability of the writes security depends on (docs/operating.md "What a failover can lose"):
      * how many replicas must acknowledge them (Redis WAIT) before Gatehouse answers.
      */
     store: z

@@ -2,7 +2,7 @@
  * Discovery and the JWKS are public and, since their URLs come only from the issuer
  * (src/http/public-origin.ts), the same for every caller: caches may keep them a while.
  * oidc-provider sends no Cache-Control on them. The JWKS lifetime is short so a key added
- * for rotation is seen within minutes (README "Key rotation").
+ * for rotation is seen within minutes (docs/operating.md, key rotation).
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
 

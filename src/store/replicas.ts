@@ -3,7 +3,7 @@
  * acknowledged a write and then failed can take it with it, and the promoted replica
  * never saw it. WAIT blocks until N replicas hold every write the connection made before
  * it, which turns "the master has it" into "a failover keeps it" for the writes that
- * security depends on (README "What a failover can lose").
+ * security depends on (docs/operating.md "What a failover can lose").
  */
 import type { RedisClient } from './redis.js';
 

@@ -5,8 +5,9 @@
  * appendfsync always; a script's effects reach the AOF whole). After recovery a scan finds
  * no ticket without its `impersonation.ticket_issued` leaf and no such leaf without its
  * ticket, no session without its `impersonation.started` leaf and no such leaf without its
- * session; and the log verifies. (A step whose reply a dropped connection lost is sent again
- * by ioredis: it must answer as it did, not append a second leaf or see itself as a replay.)
+ * session; and the log verifies. (The store's client never resends a step whose reply a dropped
+ * connection lost, src/store/redis.ts; a step run again all the same, by a retry, answers as it
+ * did: test/store-legs.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
