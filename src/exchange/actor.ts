@@ -58,24 +58,32 @@ export interface ActorReads {
 }
 
 /**
+ * A read started ahead is looked at only when the check gets that far: a refusal before
+ * (a missing or wrong actor_token_type, with the store away) must not leave its failure
+ * unhandled, which ends the process. The caller still sees the failure on the promise.
+ */
+function ahead<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
+/**
  * Starts the reads the actor token's check will need, in this tick: the token's record,
  * and for a token seen before, the keys its last check read and its admin's state.
  */
 export function readActorAhead(ctx: KoaContextWithOIDC, services: Services): ActorReads {
   const actorToken = param(ctx, 'actor_token');
-  const ahead = new Map<string, Promise<unknown>>();
-  if (!actorToken || looksLikeJwt(actorToken) || actorToken.length > 256) return { ahead };
+  const reads = new Map<string, Promise<unknown>>();
+  if (!actorToken || looksLikeJwt(actorToken) || actorToken.length > 256) return { ahead: reads };
   const { store } = services;
   const tokenKey = keys.oidcModel('AccessToken', actorToken);
-  ahead.set(tokenKey, store.hgetall(tokenKey));
+  reads.set(tokenKey, ahead(store.hgetall(tokenKey)));
   const tokenHash = sha256Key(actorToken);
   const last = lastChecks.get(tokenHash);
-  if (!last) return { tokenHash, ahead };
-  for (const { key, kind } of last.reads) if (!ahead.has(key)) ahead.set(key, kind === 'hash' ? store.hgetall(key) : store.get(key));
-  const state = adminState(services, last.admin);
-  // Looked at only when the check gets that far; a refusal before must not leave it unhandled.
-  state.catch(() => undefined);
-  return { tokenHash, admin: last.admin, ahead, state };
+  if (!last) return { tokenHash, ahead: reads };
+  for (const { key, kind } of last.reads) if (!reads.has(key)) reads.set(key, ahead(kind === 'hash' ? store.hgetall(key) : store.get(key)));
+  const state = ahead(adminState(services, last.admin));
+  return { tokenHash, admin: last.admin, ahead: reads, state };
 }
 
 export async function resolveActor(ctx: KoaContextWithOIDC, services: Services, reads: ActorReads = { ahead: new Map() }): Promise<Admin> {
