@@ -4,12 +4,15 @@
  * trusted to parse, and ETags (RFC 9110 §8.8.3, §13.1.1) as the resource's revision.
  */
 import type { Context, Next } from 'koa';
+import { StoreUnavailableError } from '../../store/types.js';
 import { type TenancyErrorCode, TenancyError, tenancyErrors } from '../errors.js';
 
 /** Problem types are stable URNs, the same for every deployment: clients switch on them (or on `code`). */
 export const problemType = (code: TenancyErrorCode) => `urn:gatehouse:problem:${code}`;
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** Seconds a client waits before retrying while the store is away (as errorHandler answers elsewhere). */
+const STORE_RETRY_AFTER = '5';
 
 export function problem(ctx: Context, error: TenancyError) {
   ctx.status = error.status;
@@ -19,6 +22,8 @@ export function problem(ctx: Context, error: TenancyError) {
     ctx.set('WWW-Authenticate', `Bearer error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`);
   } else if (error.code === 'insufficient_scope') {
     ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", error_description="${error.message.replace(/["\\]/g, '')}"`);
+  } else if (error.status === 503) {
+    ctx.set('Retry-After', STORE_RETRY_AFTER);
   }
   ctx.body = JSON.stringify({
     type: problemType(error.code),
@@ -31,13 +36,21 @@ export function problem(ctx: Context, error: TenancyError) {
   });
 }
 
-/** Every error inside the API becomes problem details; an unexpected one a 500 that says nothing. */
+/**
+ * Every error inside the API becomes problem details: the store away (a read, the token's
+ * grant, a write) is 503 `store_unavailable` with Retry-After; an unexpected one a 500 that
+ * says nothing.
+ */
 export function problems() {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
       if (err instanceof TenancyError) return problem(ctx, err);
+      if (err instanceof StoreUnavailableError) {
+        ctx.state.log?.warn({ err }, 'management API request: the store is unreachable');
+        return problem(ctx, new TenancyError('store_unavailable'));
+      }
       ctx.state.log?.error({ err }, 'management API request failed');
       ctx.status = 500;
       ctx.set('Content-Type', 'application/problem+json');
