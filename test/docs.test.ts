@@ -18,7 +18,7 @@ const documents = ['README.md', 'packages/rp/README.md', 'bench/README.md', ...r
  * false, the code blocks that are not marked as an example file (the ones left to check).
  */
 function prose(markdown: string, links = true): string {
-  if (!links) return markdown.replace(/^<!-- example: \S+ -->\n```ts\n[\s\S]*?^```$/gm, '');
+  if (!links) return markdown.replace(/^<!-- example: \S+ -->\n```(?:ts|sh)\n[\s\S]*?^```$/gm, '');
   return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
 }
 
@@ -76,7 +76,7 @@ describe('docs', () => {
     const shown = new Set<string>();
     for (const document of documents) {
       const markdown = readFileSync(document, 'utf8');
-      for (const [, path, code] of markdown.matchAll(/^<!-- example: (\S+) -->\n```ts\n([\s\S]*?)^```$/gm)) {
+      for (const [, path, code] of markdown.matchAll(/^<!-- example: (\S+) -->\n```(?:ts|sh)\n([\s\S]*?)^```$/gm)) {
         assert.equal(code, readFileSync(path!, 'utf8'), `${document} shows ${path} as it is`);
         shown.add(path!);
       }

@@ -39,7 +39,7 @@ describe('gatehouse config apply (real CLI, real Redis)', () => {
   it('the dev file on an empty store: one line per tenant, client and role; the second run changes nothing', async () => {
     const dry = await runCli(['config', 'apply', DEFAULT_CONFIG_PATH, '--dry-run'], env);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /9 change\(s\) would be applied \(dry run: nothing changed\)/);
+    assert.match(dry.stdout, /10 change\(s\) would be applied \(dry run: nothing changed\)/);
     const first = await runCli(['config', 'apply', DEFAULT_CONFIG_PATH], env);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(first.stdout.trim().split('\n'), [
@@ -50,9 +50,10 @@ describe('gatehouse config apply (real CLI, real Redis)', () => {
       '+ client acme-app (tenant acme)',
       '+ client globex-app (tenant globex)',
       '+ client wonka-app (tenant wonka)',
+      '+ client dev-ops (management)',
       '+ role support',
       '+ role support-lead',
-      '9 change(s) applied (configuration version 1)',
+      '10 change(s) applied (configuration version 1)',
     ]);
     assert.ok(!first.stdout.includes('dev-acme-secret'), 'no secret printed');
     const second = await runCli(['config', 'apply', DEFAULT_CONFIG_PATH], env);

@@ -108,3 +108,24 @@ describe('the onboarding examples run as written (real Gatehouse, real Redis)', 
     assert.equal(cc.status, 200);
   });
 });
+
+describe("the README's onboarding example runs as written beside npm start (dev config, memory store)", () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startGatehouse();
+  });
+  after(async () => {
+    await gh?.stop();
+  });
+
+  it("the dev config's management client creates a tenant and lists them; the README shows the file", async () => {
+    const example = 'examples/onboarding/first-tenant.sh';
+    assert.ok(readFileSync('README.md', 'utf8').includes(`<!-- example: ${example} -->\n\`\`\`sh\n${readFileSync(example, 'utf8')}\`\`\``));
+    const result = await run(example, { ISSUER: gh.issuer }, /^$/, () => undefined);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    // The two lines the script's closing comments say it prints.
+    const promised = readFileSync(example, 'utf8').trim().split('\n').slice(-2).map((l) => l.replace(/^# /, ''));
+    assert.deepEqual(result.stdout.trim().split('\n'), promised);
+    assert.equal(gh.gatehouse.services.tenancy.view().tenant('initrode')?.consent, 'approval');
+  });
+});
