@@ -81,7 +81,7 @@ export function readActorAhead(ctx: KoaContextWithOIDC, services: Services): Act
   const tokenHash = sha256Key(actorToken);
   const last = lastChecks.get(tokenHash);
   if (!last) return { tokenHash, ahead: reads };
-  for (const { key, kind } of last.reads) if (!reads.has(key)) reads.set(key, ahead(kind === 'hash' ? store.hgetall(key) : store.get(key)));
+  for (const { key, kind } of last.reads) if (!reads.has(key)) reads.set(key, ahead<unknown>(kind === 'hash' ? store.hgetall(key) : store.get(key)));
   const state = ahead(adminState(services, last.admin));
   return { tokenHash, admin: last.admin, ahead: reads, state };
 }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { baseConfig, testKeys } from '../helpers/gatehouse.js';
 import { type GatehouseProcess, spawnGatehouse, writeConfig } from '../helpers/gatehouse-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { discover, login } from '../helpers/oidc-flow.js';
 import { SECRETS, T, tokenRequest } from './setup.js';
 

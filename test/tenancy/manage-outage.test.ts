@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startExchangeGatehouse, tokenRequest } from '../exchange/setup.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { api, configureManagement, manageToken, OPS } from './setup.js';
 
 describe('management API while the store is down (real HTTP, real Redis stopped)', () => {
