@@ -148,6 +148,7 @@ export async function createApp(config: GatehouseConfig, options: AppOptions = {
     audit,
     sync,
     accounts,
+    logger: logger.child({ component: 'tenancy' }),
     verifier: createDomainVerifier({
       timeoutMs: config.tenancy.domainVerification.timeoutMs,
       allowPrivateAddresses: config.tenancy.domainVerification.allowPrivateAddresses ?? !config.production,

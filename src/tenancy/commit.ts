@@ -3,8 +3,10 @@
  * against the revisions it was planned from, made durable, audited, and read back into this
  * process's view before the caller answers. A change whose audit cannot be written is
  * undone (guarded by the revisions it wrote) and reported as unavailable: nothing changes
- * without its record in the log.
+ * without its record in the log. Should the undo fail too, the caller is told the change
+ * may stand (`change_unaudited`) and the operator is told by an error in the log.
  */
+import type { Logger } from 'pino';
 import type { AuditEventInput } from '../audit/events.js';
 import type { AuditSink } from '../impersonation/end.js';
 import { tenancyKeys } from '../store/tenancy.js';
@@ -17,6 +19,7 @@ export interface CommitDeps {
   store: Store;
   sync: TenancySync;
   audit: AuditSink;
+  logger?: Logger;
 }
 
 /** A record to write, with what it held before (null: absent), so a failed audit can undo it. */
@@ -84,19 +87,32 @@ export async function mutate<T>(
       await deps.store.waitForReplicas(tenancyKeys.version);
       for (const event of planned.events) await deps.audit.append(event);
     } catch (err) {
-      await undo(deps.store, planned.records, version).catch(() => undefined);
+      const undone = await undo(deps.store, planned.records, version).then(
+        (ok) => ok || new Error('the records were written over since'),
+        (undoErr: unknown) => undoErr,
+      );
+      if (undone !== true) {
+        // Names only (kind, id, event types): the records may hold secrets' hashes.
+        const changed = planned.records.map((r) => `${r.kind}:${r.id}`);
+        deps.logger?.error({ err: undone, auditError: err instanceof Error ? `${err.name}: ${err.message}` : String(err), version, changed, events: planned.events.map((e) => e.type) }, 'a configuration change may stand without its audit events: the audit failed, then undoing the change failed');
+        throw new TenancyError('change_unaudited');
+      }
       throw err instanceof StoreUnavailableError || (err as Error)?.name === 'AuditError' ? new TenancyError('store_unavailable') : err;
     }
-    await unavailable(() => deps.sync.reachVersion(version));
+    // Committed and audited: the answer stands (a generated secret is in it only). This
+    // process's view follows by the next message or poll if it cannot read it now.
+    await deps.sync.reachVersion(version).catch((err: unknown) => {
+      deps.logger?.warn({ err, version }, 'a configuration change was committed but not read back; the view follows by polling');
+    });
     return planned.result(version);
   }
   throw new TenancyError('config_changed');
 }
 
-/** Puts back what a commit at `version` replaced, unless something wrote over it since. */
-async function undo(store: Store, records: RecordChange[], version: number) {
+/** Puts back what a commit at `version` replaced, unless something wrote over it since (false). */
+async function undo(store: Store, records: RecordChange[], version: number): Promise<boolean> {
   const guards = records.map((r) => ({ kind: r.kind, id: r.id, rev: r.after === null ? null : version }));
-  await store.tenancyCommit(guards, records.map((r) => ({ kind: r.kind, id: r.id, body: body(r.before) })));
+  return (await store.tenancyCommit(guards, records.map((r) => ({ kind: r.kind, id: r.id, body: body(r.before) })))).ok;
 }
 
 /** The revision a record is at in the view, or null when absent. */

@@ -37,6 +37,7 @@ export const tenancyErrors = {
   domain_address_forbidden: { status: 422, title: 'The domain resolves to an address Gatehouse does not connect to' },
   config_changed: { status: 409, title: 'The configuration changed meanwhile; read it again and retry' },
   store_unavailable: { status: 503, title: 'The store is unreachable; nothing was changed' },
+  change_unaudited: { status: 503, title: 'The store failed during the change: it may have been made without its audit event. Read it again before retrying' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type TenancyErrorCode = keyof typeof tenancyErrors;

@@ -14,6 +14,7 @@
  * const { rev } = await tenancy.getTenant(actor, 'acme');
  * await tenancy.updateTenant(actor, 'acme', { consent: 'approval' }, rev);
  */
+import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/index.js';
 import type { AuditSink } from '../impersonation/end.js';
 import type { Store } from '../store/types.js';
@@ -35,6 +36,8 @@ export interface TenancyDeps {
   /** For role changes, to end the sessions a role no longer allows (the server and the CLI have it). */
   accounts?: Pick<Accounts, 'admins' | 'users'>;
   now?: () => number;
+  /** Where a change that could not be read back, or could not be undone, is reported. */
+  logger?: Logger;
 }
 
 type Rest<F> = F extends (ctx: TenancyContext, ...args: infer A) => infer R ? (...args: A) => R : never;
