@@ -1,5 +1,5 @@
 /** What every tenancy operation works with, and the small helpers they share. */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEventInput } from '../audit/events.js';
 import type { CommitDeps } from './commit.js';
 import type { ConsequenceDeps } from './consequences.js';
@@ -18,6 +18,19 @@ export interface TenancyContext extends CommitDeps, ConsequenceDeps {
 export function configEvent(type: AuditEventInput['type'], actor: Actor, details: Record<string, string | number | boolean>): AuditEventInput {
   const who = auditedActor(actor);
   return { ...who, type, outcome: 'success', details: { ...who.details, ...details } };
+}
+
+/** The most characters an event detail holds (audit/events.ts). */
+const DETAIL_MAX = 2000;
+
+/**
+ * A list of ids as one event detail: comma-joined, or past the detail's bound the SHA-256
+ * of that joined list (`sha256:<hex>`), which the stored records can be checked against.
+ * Events that carry one carry its count too.
+ */
+export function listDetail(ids: readonly string[]): string {
+  const joined = ids.join(',');
+  return joined.length <= DETAIL_MAX ? joined : `sha256:${createHash('sha256').update(joined).digest('hex')}`;
 }
 
 export function tenantIn(view: TenancyView, id: string): Versioned<TenantRecord> {

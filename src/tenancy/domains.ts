@@ -6,7 +6,7 @@
  */
 import { checkIfMatch, mutate, type RecordChange } from './commit.js';
 import { endTenantSessions } from './consequences.js';
-import { clientsOfTenant, configEvent, newDomain, type TenancyContext, tenantIn } from './context.js';
+import { clientsOfTenant, configEvent, listDetail, newDomain, type TenancyContext, tenantIn } from './context.js';
 import { TenancyError } from './errors.js';
 import { domainInputSchema, MAX_DOMAINS, parseInput, verifyInputSchema } from './input.js';
 import { protectionEvent, protectionsOf } from './protection.js';
@@ -116,7 +116,7 @@ export async function removeDomain(ctx: TenancyContext, actor: Actor, tenantId: 
           ...clients,
         ],
         events: [
-          configEvent('tenancy.domain_removed', actor, { tenant: tenantId, origin: domain.origin, clientsChanged: clients.map((c) => c.id).join(',') }),
+          configEvent('tenancy.domain_removed', actor, { tenant: tenantId, origin: domain.origin, clientsChanged: listDetail(clients.map((c) => c.id)), clientsChangedCount: clients.length }),
           ...(protection ? [protection] : []),
         ],
         result: (version) => ({ tenant: { rev: version, record } as Versioned<TenantRecord>, domain, clientsChanged: clients.map((c) => c.id) }),

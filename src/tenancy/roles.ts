@@ -6,7 +6,7 @@
 import { type RoleConfig, roleSchema } from '../config/schema.js';
 import { checkIfMatch, mutate } from './commit.js';
 import { endUncoveredSessions, roleNarrowed } from './consequences.js';
-import { changedFields, configEvent, type TenancyContext } from './context.js';
+import { changedFields, configEvent, listDetail, type TenancyContext } from './context.js';
 import { TenancyError } from './errors.js';
 import { parseInput, roleInputSchema } from './input.js';
 import { assertRight } from './rights.js';
@@ -21,7 +21,7 @@ function roleIn(view: TenancyView, name: string): Versioned<RoleRecord> {
 
 const describeRole = (r: RoleConfig) => ({
   role: r.name,
-  tenants: r.tenants === '*' ? '*' : r.tenants.join(','),
+  ...(r.tenants === '*' ? { tenants: '*' } : { tenants: listDetail(r.tenants), tenantCount: r.tenants.length }),
   sensitive: r.sensitive,
   manageAdmins: r.manageAdmins,
   manageUsers: r.manageUsers,
