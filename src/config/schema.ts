@@ -156,7 +156,11 @@ const webUrl = z
 export const clientFieldsSchema = z.object({
   clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/),
   name: displayName.optional(),
-  /** Absent for public clients (PKCE S256 then required). */
+  /**
+   * Absent for a public client (PKCE S256 then its proof): only a tenant client with neither
+   * client_credentials nor token exchange may be one (secretNeed). `config apply` keeps the
+   * stored secret of a client listed without one.
+   */
   clientSecret: secret.optional(),
   /**
    * `support-console` may mint tickets; `tenant` logs in its tenant's users and redeems
@@ -208,7 +212,32 @@ export function checkClientRoles(c: { role: string; tenant?: string | undefined;
   if (outside.length) ctx.addIssue({ code: 'custom', path: ['scope'], message: `a management client's scopes are ${MANAGE_SCOPES.join(', ')}` });
 }
 
-export const clientSchema = clientFieldsSchema.superRefine(checkClientRoles);
+/**
+ * Grants in which the client authenticates with nothing but its secret: client credentials
+ * (RFC 6749 §4.4: confidential clients only) and token exchange (RFC 8693: minting and
+ * redeeming tickets). A client without a secret never holds them.
+ */
+export const SECRET_GRANT_TYPES: readonly string[] = ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'];
+
+/**
+ * Why a client must have a secret, if it must: a management or support-console client
+ * always (they manage, or mint), a tenant client when it holds a grant of SECRET_GRANT_TYPES.
+ * Only a tenant client with the code flow alone may be public (PKCE S256 then its proof).
+ */
+export function secretNeed(c: { role: string; grantTypes: readonly string[] }): string | undefined {
+  if (c.role !== 'tenant') return `a ${c.role} client needs a secret (RFC 6749 §2.1: it is a confidential client)`;
+  const grant = c.grantTypes.find((g) => SECRET_GRANT_TYPES.includes(g));
+  return grant ? `the ${grant} grant needs a secret (RFC 6749 §4.4: confidential clients only)` : undefined;
+}
+
+/** A client in a file: the secret its role or grants need is there. */
+function checkClientSecret(c: { role: string; grantTypes: string[]; clientSecret?: string | undefined }, ctx: z.RefinementCtx) {
+  const need = c.clientSecret === undefined ? secretNeed(c) : undefined;
+  if (need) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: need });
+}
+
+/** A client as a config file declares it (the API's clients get generated secrets: input.ts). */
+export const clientSchema = clientFieldsSchema.superRefine(checkClientRoles).superRefine(checkClientSecret);
 
 export const roleSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dots, dashes and underscores'),

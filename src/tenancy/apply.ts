@@ -3,8 +3,10 @@
  * and roles a config file declares, in one atomic commit, and says what it changed. It is
  * idempotent (a second run changes nothing), and it never removes what the file does not
  * name unless asked to prune (tenants are then disabled, never deleted: their logs stay).
- * Domains the operator declares count as verified. The same plan seeds an empty store at
- * the first start, so `npm start` with the dev file keeps working as it always did.
+ * Domains the operator declares count as verified. A client the file lists without a
+ * secret keeps the one it has (a file cannot hold a secret generated at runtime). The same
+ * plan seeds an empty store at the first start, so `npm start` with the dev file keeps
+ * working as it always did.
  */
 import type { AuditEventInput } from '../audit/events.js';
 import type { ClientConfig, RoleConfig, TenantConfig } from '../config/schema.js';
@@ -56,11 +58,16 @@ function tenantRecord(t: TenantConfig, existing: TenantRecord | undefined, prune
   return { ...settings, domains: [...declared, ...kept], disabled: false, createdAt: existing?.createdAt ?? now, updatedAt: now };
 }
 
+/**
+ * The client the file declares. Without `clientSecret` it keeps the secrets it has (one
+ * generated at runtime is shown once: no file can hold it); a new one is then public.
+ */
 function clientRecord(c: ClientConfig, existing: ClientRecord | undefined, now: number): ClientRecord {
   const { clientSecret, ...fields } = c;
   const live = existing && existing.deletedAt === undefined ? existing : undefined;
   const current = live?.secrets.find((s) => s.expiresAt === undefined);
-  const secrets = !clientSecret ? [] : current?.hash === hashSecret(clientSecret) ? live!.secrets : [{ hash: hashSecret(clientSecret), createdAt: now }];
+  const kept = clientSecret === undefined || current?.hash === hashSecret(clientSecret);
+  const secrets = kept ? (live?.secrets ?? []) : [{ hash: hashSecret(clientSecret), createdAt: now }];
   return { ...fields, secrets, createdAt: live?.createdAt ?? now, updatedAt: now };
 }
 

@@ -2,10 +2,13 @@
  * Clients at runtime (PROTOCOL §11). Gatehouse generates every secret (256 bits), shows it
  * once and keeps its hash; a rotation keeps the previous one working for an overlap. A
  * tenant client's redirect, post-logout and back-channel URIs must be on its tenant's
- * verified domains. The management API and the console create and change tenant clients
- * only: a console or management client (which may mint, or manage) comes from the CLI or the
- * config file. Deleting a client ends its live sessions and makes its tokens inactive.
+ * verified domains; a public one (only a config file declares one) gains no client
+ * credentials or token exchange grant. The management API and the console create and change
+ * tenant clients only: a console or management client (which may mint, or manage) comes from
+ * the CLI or the config file. Deleting a client ends its live sessions and makes its tokens
+ * inactive.
  */
+import { secretNeed } from '../config/schema.js';
 import { checkIfMatch, mutate } from './commit.js';
 import { endTenantSessions } from './consequences.js';
 import { changedFields, clientIn, clientsOfTenant, configEvent, type TenancyContext, tenantIn } from './context.js';
@@ -49,6 +52,12 @@ function checkUris(client: ClientFields, tenant: TenantRecord | undefined) {
   for (const [i, u] of client.postLogoutRedirectUris.entries()) check(`postLogoutRedirectUris.${i}`, u);
   if (client.backchannelLogoutUri) check('backchannelLogoutUri', client.backchannelLogoutUri);
   if (issues.length) throw new TenancyError('uri_not_on_verified_domain', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+}
+
+/** A public client (no secret) gains no grant that only a secret may hold (RFC 6749 §4.4). */
+function checkPublic(current: ClientRecord, after: ClientFields) {
+  const need = current.secrets.length === 0 ? secretNeed(after) : undefined;
+  if (need) throw new TenancyError('body_invalid', `grantTypes: ${need}, and this client is public (it has none)`, [{ path: 'grantTypes', message: `${need}, and this client is public (it has none)` }]);
 }
 
 /** The tenant a client names must exist and be enabled. */
@@ -118,6 +127,7 @@ export async function updateClient(ctx: TenancyContext, actor: Actor, clientId: 
       assertMayTouch(actor, current.record.role);
       const before = fieldsOf(current.record);
       const { clientSecret: _none, ...after } = parseInput(clientChecked, mergePatch(before, members));
+      checkPublic(current.record, after);
       const tenant = tenantFor(view, after.tenant);
       checkUris(after, tenant?.record);
       const changed = changedFields(before, after);

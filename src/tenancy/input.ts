@@ -5,7 +5,7 @@
  * (RFC 7396): applied to the current settings, then the whole result is validated again.
  */
 import { z } from 'zod';
-import { CLIENT_SCOPES, checkClientRoles, clientFieldsSchema, clientSchema, originSchema, roleSchema, tenantSettingsSchema } from '../config/schema.js';
+import { CLIENT_SCOPES, checkClientRoles, clientFieldsSchema, originSchema, roleSchema, tenantSettingsSchema } from '../config/schema.js';
 import { type FieldIssue, TenancyError } from './errors.js';
 
 /** Most domains one tenant may hold. */
@@ -33,8 +33,8 @@ function checkProviderRules(c: { grantTypes: string[]; redirectUris: string[]; s
 export const clientCreateSchema = clientFieldsSchema.omit({ clientSecret: true }).strict();
 /** The same, with the rules between its fields and the provider's. */
 export const clientCreateChecked = clientCreateSchema.superRefine(checkClientRoles).superRefine(checkProviderRules);
-/** A client after an update, checked whole. */
-export const clientChecked = clientSchema.superRefine(checkProviderRules);
+/** A client after an update, checked whole; whether it may be public is for its stored secrets to say (updateClient). */
+export const clientChecked = clientFieldsSchema.superRefine(checkClientRoles).superRefine(checkProviderRules);
 /** The fields an update may change; id, role and tenant are what the client is. */
 export const CLIENT_PATCHABLE = ['name', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'backchannelLogoutUri'] as const;
 export const rotateInputSchema = z.object({ overlapSeconds: z.number().int().min(0).max(30 * 86_400).optional() }).strict();

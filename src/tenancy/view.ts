@@ -4,7 +4,7 @@
  * the redemption). Built once per configuration version from one atomic read of the store,
  * then never changed: a newer version is a new view.
  */
-import type { RoleConfig } from '../config/schema.js';
+import { type RoleConfig, SECRET_GRANT_TYPES } from '../config/schema.js';
 import type { TenancyRead } from '../store/tenancy.js';
 import { matchesSecret } from './secrets.js';
 import type { Client, ClientRecord, DomainIndexRecord, RoleRecord, Tenant, TenantRecord, Versioned } from './types.js';
@@ -14,7 +14,7 @@ export interface TenancyView {
   readonly version: number;
   /** Enabled tenants, with their verified domains only. */
   readonly tenants: readonly Tenant[];
-  /** Clients that authenticate: not deleted, and of an enabled tenant (when they have one). */
+  /** Clients that authenticate: not deleted, of an enabled tenant (when they have one), with a secret when their role needs one. */
   readonly clients: readonly Client[];
   readonly roles: readonly RoleConfig[];
   /** Every tenant that ever existed here (disabled ones too): their audit logs remain. */
@@ -49,10 +49,19 @@ export function tenantOf(record: TenantRecord): Tenant {
   return { ...settings, domains: domains.filter((d) => d.status === 'verified').map((d) => d.origin) };
 }
 
+/**
+ * A client as the hot paths see it. One without a secret (public) holds no grant in which a
+ * client authenticates with its secret alone, whatever its record says (RFC 6749 §4.4): the
+ * config file and the API refuse such a record, and this holds for one written before.
+ */
 export function clientOf(record: ClientRecord): Client {
   const { secrets, createdAt: _created, updatedAt: _updated, deletedAt: _deleted, ...fields } = record;
-  return { ...fields, confidential: secrets.length > 0 };
+  const confidential = secrets.length > 0;
+  return { ...fields, grantTypes: confidential ? fields.grantTypes : fields.grantTypes.filter((g) => !SECRET_GRANT_TYPES.includes(g)), confidential };
 }
+
+/** Whether a client may authenticate at all: a management or console client never without a secret, nor one left with no grant. */
+const mayAuthenticate = (c: Client) => c.confidential || (c.role === 'tenant' && c.grantTypes.length > 0);
 
 /** The host a domain is indexed by: `host[:port]`, lowercase (one tenant per host, whatever the scheme). */
 export const domainHost = (origin: string) => new URL(origin).host.toLowerCase();
@@ -86,7 +95,7 @@ export function buildView(read: TenancyRead, onBadRecord: (kind: string, id: str
   for (const [id, { record }] of [...clientRecords].sort(byId)) {
     const client = clientOf(record);
     everyClient.set(id, client);
-    if (record.deletedAt !== undefined || (record.tenant !== undefined && !tenants.has(record.tenant))) continue;
+    if (record.deletedAt !== undefined || (record.tenant !== undefined && !tenants.has(record.tenant)) || !mayAuthenticate(client)) continue;
     clients.set(id, client);
     secrets.set(id, record.secrets);
   }
