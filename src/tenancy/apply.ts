@@ -4,9 +4,10 @@
  * idempotent (a second run changes nothing), and it never removes what the file does not
  * name unless asked to prune (tenants are then disabled, never deleted: their logs stay).
  * Domains the operator declares count as verified. A client the file lists without a
- * secret keeps the one it has (a file cannot hold a secret generated at runtime). The same
- * plan seeds an empty store at the first start, so `npm start` with the dev file keeps
- * working as it always did.
+ * secret keeps the one it has (a file cannot hold a secret generated at runtime). What it
+ * removes ends what depended on it (PROTOCOL §11): the sessions of a tenant it disables, of
+ * a client it deletes, on a verified domain it drops. The same plan seeds an empty store at
+ * the first start, so `npm start` with the dev file keeps working as it always did.
  */
 import type { AuditEventInput } from '../audit/events.js';
 import type { ClientConfig, RoleConfig, TenantConfig } from '../config/schema.js';
@@ -126,6 +127,7 @@ function plan(view: TenancyView, declared: Declared, prune: boolean, now: number
     const before = view.records.tenants.get(id);
     if (before?.record !== record) write('tenant', id, before?.record ?? null, record, before?.rev ?? null);
   }
+  const droppedOrigins = droppedVerifiedOrigins(view, afterTenants);
   for (const [host, tenant] of holders) if (view.records.domains.get(host)?.record.tenant !== tenant) write('domain', host, view.records.domains.get(host)?.record ?? null, { tenant }, revOf(view.records.domains, host));
   for (const [host, v] of view.records.domains) if (!holders.has(host)) write('domain', host, v.record, null, v.rev);
 
@@ -195,7 +197,25 @@ function plan(view: TenancyView, declared: Declared, prune: boolean, now: number
     const protection = protectionEvent(id, protectionsOf(before, clientsBefore), protectionsOf(after, afterClients.values())!, actor);
     if (protection) events.push(protection);
   }
-  return { records, changes, events, disabledTenants, deletedClients, rolesTouched };
+  return { records, changes, events, disabledTenants, droppedOrigins, deletedClients, rolesTouched };
+}
+
+/**
+ * Per enabled tenant, the verified origins it had and has no more (dropped by `--prune`, or
+ * replaced by the same host on another scheme): the sessions on them end, as removeDomain's.
+ * A tenant disabled ends all its sessions anyway.
+ */
+function droppedVerifiedOrigins(view: TenancyView, afterTenants: ReadonlyMap<string, TenantRecord>): Map<string, Set<string>> {
+  const dropped = new Map<string, Set<string>>();
+  for (const [id, after] of afterTenants) {
+    const before = view.records.tenants.get(id)?.record;
+    if (!before || before === after || after.disabled) continue;
+    const verified = (t: TenantRecord) => t.domains.filter((d) => d.status === 'verified').map((d) => d.origin);
+    const still = new Set(verified(after));
+    const gone = verified(before).filter((o) => !still.has(o));
+    if (gone.length) dropped.set(id, new Set(gone));
+  }
+  return dropped;
 }
 
 export async function applyDeclared(ctx: TenancyContext, actor: Actor, declared: Declared, options: ApplyOptions = {}): Promise<ApplyResult> {
@@ -213,6 +233,7 @@ export async function applyDeclared(ctx: TenancyContext, actor: Actor, declared:
   const done = planned!;
   let sessionsEnded = 0;
   for (const id of done.disabledTenants) sessionsEnded += await endTenantSessions(ctx, id, 'tenant_disabled', actor);
+  for (const [id, origins] of done.droppedOrigins) sessionsEnded += await endTenantSessions(ctx, id, 'domain_removed', actor, (s) => origins.has(s.audience));
   for (const c of done.deletedClients) if (c.tenant) sessionsEnded += await endTenantSessions(ctx, c.tenant, 'client_removed', actor, (s) => s.client === c.clientId);
   for (const { name, narrowed } of done.rolesTouched) sessionsEnded += await endUncoveredSessions(ctx, name, ctx.sync.view().roles, ctx.sync.view().tenantIds, actor, narrowed);
   return { changes: done.changes, applied: done.records.length > 0, version, sessionsEnded };
