@@ -4,10 +4,11 @@
  * idempotent (a second run changes nothing), and it never removes what the file does not
  * name unless asked to prune (tenants are then disabled, never deleted: their logs stay).
  * Domains the operator declares count as verified. A client the file lists without a
- * secret keeps the one it has (a file cannot hold a secret generated at runtime). What it
- * removes ends what depended on it (PROTOCOL §11): the sessions of a tenant it disables, of
- * a client it deletes, on a verified domain it drops. The same plan seeds an empty store at
- * the first start, so `npm start` with the dev file keeps working as it always did.
+ * secret keeps the one it has, and a tenant disabled at runtime stays disabled: a file can
+ * say neither. What it removes ends what depended on it (PROTOCOL §11): the sessions of a
+ * tenant it disables, of a client it deletes, on a verified domain it drops. The same plan
+ * seeds an empty store at the first start, so `npm start` with the dev file keeps working
+ * as it always did.
  */
 import type { AuditEventInput } from '../audit/events.js';
 import type { ClientConfig, RoleConfig, TenantConfig } from '../config/schema.js';
@@ -56,7 +57,8 @@ function tenantRecord(t: TenantConfig, existing: TenantRecord | undefined, prune
   });
   const hosts = new Set(domains.map(domainHost));
   const kept = prune ? [] : (existing?.domains ?? []).filter((d) => !hosts.has(domainHost(d.origin)));
-  return { ...settings, domains: [...declared, ...kept], disabled: false, createdAt: existing?.createdAt ?? now, updatedAt: now };
+  // A file cannot say "disabled": a tenant disabled at runtime stays so until enabled.
+  return { ...settings, domains: [...declared, ...kept], disabled: existing?.disabled ?? false, createdAt: existing?.createdAt ?? now, updatedAt: now };
 }
 
 /**

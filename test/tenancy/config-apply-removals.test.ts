@@ -1,7 +1,9 @@
 /**
- * `gatehouse config apply` ends what its removals leave behind (PROTOCOL §11 "Removing a
- * tenant, domain or client ends what depended on it at once"), with the real CLI and server
- * on a real Redis:
+ * `gatehouse config apply` ends what its removals leave behind and leaves alone what the
+ * file cannot say (PROTOCOL §11 "Removing a tenant, domain or client ends what depended on
+ * it at once"), with the real CLI and server on a real Redis:
+ * - a tenant disabled at runtime stays disabled when a file that lists it is applied (a file
+ *   has no way to say "disabled"; `gatehouse tenant enable` is how it comes back);
  * - a verified domain a file drops (`--prune`) or moves to another scheme ends the live
  *   impersonation sessions on it: their tokens are inactive at introspection.
  */
@@ -21,7 +23,7 @@ import { configureManagement } from './setup.js';
 // biome-ignore lint/suspicious/noExplicitAny: the tests edit config files as the untyped JSON they are
 type Raw = Record<string, any>;
 
-describe('config apply: what a removal ends (real CLI, real HTTP, real Redis)', () => {
+describe('config apply: what a removal ends, what a file cannot say (real CLI, real HTTP, real Redis)', () => {
   let redis: TestRedis;
   let gh: TestGatehouse;
   let raw: Raw;
@@ -68,6 +70,21 @@ describe('config apply: what a removal ends (real CLI, real HTTP, real Redis)', 
   after(async () => {
     await gh?.stop();
     await redis?.stop();
+  });
+
+  it('a tenant disabled at runtime stays disabled when a file that lists it is applied', async () => {
+    const disabled = await cli('tenant', 'disable', 'wonka');
+    assert.equal(disabled.code, 0, disabled.stderr);
+    const applied = await cli('config', 'apply', writeConfig(raw));
+    assert.equal(applied.code, 0, applied.stderr);
+    await gh.gatehouse.services.tenancy.refresh();
+    const cc = await tokenRequest(gh.issuer, 'wonka-app', { grant_type: 'client_credentials', scope: 'audit:read' });
+    assert.equal(cc.status, 401, `a client of the disabled tenant authenticates again: ${JSON.stringify(cc.body)}`);
+    assert.equal(applied.stdout.trim(), 'no changes');
+    const enabled = await cli('tenant', 'enable', 'wonka');
+    assert.equal(enabled.code, 0, enabled.stderr);
+    await gh.gatehouse.services.tenancy.refresh();
+    assert.equal((await tokenRequest(gh.issuer, 'wonka-app', { grant_type: 'client_credentials', scope: 'audit:read' })).status, 200);
   });
 
   it('--prune dropping a verified domain ends the sessions on it', async () => {
