@@ -159,9 +159,7 @@ function assertProductionSafe(config: GatehouseConfig) {
   config.cookieKeys.forEach((k, i) => {
     if (isDevSecret(k)) problems.push(`cookieKeys[${i}]: a development or short secret`);
   });
-  config.declared.clients.forEach((c, i) => {
-    if (c.clientSecret && isDevSecret(c.clientSecret)) problems.push(`clients[${i}].clientSecret: a development or short secret`);
-  });
+  problems.push(...devClientSecrets(config.declared.clients));
   config.webhooks.forEach((w, i) => {
     if (w.secret && isDevSecret(w.secret)) problems.push(`webhooks[${i}].secret: a development or short secret`);
   });
@@ -172,9 +170,15 @@ function assertProductionSafe(config: GatehouseConfig) {
   if (problems.length) throw new ConfigError(`refusing to start in production: ${problems.join('; ')}`);
 }
 
+/** The clients whose secret production refuses, one problem each. */
+function devClientSecrets(clients: readonly ClientConfig[]): string[] {
+  return clients.flatMap((c, i) => (c.clientSecret && isDevSecret(c.clientSecret) ? [`clients[${i}].clientSecret: a development or short secret`] : []));
+}
+
 /**
  * The tenants, clients and roles a file declares (`gatehouse config apply FILE`): a whole
- * config file, or one holding only those; `env:NAME` secrets are resolved as at startup.
+ * config file, or one holding only those; `env:NAME` secrets are resolved as at startup, and
+ * production refuses development secrets as startup does.
  */
 export function loadDeclaration(path: string, env: NodeJS.ProcessEnv = process.env): DeclaredTenancy {
   const configPath = resolve(path);
@@ -184,6 +188,8 @@ export function loadDeclaration(path: string, env: NodeJS.ProcessEnv = process.e
   const resolved = followingDevPorts(resolveEnvRefs(picked, env, ''), env, issuerFrom(env, raw).issuer);
   const result = declarationSchema.safeParse(resolved);
   if (!result.success) throw new ConfigError(`invalid config ${configPath}: ${formatIssues(result.error)}`);
+  const problems = env.NODE_ENV === 'production' ? devClientSecrets(result.data.clients) : [];
+  if (problems.length) throw new ConfigError(`refusing to apply in production: ${problems.join('; ')}`);
   return result.data;
 }
 
