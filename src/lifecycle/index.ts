@@ -123,12 +123,12 @@ export async function enableUser(deps: LifecycleDeps, userId: string, actor: Act
 }
 
 /**
- * Replaces the admin's roles; the admin's live sessions that the new roles no longer allow
- * (the tenant is not covered, or a sensitive user no role now allows) end as
- * `admin_role_removed`. Taking a role away is treated like a disable for what the admin
- * holds (PROTOCOL §10.2): the console sessions, access and refresh tokens (step-up tokens
- * included) and outstanding tickets from before are over, and the grants are revoked; the
- * admin signs in again under the new roles. Only adding roles keeps them.
+ * Replaces the admin's roles. Taking a role away is treated like a disable for what the
+ * admin holds (PROTOCOL §10.2): the console sessions, access and refresh tokens (step-up
+ * tokens included), outstanding tickets and live impersonation sessions from before are
+ * over, all of them ending now as `admin_role_removed` (the stamp would end the ones the new
+ * roles still allow at their next check anyway, and then as if disabled); the grants are
+ * revoked, and the admin signs in again under the new roles. Only adding roles keeps them.
  */
 export async function changeAdminRoles(deps: LifecycleDeps, adminId: string, roles: string[], actor: Actor): Promise<LifecycleResult<Admin>> {
   const before = await deps.accounts.admins.findById(adminId);
@@ -147,7 +147,7 @@ export async function changeAdminRoles(deps: LifecycleDeps, adminId: string, rol
     endedBy: 'system',
     facts: actor.facts,
     via: actor.via,
-    which: async (s) => !mayImpersonate(admin.roles, deps.roles, s.tenant, await isSensitive(s.user)),
+    which: async (s) => removed.length > 0 || !mayImpersonate(admin.roles, deps.roles, s.tenant, await isSensitive(s.user)),
   });
   await deps.audit.append({
     type: 'admin.roles_changed',

@@ -54,7 +54,7 @@ export function roleNarrowed(before: RoleConfig | undefined, after: RoleConfig |
  * After a role changed or went: ends the live sessions of admins holding it that their roles
  * (as they now are) no longer allow. A role that allows less is taken away from its holders
  * as removing it from an admin is (PROTOCOL §10.2, lifecycle/changeAdminRoles): their console
- * sessions and the grants they hold (the step-up token) end too.
+ * sessions, the grants they hold (the step-up token) and all their live sessions end too.
  */
 export async function endUncoveredSessions(
   deps: ConsequenceDeps,
@@ -87,7 +87,8 @@ export async function endUncoveredSessions(
         endedBy: 'system',
         facts: { requestId: who.requestId, ip: who.ip, userAgent: who.userAgent },
         via: who.details.via,
-        which: async (s) => !mayImpersonate(admin.roles, [...roles], s.tenant, await isSensitive(s.user)),
+        // Narrowed: every live session of the holder ends now, as the stamp above ends them anyway.
+        which: async (s) => narrowed || !mayImpersonate(admin.roles, [...roles], s.tenant, await isSensitive(s.user)),
       });
       ended += done.length;
     }

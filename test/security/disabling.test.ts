@@ -84,6 +84,8 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
       configure: (raw) => {
         raw.roles.push({ name: 'lifecycle-manager', tenants: '*', manageAdmins: true, manageUsers: true });
         raw.roles.push({ name: 'globex-support', tenants: ['globex'] });
+        // No access code on Globex here: what refuses a mint below is the admin's state, nothing else.
+        raw.tenants.find((t: { id: string }) => t.id === 'globex').consent = 'none';
         raw.seed.admins.push(
           { ...MAX, name: 'Max Manager', roles: ['support', 'lifecycle-manager'] },
           { ...GINA, name: 'Gina', roles: ['support'] },
@@ -194,8 +196,15 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     const bob = await userIdOf('bob@acme.test');
     const live = await impersonateInApp(await mint(gina.token, bob));
     const outstanding = await mint(gina.token, bob);
+    // A session in a tenant the remaining role still covers: it ends too (PROTOCOL §10.2, "their
+    // live impersonation sessions"), at once and for what happened, not later as a disable.
+    const dave = (await gh.gatehouse.services.accounts.users.findByEmail('globex', 'dave@globex.test'))!.id;
+    const onGlobex = await tokenRequest(gh.issuer, 'globex-app', redeemFields(await mint(gina.token, dave, demo.globex)));
+    assert.equal(onGlobex.status, 200, JSON.stringify(onGlobex.body));
+    const globexSid = (JSON.parse(Buffer.from(onGlobex.body.access_token.split('.')[1]!, 'base64url').toString()) as { impersonation: { sid: string } }).impersonation.sid;
     const res = await runCli(['admin', 'roles', GINA.email, '--roles', 'globex-support'], cliEnv);
     assert.equal(res.code, 0, res.stderr);
+    assert.equal((await ended(globexSid))?.code, 'admin_role_removed', 'the covered tenant\'s session ended with the role change, as a role removal');
     assert.equal((await introspect(live.token)).active, false);
     assert.equal((await ended(live.sid))?.code, 'admin_role_removed');
     assert.equal((await redeem(outstanding)).status, 400);
@@ -209,7 +218,6 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     assert.equal(((await stepUpToken.json()) as { active: boolean }).active, false, 'the step-up token is inactive');
     const consoleHome = await gina.agent.fetch(`${gh.issuer}/admin`);
     assert.doesNotMatch(await consoleHome.text(), /Sign out/, 'the console session from before is over');
-    const dave = (await gh.gatehouse.services.accounts.users.findByEmail('globex', 'dave@globex.test'))!.id;
     const again = await tokenRequest(gh.issuer, 'support-console', {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       actor_token: gina.token,
@@ -221,6 +229,7 @@ describe('disabling ends access at once (CLI and console, real Redis, demo tenan
     });
     assert.equal(again.status, 400, 'the step-up token from before the role change mints nothing');
     assert.equal(again.body.error, 'invalid_request');
+    assert.doesNotMatch(again.body.error_description, /access code/);
   });
 
   it("a manager disables an admin in the console: the admin's sessions and console end; nobody disables themselves", async () => {
