@@ -40,6 +40,11 @@ export interface Admins {
    * (as a disable does, without disabling): everything the admin holds from before is over.
    */
   setRoles(id: string, roles: string[], options?: { endSessions?: boolean }): Promise<Admin>;
+  /**
+   * Stamps `sessionsEndedAt` alone (roles untouched): what the admin holds from before is
+   * over. With `wait: false` the caller waits out the stamp's second itself (once for many).
+   */
+  endSessions(id: string, options?: { wait?: boolean }): Promise<number>;
   /** Throws `not_found`, `invalid_password`. */
   setPassword(id: string, password: string): Promise<void>;
   /** The admin, or null for a wrong password, an unknown email and a disabled account alike. */
@@ -164,6 +169,14 @@ export function createAdmins(store: Store, argon2: Argon2Params): Admins {
       // The admin stays enabled and may sign in again at once: not within the stamp's second.
       if (options.endSessions) await waitOutDisableSecond(fields);
       return toAdmin({ ...r, ...fields });
+    },
+
+    async endSessions(id, options = {}) {
+      await existing(id);
+      const at = Date.now();
+      await store.hset(keys.admin(id), { sessionsEndedAt: String(at) });
+      if (options.wait !== false) await waitOutDisableSecond({ sessionsEndedAt: String(at) });
+      return at;
     },
 
     async setPassword(id, password) {

@@ -7,6 +7,7 @@
  * allows less raises its holders' revocation markers as a role taken from them does.
  */
 import type { Accounts } from '../accounts/index.js';
+import { waitOutDisableSecond } from '../accounts/records.js';
 import type { RoleConfig } from '../config/schema.js';
 import { type AuditSink, endLiveSessions } from '../impersonation/end.js';
 import { mayImpersonate } from '../impersonation/policy.js';
@@ -73,13 +74,16 @@ export async function endUncoveredSessions(
     return sensitive.get(userId)!;
   };
   let ended = 0;
+  let stamped: number | undefined;
   for (let offset = 0; ; offset += 500) {
     const page = await admins.list({ offset, limit: 500 });
     for (const admin of page.items.filter((a) => a.roles.includes(roleName))) {
       if (narrowed) {
-        // Its outstanding tickets too, in every tenant's slot (impersonation/revocations.ts).
-        await revoking({ accounts: deps.accounts, store: deps.store }, 'admin', admin.id, tenants, 'admin_role_removed', () =>
-          admins.setRoles(admin.id, admin.roles, { endSessions: true }),
+        // Its outstanding tickets too, in every tenant's slot (impersonation/revocations.ts). The
+        // stamp leaves the roles as they are now (a change meanwhile stays), and the one-second
+        // wait after a stamp (accounts/records.ts) is taken once, after the last holder.
+        stamped = await revoking({ accounts: deps.accounts, store: deps.store }, 'admin', admin.id, tenants, 'admin_role_removed', () =>
+          admins.endSessions(admin.id, { wait: false }),
         );
         await revokeAccountGrants(deps.store, admin.id);
       }
@@ -92,6 +96,9 @@ export async function endUncoveredSessions(
       });
       ended += done.length;
     }
-    if (page.items.length < 500) return ended;
+    if (page.items.length < 500) {
+      if (stamped !== undefined) await waitOutDisableSecond({ sessionsEndedAt: String(stamped) });
+      return ended;
+    }
   }
 }
