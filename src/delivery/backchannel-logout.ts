@@ -100,7 +100,19 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
     // Every Gatehouse process runs a worker; BullMQ hands each job to one of them, also the
     // jobs the CLI queued (it ends sessions without a worker of its own).
     async start() {
-      if (!started && queueOf()) started = queue!.start(deliver);
+      if (!started && queueOf()) {
+        const failing = queue!;
+        const starting = failing.start(deliver);
+        started = starting;
+        // A start that failed (Redis refused BullMQ's connection setup) is not remembered: the
+        // next call starts again, on a new queue, since BullMQ keeps a failed setup failed.
+        starting.catch(() => {
+          if (started !== starting) return;
+          started = undefined;
+          if (queue === failing) queue = undefined;
+          void failing.close().catch(() => undefined);
+        });
+      }
       await started;
     },
     async close() {
