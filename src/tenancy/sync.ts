@@ -49,7 +49,7 @@ export function createTenancySync(store: Store, options: { pollMs: number; logge
           // Loads run one at a time, so this read is the newest: install it, even at a lower
           // version than the view's (a store restored from a backup is the truth too).
           if (read.version !== current.version || current === EMPTY_VIEW) {
-            current = buildView(read, (kind, id) => logger?.error({ kind, id }, 'unreadable configuration record skipped'));
+            current = buildView(read, (kind, id) => logger?.error({ kind, id }, 'unreadable or malformed configuration record skipped'));
             for (const listener of listeners) listener(current);
           }
         } while (again);

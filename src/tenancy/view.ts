@@ -5,7 +5,7 @@
  * then never changed: a newer version is a new view.
  */
 import { type RoleConfig, SECRET_GRANT_TYPES } from '../config/schema.js';
-import type { TenancyRead } from '../store/tenancy.js';
+import type { TenancyKind, TenancyRead } from '../store/tenancy.js';
 import { matchesSecret } from './secrets.js';
 import type { Client, ClientRecord, DomainIndexRecord, RoleRecord, Tenant, TenantRecord, Versioned } from './types.js';
 
@@ -66,18 +66,42 @@ const mayAuthenticate = (c: Client) => c.confidential || (c.role === 'tenant' &&
 /** The host a domain is indexed by: `host[:port]`, lowercase (one tenant per host, whatever the scheme). */
 export const domainHost = (origin: string) => new URL(origin).host.toLowerCase();
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const urls = (v: unknown) => Array.isArray(v) && v.every((u) => typeof u === 'string' && URL.canParse(u));
+
+/**
+ * Whether a parsed record has the shape building the view and the hot paths rely on. Records
+ * are written by this service, validated; one that is not (written by hand, by an older
+ * release) is skipped rather than let it stop every instance from building its view.
+ */
+const wellFormed: Record<TenancyKind, (r: unknown) => boolean> = {
+  tenant: (r) =>
+    isObject(r) &&
+    Array.isArray(r.domains) &&
+    r.domains.every((d: unknown) => isObject(d) && typeof d.origin === 'string' && URL.canParse(d.origin)) &&
+    isObject(r.impersonation) &&
+    Number.isFinite(r.impersonation.maxSeconds),
+  client: (r) => isObject(r) && typeof r.role === 'string' && Array.isArray(r.secrets) && Array.isArray(r.grantTypes) && urls(r.redirectUris) && urls(r.postLogoutRedirectUris),
+  role: (r) => isObject(r) && typeof r.name === 'string' && (r.tenants === '*' || (Array.isArray(r.tenants) && r.tenants.every((t: unknown) => typeof t === 'string'))),
+  domain: (r) => isObject(r) && typeof r.tenant === 'string',
+};
+
 export function buildView(read: TenancyRead, onBadRecord: (kind: string, id: string) => void = () => {}): TenancyView {
   const tenantRecords = new Map<string, Versioned<TenantRecord>>();
   const clientRecords = new Map<string, Versioned<ClientRecord>>();
   const roleRecords = new Map<string, Versioned<RoleRecord>>();
   const domainRecords = new Map<string, Versioned<DomainIndexRecord>>();
   const maps = { tenant: tenantRecords, client: clientRecords, role: roleRecords, domain: domainRecords } as const;
+  // Record by record: one that does not parse, or parses to the wrong shape, is skipped and reported.
   for (const r of read.records) {
+    let record: unknown;
     try {
-      (maps[r.kind] as Map<string, Versioned<unknown>>).set(r.id, { rev: r.rev, record: JSON.parse(r.body) });
+      record = JSON.parse(r.body);
     } catch {
-      onBadRecord(r.kind, r.id);
+      record = undefined;
     }
+    if (wellFormed[r.kind](record)) (maps[r.kind] as Map<string, Versioned<unknown>>).set(r.id, { rev: r.rev, record });
+    else onBadRecord(r.kind, r.id);
   }
   const byId = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 

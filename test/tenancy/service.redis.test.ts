@@ -21,10 +21,10 @@ describe('runtime configuration after the store went back (a restore, a flush)',
     if (redis) await waitForReady(redis, 5_000);
     const sync = createTenancySync(store, { pollMs: 50 });
     await sync.start();
-    for (const id of ['a', 'b', 'c']) assert.ok((await store.tenancyCommit([], [{ kind: 'role', id, body: `{"name":"${id}"}` }])).ok);
+    for (const id of ['a', 'b', 'c']) assert.ok((await store.tenancyCommit([], [{ kind: 'role', id, body: `{"name":"${id}","tenants":[]}` }])).ok);
     await waitFor('version 3', () => sync.view().version === 3);
     await redis!.del(`${prefix}:${tenancyKeys.version}`, `${prefix}:${tenancyKeys.records}`, `${prefix}:${tenancyKeys.revs}`);
-    assert.ok((await store.tenancyCommit([], [{ kind: 'role', id: 'after', body: '{"name":"after"}' }])).ok);
+    assert.ok((await store.tenancyCommit([], [{ kind: 'role', id: 'after', body: '{"name":"after","tenants":[]}' }])).ok);
     await waitFor('the view at the store’s version 1', () => sync.view().version === 1 && sync.view().roles.length === 1);
     await sync.stop();
     await store.close();
