@@ -7,8 +7,8 @@ export interface OpaqueAccessToken {
   accountId: string;
   clientId: string;
   grantId?: string;
-  /** When it was issued (ms since the epoch, from the token's `iat` in seconds). */
-  issuedAt: number;
+  /** When it was issued (ms since the epoch, from the token's `iat` in seconds); undefined when unknown (counts as the oldest). */
+  issuedAt: number | undefined;
   extra: Record<string, unknown>;
 }
 
@@ -29,7 +29,7 @@ export async function findLiveAccessToken<T = undefined>(
     accountId: token.accountId,
     clientId: String(token.clientId),
     grantId: token.grantId,
-    issuedAt: Number(token.iat) * 1000,
+    issuedAt: typeof token.iat === 'number' ? token.iat * 1000 : undefined,
     extra: (token.extra ?? {}) as Record<string, unknown>,
   };
   // Revoking a grant deletes its tokens, but a token saved after a racing revocation
