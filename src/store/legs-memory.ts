@@ -29,7 +29,7 @@ export function memoryLegCommands(p: MemoryPrimitives, k: (key: string) => strin
   return {
     async commitTicket(c): Promise<TicketCommitResult> {
       if (c.leaves.length === 0) throw new Error('commitTicket needs its leaf');
-      // The very step again (a resend): it answers as it did.
+      // The very step again (a caller running it again; nothing is resent by the client): it answers as it did.
       const committed = p.hash(k(c.key))?.get('i');
       if (committed !== undefined) return { ok: true, index: Number(committed) };
       const revoked = tripped(c.guards);

@@ -34,8 +34,10 @@ end`;
 /**
  * KEYS = ticket, leaves, state, guard markers…; ARGV = ttl, guard count g, g epochs, leaves…
  * Answers {1, index of the first leaf} or {0, reason of the tripped guard}. A ticket that
- * exists already is this very step run again (256 random bits name it): ioredis resends
- * what was in flight when a connection dropped, so the step answers as it did, once.
+ * exists already is this very step run again (256 random bits name it), and it answers as
+ * it did, once. The client does not resend what a dropped connection left unanswered
+ * (`autoResendUnfulfilledCommands: false`, store/redis.ts; test/store-lost-reply.test.ts),
+ * but a caller may run the same step again, and it must not append the leaf twice.
  */
 const COMMIT = `${GUARDS}
 local committed = redis.call('HGET', KEYS[1], 'i')
@@ -55,8 +57,9 @@ return {1, index}`;
  *        sid, session ttl, session field count f, f field/value pairs,
  *        index count n, n × (score, trim bound, ttl), leaves…
  * Answers {'unknown'} | {'replay', sid or '', 1 if first replay} | {'refused', code} | {'redeemed', index}.
- * A ticket burned with this presentation's own mark is this very step run again (a resend
- * after a dropped connection): it answers what it answered, from the outcome it kept
+ * A ticket burned with this presentation's own mark is this very step run again (the
+ * client resends nothing a dropped connection left unanswered, store/redis.ts, but a caller
+ * may run the same step again): it answers what it answered, from the outcome it kept
  * (`si`, the started leaf's index, or `rc`, the refusal), instead of seeing a replay.
  */
 const REDEEM = `${GUARDS}

@@ -110,6 +110,8 @@ export function redisTenancyCommands(client: RedisClient, { k, run, ready }: Red
         return { ok: false, conflict: value === 'version' ? 'version' : parseRecordField(String(value))! };
       }),
     async tenancySubscribe(listener) {
+      // The same call both ways: TypeScript cannot call `duplicate` on the union (the two
+      // signatures differ); each branch narrows it to one.
       const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
       subscriber.on('error', () => {});
       subscribers.add(subscriber);
