@@ -73,6 +73,11 @@ describe('domain verification over HTTP and DNS (real servers)', () => {
     await refusedWith(dev.verify(origin('huge'), TOKEN, 'http'), 'domain_verification_failed');
   });
 
+  it('a resolver that never answers fails at the timeout too: the timeout bounds the whole check', { timeout: 20_000 }, async () => {
+    const slowDns = createDomainVerifier({ timeoutMs: 300, allowPrivateAddresses: false, lookup: () => new Promise(() => {}) });
+    await refusedWith(slowDns.verify('https://slow-dns.example', TOKEN, 'http'), 'domain_verification_failed', /no answer within 300 ms/);
+  });
+
   it('a server that never answers fails at the timeout instead of hanging', async () => {
     await refusedWith(dev.verify(origin('silent'), TOKEN, 'http'), 'domain_verification_failed', /no answer within 1500 ms/);
   });

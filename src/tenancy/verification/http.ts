@@ -17,27 +17,41 @@ export const WELL_KNOWN_PATH = '/.well-known/gatehouse-domain-verification';
 const MAX_BODY_BYTES = 4096;
 const MAX_REDIRECTS = 2;
 
-export interface HttpCheckOptions {
-  timeoutMs: number;
-  /** Loopback and private addresses too (dev and tests: `*.localhost` is loopback). */
-  allowPrivateAddresses: boolean;
-}
-
-interface Address {
+export interface Address {
   address: string;
   family: 4 | 6;
 }
 
+export interface HttpCheckOptions {
+  timeoutMs: number;
+  /** Loopback and private addresses too (dev and tests: `*.localhost` is loopback). */
+  allowPrivateAddresses: boolean;
+  /** Every address of a name (default: the system resolver, as `dns.lookup` with `all`). */
+  lookup?: (host: string) => Promise<Address[]>;
+}
+
+const systemLookup = async (host: string) => (await dnsLookup(host, { all: true, verbatim: true })) as Address[];
+
+/** `promise`, or a rejection once `signal` aborts (a resolver's own wait cannot be cut short). */
+function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((done, fail) => {
+    const abort = () => fail(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(done, fail).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 /** RFC 6761 §6.3: `localhost` and names under it are loopback, whatever a resolver says. */
-async function resolve(hostname: string): Promise<Address[]> {
+async function resolve(hostname: string, options: HttpCheckOptions, signal: AbortSignal): Promise<Address[]> {
   const host = hostname.replace(/^\[(.*)\]$/, '$1');
   const literal = isIP(host);
   if (literal) return [{ address: host, family: literal as 4 | 6 }];
   if (host === 'localhost' || host.endsWith('.localhost')) return [{ address: '127.0.0.1', family: 4 }];
   try {
-    return (await dnsLookup(host, { all: true, verbatim: true })) as Address[];
+    return await within((options.lookup ?? systemLookup)(host), signal);
   } catch {
-    throw new TenancyError('domain_verification_failed', `${host} does not resolve`);
+    throw new TenancyError('domain_verification_failed', signal.aborted ? `${host}: no answer within ${options.timeoutMs} ms` : `${host} does not resolve`);
   }
 }
 
@@ -92,7 +106,7 @@ export async function checkHttpToken(origin: string, token: string, options: Htt
   const signal = AbortSignal.timeout(options.timeoutMs);
   let url = new URL(WELL_KNOWN_PATH, origin);
   for (let hop = 0; ; hop++) {
-    const addresses = await resolve(url.hostname);
+    const addresses = await resolve(url.hostname, options, signal);
     // Every address must be acceptable: a name that also resolves inward is refused outright.
     if (!options.allowPrivateAddresses && (addresses.length === 0 || !addresses.every((a) => isPublicAddress(a.address)))) {
       throw new TenancyError('domain_address_forbidden', `${url.hostname} resolves to a loopback, private or otherwise special-purpose address`);

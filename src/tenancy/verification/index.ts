@@ -3,7 +3,7 @@
  * runtime is `pending` until its owner serves its token over HTTP or in DNS.
  */
 import { checkDnsToken, txtName, TXT_PREFIX } from './dns.js';
-import { checkHttpToken, WELL_KNOWN_PATH } from './http.js';
+import { type Address, checkHttpToken, WELL_KNOWN_PATH } from './http.js';
 
 export type ProofMethod = 'http' | 'dns';
 
@@ -16,6 +16,8 @@ export interface DomainVerifierOptions {
   timeoutMs: number;
   allowPrivateAddresses: boolean;
   dnsServers?: string[];
+  /** The HTTP check's resolver of a name's addresses (default: the system's). */
+  lookup?: (host: string) => Promise<Address[]>;
 }
 
 export function createDomainVerifier(options: DomainVerifierOptions): DomainVerifier {
