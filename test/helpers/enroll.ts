@@ -6,7 +6,8 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import type { AccountKind } from '../../src/accounts/types.js';
 import { issueEnrollment } from '../../src/enrollment/index.js';
-import type { SoftwareAuthenticator } from './authenticator.js';
+import { SoftwareAuthenticator } from './authenticator.js';
+import { signInConsole, stepUp } from './console.js';
 import type { TestGatehouse } from './gatehouse.js';
 import { formFields, HttpAgent } from './http-agent.js';
 
@@ -97,4 +98,14 @@ export async function enrollAdminWithCli(
   const result = await useLink(url, credentials.password, authenticator, options.rpOrigin ? { rpOrigin: options.rpOrigin } : {});
   if (result.status !== 200) throw new Error(`enrollment refused (${result.status}): ${JSON.stringify(result.body)}`);
   return result;
+}
+
+/**
+ * A stepped-up actor token of an admin: their first passkey from an enrollment link, a
+ * password sign-in to the console, then a passkey step-up (acr phr), as a mint needs.
+ */
+export async function steppedUpActor(gh: TestGatehouse, credentials: { email: string; password: string }, authenticator = new SoftwareAuthenticator()): Promise<string> {
+  await enrollAdmin(gh, credentials, authenticator, 'laptop');
+  const { agent } = await signInConsole(gh.issuer, credentials);
+  return (await stepUp(gh.issuer, agent, authenticator)).accessToken;
 }

@@ -10,10 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
-import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { runCli } from '../helpers/cli.js';
-import { signInConsole, stepUp } from '../helpers/console.js';
-import { enrollAdmin } from '../helpers/enroll.js';
+import { steppedUpActor } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { writeConfig } from '../helpers/gatehouse-process.js';
 import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
@@ -61,10 +59,7 @@ describe('config apply: what a removal ends, what a file cannot say (real CLI, r
       },
     });
     env = { ...redis.env, GATEHOUSE_CONFIG: writeConfig(raw), GATEHOUSE_ISSUER: gh.issuer, GATEHOUSE_DEMO_PORT: String(TENANT_PORT) };
-    const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    const key = new SoftwareAuthenticator();
-    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'laptop');
-    actor = (await stepUp(gh.issuer, agent, key)).accessToken;
+    actor = await steppedUpActor(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
   after(async () => {

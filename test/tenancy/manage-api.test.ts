@@ -11,9 +11,7 @@ import { readAuditLog } from '../../src/rp/index.js';
 import { startReceiver, type Receiver, waitFor } from '../audit/helpers.js';
 import { accountSignIn } from '../approvals/setup.js';
 import { lastEvent, mintFields, redeemFields, SECRETS, startExchangeGatehouse, tokenRequest, userId } from '../exchange/setup.js';
-import { SoftwareAuthenticator } from '../helpers/authenticator.js';
-import { signInConsole, stepUp } from '../helpers/console.js';
-import { enrollAdmin } from '../helpers/enroll.js';
+import { steppedUpActor } from '../helpers/enroll.js';
 import type { TestGatehouse } from '../helpers/gatehouse.js';
 import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 import { api, configureManagement, manageToken, OPS, startDomainServer } from './setup.js';
@@ -43,10 +41,7 @@ describe('management API (real HTTP, real Redis)', () => {
       },
     });
     ops = await manageToken(gh.issuer, OPS.clientId);
-    const { agent } = await signInConsole(gh.issuer, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
-    const key = new SoftwareAuthenticator();
-    await enrollAdmin(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' }, key, 'laptop');
-    actor = (await stepUp(gh.issuer, agent, key)).accessToken;
+    actor = await steppedUpActor(gh, { email: 'alice@gatehouse.test', password: 'alice-demo-pass' });
     bob = await userId(gh, 'acme', 'bob@acme.test');
   });
   after(async () => {
@@ -117,11 +112,7 @@ describe('management API (real HTTP, real Redis)', () => {
   });
 
   it('a pending domain tells an admin who does not cover its tenant no more than a verified one does (coverage first)', async () => {
-    const gina = { email: 'gina@gatehouse.test', password: 'gina-demo-pass' };
-    const key = new SoftwareAuthenticator();
-    await enrollAdmin(gh, gina, key, 'laptop');
-    const { agent } = await signInConsole(gh.issuer, gina);
-    const ginaActor = (await stepUp(gh.issuer, agent, key)).accessToken;
+    const ginaActor = await steppedUpActor(gh, { email: 'gina@gatehouse.test', password: 'gina-demo-pass' });
     const verified = await tokenRequest(gh.issuer, 'support-console', mintFields(ginaActor, bob, { audience: tenantOrigin('acme') }));
     const origin = `http://pending-probe.localhost:${domains.port}`;
     assert.equal((await call('POST', '/tenants/acme/domains', { origin })).status, 201);
