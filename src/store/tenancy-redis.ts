@@ -2,9 +2,9 @@
  * Runtime configuration on Redis (see tenancy.ts): two hashes and a version under the
  * `{tenancy}` hash tag, a Lua script per atomic step, and a pub/sub channel. Subscribing
  * takes a connection of its own (a duplicate of the store's client: a connection in
- * subscriber mode runs no other command); ioredis re-subscribes it after a reconnect, on a
- * single node, behind Sentinel and on a Cluster (where it picks one node, and the cluster
- * bus forwards classic PUBLISH to every node).
+ * subscriber mode runs no other command), subscribed again after a reconnect on a single
+ * node, behind Sentinel and on a Cluster (where ioredis picks one node, and the cluster bus
+ * forwards classic PUBLISH to every node).
  */
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis.js';
@@ -110,20 +110,27 @@ export function redisTenancyCommands(client: RedisClient, { k, run, ready }: Red
         return { ok: false, conflict: value === 'version' ? 'version' : parseRecordField(String(value))! };
       }),
     async tenancySubscribe(listener) {
-      // The same call both ways: TypeScript cannot call `duplicate` on the union (the two
-      // signatures differ); each branch narrows it to one.
-      const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
+      // A Cluster's subscriber connection re-subscribes on its own, catching a failure. A
+      // single node's (or Sentinel's) would too, but its SUBSCRIBE then has no catch: when
+      // the connection closes between its ready check and that command (a shutdown during
+      // a blip), the rejection is unhandled and ends the process. So it is done here.
+      const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate({ autoResubscribe: false });
       subscriber.on('error', () => {});
       subscribers.add(subscriber);
       subscriber.on('message', (from: string, message: string) => {
         if (from === channel && /^\d+$/.test(message)) listener(Number(message));
       });
-      // After a reconnect ioredis subscribes again; what was published meanwhile is lost.
-      subscriber.on('ready', () => listener(null));
+      let subscribed = false;
+      // After a reconnect: subscribed again; what was published meanwhile is lost.
+      subscriber.on('ready', () => {
+        if (subscribed && !(subscriber instanceof Cluster)) subscriber.subscribe(channel).catch(() => undefined);
+        listener(null);
+      });
       try {
         // The store's connections queue nothing while offline: subscribe once connected.
         await ready(subscriber);
         await run(() => subscriber.subscribe(channel));
+        subscribed = true;
       } catch (err) {
         await quit(subscriber);
         throw err;
