@@ -25,10 +25,25 @@ export interface Deployment {
   /** The user the admin impersonates. */
   userId: string;
   env: Record<string, string>;
-  secrets: { console: string; acme: string };
+  secrets: { console: string; acme: string; ops: string };
   logFile: string;
+  /**
+   * Another instance of the same deployment (same config, keys, Redis and issuer) on a port
+   * of its own; `env` overrides its environment (another Redis user, say).
+   */
+  startAnother(env?: Record<string, string>): Promise<Instance>;
   stop(): Promise<void>;
 }
+
+export interface Instance {
+  /** http://localhost:<port>: where it listens; send the issuer's Host and X-Forwarded-Proto (`asIssuer`). */
+  plain: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The management API client's id (`secrets.ops`). */
+export const OPS_CLIENT = 'bench-ops';
 
 const secret = () => randomBytes(24).toString('base64url');
 
@@ -46,7 +61,7 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const port = await freePort();
   const issuer = `https://localhost:${port}`;
-  const secrets = { console: secret(), acme: secret() };
+  const secrets = { console: secret(), acme: secret(), ops: secret() };
   const config = {
     // The bench talks to the process directly, as a TLS-terminating proxy one hop in front would.
     trustProxy: 1,
@@ -70,6 +85,13 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
         tenant: 'acme',
         redirectUris: [`${ACME_ORIGIN}/callback`],
         grantTypes: ['authorization_code', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      },
+      {
+        clientId: OPS_CLIENT,
+        clientSecret: secrets.ops,
+        role: 'management',
+        grantTypes: ['client_credentials'],
+        scope: 'manage:tenants manage:clients read:tenants read:clients',
       },
     ],
     roles: [{ name: 'support', tenants: '*' }],
@@ -103,7 +125,32 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
   const userId = /\((usr_[^)]+)\)/.exec(created)?.[1];
   if (!userId) throw new Error(`no user id in: ${created}`);
 
-  const logFile = join(dir, 'server.log');
+  const first = await startInstance(env, join(dir, 'server.log'));
+  const others: Instance[] = [];
+  return {
+    issuer,
+    plain: `http://localhost:${port}`,
+    pid: first.pid,
+    userId,
+    env,
+    secrets,
+    logFile: join(dir, 'server.log'),
+    async startAnother(overrides = {}) {
+      const another = await freePort();
+      const instance = await startInstance({ ...env, PORT: String(another), GATEHOUSE_INTERNAL_URL: `http://localhost:${another}`, ...overrides }, join(dir, `server-${another}.log`));
+      others.push(instance);
+      return instance;
+    },
+    async stop() {
+      for (const instance of [...others, first]) await instance.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The compiled server with `env`, its output in `logFile`; resolves once /readyz answers. */
+async function startInstance(env: Record<string, string>, logFile: string): Promise<Instance> {
+  const port = Number(env.PORT);
   const log = openSync(logFile, 'a');
   // BENCH_NODE_ARGS: extra node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -118,19 +165,13 @@ export async function startDeployment(redisUrl: string): Promise<Deployment> {
     await sleep(200);
   }
   return {
-    issuer,
     plain: `http://localhost:${port}`,
     pid: child.pid!,
-    userId,
-    env,
-    secrets,
-    logFile,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

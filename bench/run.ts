@@ -3,19 +3,18 @@
  * load from a separate process (autocannon), loopback only, bounded in time. See
  * bench/README.md for what is measured and how.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ticketStateKey } from '../src/impersonation/tickets.js';
-import { SoftwareAuthenticator } from '../test/helpers/authenticator.js';
-import { signInConsole, stepUp } from '../test/helpers/console.js';
-import { enrollAdminWithCli } from '../test/helpers/enroll.js';
 import { terminateTlsFor } from '../test/helpers/loopback-tls.js';
 import { cli } from '../test/helpers/redis-node.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
-import { ACME_ORIGIN, ADMIN, type Deployment, startDeployment } from './deployment.js';
+import { basic, form, impersonationRequests, post } from './actor.js';
+import { buildProduction } from './build.js';
+import { type Deployment, startDeployment } from './deployment.js';
 import type { Measured, Plan, Scenario } from './load.js';
 import { probeRedisCost, type RedisCost } from './probe.js';
 import { printReport, type Report, targets } from './report.js';
@@ -29,16 +28,8 @@ const timing = quick ? { warmupSeconds: 2, seconds: 5 } : { warmupSeconds: 5, se
 const TICKETS_FOR_MEMORY = quick ? 500 : 2000;
 /** Requests per scenario, one at a time, for the commands and round trips each costs Redis. */
 const PROBED = quick ? 50 : 200;
-const T = {
-  exchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
-  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
-  userId: 'urn:gatehouse:token-type:user-id',
-  ticket: 'urn:gatehouse:token-type:impersonation-ticket',
-};
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 /** VmRSS / VmHWM (peak) of a process, in MB, from /proc. */
 function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -68,13 +59,6 @@ function sampleCpu(pid: number) {
     /** The largest resident set sampled during the scenario's measured window (which scenario drives the peak). */
     peakRssMb: (m: Measured) => Math.max(...samples.filter((s) => m.windowStart && m.windowEnd && s.at >= m.windowStart && s.at <= m.windowEnd).map((s) => s.rssMb)),
   };
-}
-
-async function post(url: string, authorization: string, fields: Record<string, string>) {
-  const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
-  const body = (await res.json()) as Record<string, string>;
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(body)}`);
-  return body;
 }
 
 async function usedMemory(port: number): Promise<number> {
@@ -132,9 +116,7 @@ async function getOk(url: string, headers: Record<string, string>) {
 }
 
 async function main() {
-  say('npm run build');
-  const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (build.status !== 0) throw new Error('npm run build failed');
+  buildProduction(say);
   const redis = await startRedisServer();
   const dep = await startDeployment(redis.url);
   const tls = terminateTlsFor(dep.issuer);
@@ -142,23 +124,7 @@ async function main() {
   try {
     say(`production Gatehouse (dist/) pid ${dep.pid} at ${dep.issuer}, Redis ${redis.url}`);
     // The admin's passkey and step-up, over HTTP as a browser would (software authenticator).
-    const key = new SoftwareAuthenticator();
-    // The operator hands the admin a one-time enrollment link (the CLI); the admin opens it.
-    await enrollAdminWithCli(dep.env, ADMIN, key);
-    const { agent } = await signInConsole(dep.issuer, ADMIN);
-    const actor = (await stepUp(dep.issuer, agent, key, {}, dep.secrets.console)).accessToken;
-    const mintFields = {
-      grant_type: T.exchange,
-      actor_token: actor,
-      actor_token_type: T.accessToken,
-      subject_token: dep.userId,
-      subject_token_type: T.userId,
-      audience: ACME_ORIGIN,
-      reason: 'BENCH-1: load test',
-    };
-    const redeemFields = (ticket: string) => ({ grant_type: T.exchange, subject_token: ticket, subject_token_type: T.ticket, requested_token_type: T.accessToken });
-    const consoleAuth = basic('support-console', dep.secrets.console);
-    const acmeAuth = basic('acme-app', dep.secrets.acme);
+    const { mintFields, redeemFields, consoleAuth, acmeAuth } = await impersonationRequests(dep);
     const ticket = (await post(`${dep.issuer}/token`, consoleAuth, mintFields)).access_token!;
     const impersonationToken = (await post(`${dep.issuer}/token`, acmeAuth, redeemFields(ticket))).access_token!;
 
