@@ -155,7 +155,7 @@ async function startInstance(env: Record<string, string>, logFile: string): Prom
   // BENCH_NODE_ARGS: extra node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // The production command line and memory setting, as the Dockerfile has them (src/heap.ts).
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', ...nodeArgs, resolve('dist/src/server.js')], { env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', ...env }, stdio: ['ignore', log, log] });
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', ...nodeArgs, resolve('dist/src/server.js')], { env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2', ...env }, stdio: ['ignore', log, log] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gatehouse exited (${child.exitCode}); see ${logFile}`);

@@ -133,6 +133,15 @@ describe('Docker: the deployment steps, docker-compose.yml and Dockerfile agree'
     assert.ok(gatehouse.ports?.includes('127.0.0.1:3000:3000'));
     assert.match(dockerfile, /^ENV NODE_ENV=production PORT=3000$/m);
   });
+
+  it("the bench runs the server with the image's command line and memory settings (bench/deployment.ts)", () => {
+    const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_.+)$/gm)].flatMap(([, pairs]) => pairs!.trim().split(/\s+/).map((p) => p.split('='))));
+    assert.deepEqual(env, { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2' });
+    const bench = readFileSync('bench/deployment.ts', 'utf8');
+    for (const [name, value] of Object.entries(env)) assert.ok(bench.includes(`${name}: '${value}'`), `the bench sets ${name}=${value}`);
+    assert.match(dockerfile, /^CMD \["node", "--max-semi-space-size=8", "dist\/src\/server\.js"\]$/m);
+    assert.ok(bench.includes(`['--max-semi-space-size=8', ...nodeArgs, resolve('dist/src/server.js')]`), "the bench's node flags are the image's");
+  });
 });
 
 /** `RUN mkdir -p …` and `chown … node:node …` of the runtime stage: directories the server may write. */
