@@ -36,7 +36,7 @@ export interface Deployment {
 }
 
 export interface Instance {
-  /** http://localhost:<port>: where it listens; send the issuer's Host and X-Forwarded-Proto (`asIssuer`). */
+  /** http://localhost:<port>: where it listens; requests carry the issuer's Host and X-Forwarded-Proto, as a load balancer's would. */
   plain: string;
   pid: number;
   stop(): Promise<void>;
@@ -154,7 +154,7 @@ async function startInstance(env: Record<string, string>, logFile: string): Prom
   const log = openSync(logFile, 'a');
   // BENCH_NODE_ARGS: extra node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // The production command line and memory setting, as the Dockerfile has them (src/heap.ts).
+  // The production command line and memory settings, as the Dockerfile has them (src/heap.ts; test/docker.test.ts).
   const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', ...nodeArgs, resolve('dist/src/server.js')], { env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2', ...env }, stdio: ['ignore', log, log] });
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -114,6 +114,7 @@ export function redisTenancyCommands(client: RedisClient, { k, run, ready }: Red
       // single node's (or Sentinel's) would too, but its SUBSCRIBE then has no catch: when
       // the connection closes between its ready check and that command (a shutdown during
       // a blip), the rejection is unhandled and ends the process. So it is done here.
+      const ownResubscribe = !(client instanceof Cluster);
       const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate({ autoResubscribe: false });
       subscriber.on('error', () => {});
       subscribers.add(subscriber);
@@ -123,7 +124,7 @@ export function redisTenancyCommands(client: RedisClient, { k, run, ready }: Red
       let subscribed = false;
       // After a reconnect: subscribed again; what was published meanwhile is lost.
       subscriber.on('ready', () => {
-        if (subscribed && !(subscriber instanceof Cluster)) subscriber.subscribe(channel).catch(() => undefined);
+        if (subscribed && ownResubscribe) subscriber.subscribe(channel).catch(() => undefined);
         listener(null);
       });
       try {
