@@ -14,7 +14,8 @@ import type { AuditEventInput } from '../audit/events.js';
 import type { ClientConfig, RoleConfig, TenantConfig } from '../config/schema.js';
 import { mutate, type RecordChange } from './commit.js';
 import { endTenantSessions, endUncoveredSessions, roleNarrowed } from './consequences.js';
-import { canonical, changedFields, configEvent, newDomain, type TenancyContext } from './context.js';
+import { canonical, changedFields, clientsOfTenant, configEvent, newDomain, type TenancyContext } from './context.js';
+import { withoutOrigins } from './domains.js';
 import { TenancyError } from './errors.js';
 import { protectionEvent, protectionsOf } from './protection.js';
 import { hashSecret } from './secrets.js';
@@ -153,6 +154,21 @@ function plan(view: TenancyView, declared: Declared, prune: boolean, now: number
       changes.push(`+ client ${c.clientId}${c.tenant ? ` (tenant ${c.tenant})` : ` (${c.role})`}`);
     }
     events.push(configEvent(live ? 'tenancy.client_updated' : 'tenancy.client_created', actor, { clientId: c.clientId, role: c.role, ...(c.tenant ? { tenant: c.tenant } : {}), ...(live ? { changed: changed.join(',') } : {}) }));
+  }
+  // Without --prune the clients the file does not list stay; a domain it moved to another
+  // scheme takes its old origin's URIs from them, as removing the domain does.
+  if (!prune) {
+    for (const [id, origins] of droppedOrigins) {
+      for (const client of clientsOfTenant(view, id)) {
+        if (declared.clients.some((c) => c.clientId === client.clientId)) continue;
+        const after = withoutOrigins(client, origins, now);
+        if (!after) continue;
+        afterClients.set(client.clientId, after);
+        write('client', client.clientId, client, after, revOf(view.records.clients, client.clientId));
+        changes.push(`~ client ${client.clientId}: URIs on ${[...origins].join(', ')} removed`);
+        events.push(configEvent('tenancy.client_updated', actor, { clientId: client.clientId, role: client.role, tenant: id, changed: changedFields(client, after, STAMPS).join(',') }));
+      }
+    }
   }
   if (prune) {
     for (const [id, { record, rev }] of view.records.clients) {

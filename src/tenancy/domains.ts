@@ -75,19 +75,25 @@ export async function verifyDomain(ctx: TenancyContext, actor: Actor, tenantId: 
   });
 }
 
+/** The client with every URI on `origins` taken out, or undefined when it has none there. */
+export function withoutOrigins(client: ClientRecord, origins: ReadonlySet<string>, now: number): ClientRecord | undefined {
+  const on = (uri: string) => origins.has(new URL(uri).origin);
+  const after: ClientRecord = {
+    ...client,
+    redirectUris: client.redirectUris.filter((u) => !on(u)),
+    postLogoutRedirectUris: client.postLogoutRedirectUris.filter((u) => !on(u)),
+    updatedAt: now,
+  };
+  if (client.backchannelLogoutUri && on(client.backchannelLogoutUri)) delete after.backchannelLogoutUri;
+  const touched = after.redirectUris.length !== client.redirectUris.length || after.postLogoutRedirectUris.length !== client.postLogoutRedirectUris.length || !after.backchannelLogoutUri !== !client.backchannelLogoutUri;
+  return touched ? after : undefined;
+}
+
 /** The tenant's clients with every URI on `origin` taken out: a removed domain receives nothing. */
 function clientsWithout(view: TenancyView, tenantId: string, origin: string, now: number): RecordChange[] {
-  const on = (uri: string) => new URL(uri).origin === origin;
   return clientsOfTenant(view, tenantId).flatMap((client) => {
-    const after: ClientRecord = {
-      ...client,
-      redirectUris: client.redirectUris.filter((u) => !on(u)),
-      postLogoutRedirectUris: client.postLogoutRedirectUris.filter((u) => !on(u)),
-      updatedAt: now,
-    };
-    if (client.backchannelLogoutUri && on(client.backchannelLogoutUri)) delete after.backchannelLogoutUri;
-    const touched = after.redirectUris.length !== client.redirectUris.length || after.postLogoutRedirectUris.length !== client.postLogoutRedirectUris.length || !after.backchannelLogoutUri !== !client.backchannelLogoutUri;
-    return touched ? [{ kind: 'client' as const, id: client.clientId, rev: view.records.clients.get(client.clientId)!.rev, before: client, after }] : [];
+    const after = withoutOrigins(client, new Set([origin]), now);
+    return after ? [{ kind: 'client' as const, id: client.clientId, rev: view.records.clients.get(client.clientId)!.rev, before: client, after }] : [];
   });
 }
 

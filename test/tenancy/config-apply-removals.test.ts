@@ -5,7 +5,9 @@
  * - a tenant disabled at runtime stays disabled when a file that lists it is applied (a file
  *   has no way to say "disabled"; `gatehouse tenant enable` is how it comes back);
  * - a verified domain a file drops (`--prune`) or moves to another scheme ends the live
- *   impersonation sessions on it: their tokens are inactive at introspection.
+ *   impersonation sessions on it: their tokens are inactive at introspection; and a move
+ *   takes the old origin's URIs from the tenant's clients the file does not list, as
+ *   removing the domain does (no code or logout is sent to an origin it no longer has).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -92,13 +94,26 @@ describe('config apply: what a removal ends, what a file cannot say (real CLI, r
     assert.match(applied.stdout, /; 1 impersonation session\(s\) ended$/m);
   });
 
-  it('a file moving a verified domain to https (no --prune) ends the sessions on its http origin', async () => {
+  it('a file moving a verified domain to https (no --prune) ends the sessions on its http origin, and takes its URIs from clients the file does not list', async () => {
     const http = tenantOrigin('acme2');
     const token = await session(http);
+    // A client made at runtime, which the file cannot list: its URIs are on the http origin.
+    const made = await cli('client', 'create', 'acme-runtime', '--tenant', 'acme', '--redirect-uri', `${http}/cb`, '--post-logout-uri', `${http}/bye`);
+    assert.equal(made.code, 0, made.stderr);
+    await gh.gatehouse.services.tenancy.refresh();
+    const authorize = () => fetch(`${gh.issuer}/auth?${new URLSearchParams({ client_id: 'acme-runtime', response_type: 'code', scope: 'openid', redirect_uri: `${http}/cb`, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+    assert.equal((await authorize()).status, 303, 'the authorization request goes on before the move');
+
     raw = JSON.parse(JSON.stringify(raw).replaceAll(tenantOrigin('acme'), http));
     const applied = await cli('config', 'apply', moved(http, http.replace('http:', 'https:')));
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /^~ tenant acme: .*domain http:\/\/acme2\.localhost:\d+ verified → https:\/\/acme2\.localhost:\d+ verified/m);
     assert.equal(await active(token), false, 'the session on the old origin still works');
+    assert.match(applied.stdout, /^~ client acme-runtime: URIs on http:\/\/acme2\.localhost:\d+ removed$/m);
+    await gh.gatehouse.services.tenancy.refresh();
+    const refused = await authorize();
+    assert.equal(refused.status, 400, `a code could still be sent to the dropped origin (${refused.status} ${refused.headers.get('location')})`);
+    const shown = await cli('client', 'show', 'acme-runtime');
+    assert.doesNotMatch(shown.stdout, /acme2\.localhost:\d+\/(cb|bye)/, shown.stdout);
   });
 });
