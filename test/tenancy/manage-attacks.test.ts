@@ -6,18 +6,14 @@
  * problem details, never a 5xx.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { lastEvent, mintFields, passwordAdminToken, startExchangeGatehouse, T, tokenRequest, userId } from '../exchange/setup.js';
-import type { TestGatehouse } from '../helpers/gatehouse.js';
-import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
-import { api, AUDITOR, configureManagement, manageToken, OPS } from './setup.js';
+import { lastEvent, mintFields, passwordAdminToken, T, tokenRequest, userId } from '../exchange/setup.js';
+import { api, AUDITOR, managedGatehouse, manageToken, OPS } from './setup.js';
 import { TENANT_PORT, tenantOrigin } from '../helpers/ports.js';
 
 describe('management API attacks (real HTTP, real Redis)', () => {
-  let redis: TestRedis;
-  let gh: TestGatehouse;
-  let ops: string;
+  const m = managedGatehouse();
 
   const problem = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
     assert.equal(res.status, status, JSON.stringify(res.body));
@@ -25,41 +21,31 @@ describe('management API attacks (real HTTP, real Redis)', () => {
     assert.equal(res.body.code, code);
     assert.equal(res.body.type, `urn:gatehouse:problem:${code}`);
   };
-  const tryCreate = (token: string | null) => api(gh.issuer, token, 'POST', '/tenants', { id: 'hijack', name: 'Hijack' });
-
-  before(async () => {
-    redis = await startTestRedis();
-    gh = await startExchangeGatehouse({ redisEnv: redis.env, configure: configureManagement });
-    ops = await manageToken(gh.issuer, OPS.clientId);
-  });
-  after(async () => {
-    await gh?.stop();
-    await redis?.stop();
-  });
+  const tryCreate = (token: string | null) => api(m.gh.issuer, token, 'POST', '/tenants', { id: 'hijack', name: 'Hijack' });
 
   it('no token, a forged one, or an admin’s own access token: 401', async () => {
     problem(await tryCreate(null), 401, 'token_missing');
     problem(await tryCreate('not-a-token-at-all-0123456789'), 401, 'token_invalid');
-    const forged = ops.replace(/\.[^.]+$/, '.AAAA');
+    const forged = m.ops.replace(/\.[^.]+$/, '.AAAA');
     problem(await tryCreate(forged), 401, 'token_invalid');
-    problem(await tryCreate(await passwordAdminToken(gh, 'alice@gatehouse.test', 'alice-demo-pass')), 401, 'token_invalid');
-    assert.equal(gh.gatehouse.services.tenancy.view().tenant('hijack'), undefined);
+    problem(await tryCreate(await passwordAdminToken(m.gh, 'alice@gatehouse.test', 'alice-demo-pass')), 401, 'token_invalid');
+    assert.equal(m.gh.gatehouse.services.tenancy.view().tenant('hijack'), undefined);
   });
 
   it('a tenant client cannot change anything: 403 with its own token; it gets no management token at all', async () => {
-    const own = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', scope: 'audit:read' });
+    const own = await tokenRequest(m.gh.issuer, 'acme-app', { grant_type: 'client_credentials', scope: 'audit:read' });
     problem(await tryCreate(own.body.access_token), 403, 'not_management_client');
-    const domainToken = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: tenantOrigin('acme') });
+    const domainToken = await tokenRequest(m.gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: tenantOrigin('acme') });
     assert.equal(domainToken.status, 200, JSON.stringify(domainToken.body));
     problem(await tryCreate(domainToken.body.access_token), 403, 'not_management_client');
-    const asked = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: `${gh.issuer}/manage` });
+    const asked = await tokenRequest(m.gh.issuer, 'acme-app', { grant_type: 'client_credentials', resource: `${m.gh.issuer}/manage` });
     assert.deepEqual([asked.status, asked.body.error], [400, 'invalid_target']);
-    const scoped = await tokenRequest(gh.issuer, 'acme-app', { grant_type: 'client_credentials', scope: 'manage:tenants' });
+    const scoped = await tokenRequest(m.gh.issuer, 'acme-app', { grant_type: 'client_credentials', scope: 'manage:tenants' });
     assert.deepEqual([scoped.status, scoped.body.error], [400, 'invalid_scope']);
   });
 
   it('/manage refuses a management client’s token of another audience (no RFC 8707 resource): 401', async () => {
-    const opaque = await tokenRequest(gh.issuer, OPS.clientId, { grant_type: 'client_credentials', scope: 'manage:tenants' });
+    const opaque = await tokenRequest(m.gh.issuer, OPS.clientId, { grant_type: 'client_credentials', scope: 'manage:tenants' });
     assert.equal(opaque.status, 200, JSON.stringify(opaque.body));
     const refused = await tryCreate(opaque.body.access_token);
     problem(refused, 401, 'token_wrong_audience');
@@ -67,45 +53,45 @@ describe('management API attacks (real HTTP, real Redis)', () => {
   });
 
   it('a read-only or narrower scope changes nothing: 403 insufficient_scope', async () => {
-    const reader = await manageToken(gh.issuer, AUDITOR.clientId, 'read:tenants read:clients read:roles');
-    assert.equal((await api(gh.issuer, reader, 'GET', '/tenants/acme')).status, 200);
+    const reader = await manageToken(m.gh.issuer, AUDITOR.clientId, 'read:tenants read:clients read:roles');
+    assert.equal((await api(m.gh.issuer, reader, 'GET', '/tenants/acme')).status, 200);
     problem(await tryCreate(reader), 403, 'insufficient_scope');
-    const etag = (await api(gh.issuer, reader, 'GET', '/tenants/acme')).headers.get('etag')!;
-    problem(await api(gh.issuer, reader, 'PATCH', '/tenants/acme', { consent: 'none' }, { 'if-match': etag }), 403, 'insufficient_scope');
-    const rolesOnly = await manageToken(gh.issuer, OPS.clientId, 'manage:roles');
+    const etag = (await api(m.gh.issuer, reader, 'GET', '/tenants/acme')).headers.get('etag')!;
+    problem(await api(m.gh.issuer, reader, 'PATCH', '/tenants/acme', { consent: 'none' }, { 'if-match': etag }), 403, 'insufficient_scope');
+    const rolesOnly = await manageToken(m.gh.issuer, OPS.clientId, 'manage:roles');
     problem(await tryCreate(rolesOnly), 403, 'insufficient_scope');
-    problem(await api(gh.issuer, rolesOnly, 'POST', '/tenants/acme/clients', { clientId: 'x-app' }), 403, 'insufficient_scope');
-    const asked = await tokenRequest(gh.issuer, AUDITOR.clientId, { grant_type: 'client_credentials', scope: 'manage:tenants', resource: `${gh.issuer}/manage` });
+    problem(await api(m.gh.issuer, rolesOnly, 'POST', '/tenants/acme/clients', { clientId: 'x-app' }), 403, 'insufficient_scope');
+    const asked = await tokenRequest(m.gh.issuer, AUDITOR.clientId, { grant_type: 'client_credentials', scope: 'manage:tenants', resource: `${m.gh.issuer}/manage` });
     assert.deepEqual([asked.status, asked.body.error], [400, 'invalid_scope'], 'a read-only client cannot ask for more');
   });
 
   it('the API manages tenant clients only: no console or management client is created or changed through it', async () => {
-    problem(await api(gh.issuer, ops, 'POST', '/tenants/acme/clients', { clientId: 'evil-console', role: 'support-console' }), 403, 'forbidden');
-    problem(await api(gh.issuer, ops, 'POST', '/tenants/acme/clients', { clientId: 'evil-ops', role: 'management', grantTypes: ['client_credentials'], scope: 'manage:roles' }), 403, 'forbidden');
+    problem(await api(m.gh.issuer, m.ops, 'POST', '/tenants/acme/clients', { clientId: 'evil-console', role: 'support-console' }), 403, 'forbidden');
+    problem(await api(m.gh.issuer, m.ops, 'POST', '/tenants/acme/clients', { clientId: 'evil-ops', role: 'management', grantTypes: ['client_credentials'], scope: 'manage:roles' }), 403, 'forbidden');
   });
 
   it('a management client cannot mint or impersonate', async () => {
-    const bob = await userId(gh, 'acme', 'bob@acme.test');
-    const minted = await tokenRequest(gh.issuer, OPS.clientId, mintFields(ops, bob));
+    const bob = await userId(m.gh, 'acme', 'bob@acme.test');
+    const minted = await tokenRequest(m.gh.issuer, OPS.clientId, mintFields(m.ops, bob));
     assert.deepEqual([minted.status, minted.body.error], [400, 'unauthorized_client']);
-    const asActor = await tokenRequest(gh.issuer, 'support-console', mintFields(ops, bob));
+    const asActor = await tokenRequest(m.gh.issuer, 'support-console', mintFields(m.ops, bob));
     assert.deepEqual([asActor.status, asActor.body.error], [400, 'invalid_request']);
-    assert.equal((await lastEvent(gh, 'impersonation.denied'))?.code, 'actor_token_invalid');
-    const asSubject = await tokenRequest(gh.issuer, 'support-console', mintFields(ops, ops, { subject_token_type: T.accessToken }));
+    assert.equal((await lastEvent(m.gh, 'impersonation.denied'))?.code, 'actor_token_invalid');
+    const asSubject = await tokenRequest(m.gh.issuer, 'support-console', mintFields(m.ops, m.ops, { subject_token_type: T.accessToken }));
     assert.equal(asSubject.status, 400);
-    const code = await tokenRequest(gh.issuer, OPS.clientId, { grant_type: 'authorization_code', code: 'x', redirect_uri: 'http://x/', code_verifier: 'x'.repeat(43) });
+    const code = await tokenRequest(m.gh.issuer, OPS.clientId, { grant_type: 'authorization_code', code: 'x', redirect_uri: 'http://x/', code_verifier: 'x'.repeat(43) });
     assert.equal(code.body.error, 'unauthorized_client');
   });
 
   it('unknown paths and methods are problems too', async () => {
-    problem(await api(gh.issuer, ops, 'GET', '/nothing-here'), 404, 'not_found');
-    problem(await api(gh.issuer, ops, 'DELETE', '/tenants'), 405, 'method_not_allowed');
-    problem(await api(gh.issuer, ops, 'GET', '/tenants/no-such-tenant'), 404, 'not_found');
-    problem(await api(gh.issuer, ops, 'GET', '/tenants?limit=0'), 400, 'query_invalid');
+    problem(await api(m.gh.issuer, m.ops, 'GET', '/nothing-here'), 404, 'not_found');
+    problem(await api(m.gh.issuer, m.ops, 'DELETE', '/tenants'), 405, 'method_not_allowed');
+    problem(await api(m.gh.issuer, m.ops, 'GET', '/tenants/no-such-tenant'), 404, 'not_found');
+    problem(await api(m.gh.issuer, m.ops, 'GET', '/tenants?limit=0'), 400, 'query_invalid');
   });
 
   it('malformed bodies get 400-class problem details, never a 5xx (fuzzed)', async () => {
-    const etag = async (path: string) => (await api(gh.issuer, ops, 'GET', path)).headers.get('etag') ?? '"0"';
+    const etag = async (path: string) => (await api(m.gh.issuer, m.ops, 'GET', path)).headers.get('etag') ?? '"0"';
     const targets = [
       { method: 'POST', path: '/tenants' },
       { method: 'PATCH', path: '/tenants/acme', etag: '/tenants/acme' },
@@ -135,7 +121,7 @@ describe('management API attacks (real HTTP, real Redis)', () => {
         if (type) headers['content-type'] = type;
         if (target.etag) headers['if-match'] = await etag(target.etag);
         if (target.ifNoneMatch) headers['if-none-match'] = '*';
-        const res = await fetch(`${gh.issuer}/manage/v1${target.path}`, { method: target.method, headers: { authorization: `Bearer ${ops}`, ...headers }, body: text });
+        const res = await fetch(`${m.gh.issuer}/manage/v1${target.path}`, { method: target.method, headers: { authorization: `Bearer ${m.ops}`, ...headers }, body: text });
         const answer = await res.text();
         seen.add(res.status);
         if (res.status >= 500) throw new Error(`${target.method} ${target.path} ${JSON.stringify(text).slice(0, 200)} → ${res.status} ${answer}`);
@@ -144,6 +130,6 @@ describe('management API attacks (real HTTP, real Redis)', () => {
       { numRuns: 300, seed: 15 },
     );
     assert.ok(seen.has(400) && seen.has(415), `statuses seen: ${[...seen].join(', ')}`);
-    assert.ok(!gh.logs.lines.some((l) => /"level":50/.test(l) && l.includes('management API')), 'no request failed as a server error');
+    assert.ok(!m.gh.logs.lines.some((l) => /"level":50/.test(l) && l.includes('management API')), 'no request failed as a server error');
   });
 });

@@ -1,10 +1,14 @@
 /**
  * Shared setup for the management API suites: management clients in the config (one with
- * every scope, one that may only read), their tokens, and a small JSON client.
+ * every scope, one that may only read), their tokens, a suite's Gatehouse with them, and a
+ * small JSON client.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tokenRequest, SECRETS } from '../exchange/setup.js';
+import { after, before } from 'node:test';
+import { startExchangeGatehouse, tokenRequest, SECRETS } from '../exchange/setup.js';
+import type { TestGatehouse } from '../helpers/gatehouse.js';
+import { startTestRedis, type TestRedis } from '../helpers/test-redis.js';
 
 export const OPS = { clientId: 'ops', secret: 'dev-ops-management-secret' };
 export const AUDITOR = { clientId: 'auditor', secret: 'dev-auditor-management-secret' };
@@ -26,6 +30,25 @@ export async function manageToken(issuer: string, clientId: string, scope = ALL)
   const res = await tokenRequest(issuer, clientId, { grant_type: 'client_credentials', scope, resource: `${issuer}/manage` });
   if (res.status !== 200) throw new Error(`no management token for ${clientId}: ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;
+}
+
+/**
+ * The suite's Gatehouse (token exchange set up, the management clients added) on a test
+ * Redis, and `ops`, a management token with every scope: started before the suite's tests,
+ * stopped after them. Call it in the `describe`; read the fields in the tests.
+ */
+export function managedGatehouse(): { readonly gh: TestGatehouse; readonly ops: string } {
+  const suite = {} as { redis: TestRedis; gh: TestGatehouse; ops: string };
+  before(async () => {
+    suite.redis = await startTestRedis();
+    suite.gh = await startExchangeGatehouse({ redisEnv: suite.redis.env, configure: configureManagement });
+    suite.ops = await manageToken(suite.gh.issuer, OPS.clientId);
+  });
+  after(async () => {
+    await suite.gh?.stop();
+    await suite.redis?.stop();
+  });
+  return suite;
 }
 
 export interface ApiAnswer {
