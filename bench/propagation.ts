@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { terminateTlsFor } from '../test/helpers/loopback-tls.js';
 import { cli } from '../test/helpers/redis-node.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { api } from '../test/tenancy/setup.js';
 import { basic, form, impersonationRequests, post } from './actor.js';
 import { buildProduction } from './build.js';
 import { type Deployment, type Instance, OPS_CLIENT, startDeployment } from './deployment.js';
@@ -46,17 +47,12 @@ function via(instance: Instance, issuer: string) {
   };
 }
 
-/** The management API on instance A (through the issuer's origin). */
+/** The management API on instance A (through the issuer's origin); an answer that is not a success throws. */
 function manage(dep: Deployment, token: string) {
   return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${dep.issuer}/manage/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const answer = { status: res.status, etag: res.headers.get('etag') ?? '', body: (await res.json()) as Record<string, string> };
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer.body)}`);
-    return answer;
+    const answer = await api(dep.issuer, token, method, path, body, headers);
+    if (answer.status >= 300) throw new Error(`${method} ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return { etag: answer.headers.get('etag') ?? '', body: answer.body as Record<string, string> };
   };
 }
 
@@ -87,24 +83,29 @@ async function main() {
     const onC = via(c, dep.issuer);
     const scope = 'manage:tenants manage:clients read:tenants read:clients';
     const opsToken = (await post(`${dep.issuer}/token`, basic(OPS_CLIENT, dep.secrets.ops), { grant_type: 'client_credentials', scope, resource: `${dep.issuer}/manage` })).access_token!;
-    const api = manage(dep, opsToken);
+    const onA = manage(dep, opsToken);
     const { mintFields, consoleAuth } = await impersonationRequests(dep);
     const mintOnB = () => onB('/token', consoleAuth, mintFields);
     if ((await mintOnB()).status !== 200) throw new Error('B does not mint before the changes');
 
-    const delays: Record<string, number[]> = {
-      'client created on A → B issues it a token': [],
-      'client deleted on A → B refuses it': [],
-      "tenant's consent → approval on A → B refuses a mint without an approved request": [],
-      "tenant's consent → none on A → B mints again": [],
-      'client created on A → C (polling only) issues it a token': [],
-      'client deleted on A → C (polling only) refuses it': [],
-    };
-    const [created, deleted, toApproval, toNone, createdPolled, deletedPolled] = Object.values(delays) as number[][] as [number[], number[], number[], number[], number[], number[]];
+    const created: number[] = [];
+    const deleted: number[] = [];
+    const toApproval: number[] = [];
+    const toNone: number[] = [];
+    const createdPolled: number[] = [];
+    const deletedPolled: number[] = [];
+    const delays: [string, number[]][] = [
+      ['client created on A → B issues it a token', created],
+      ['client deleted on A → B refuses it', deleted],
+      ["tenant's consent → approval on A → B refuses a mint without an approved request", toApproval],
+      ["tenant's consent → none on A → B mints again", toNone],
+      ['client created on A → C (polling only) issues it a token', createdPolled],
+      ['client deleted on A → C (polling only) refuses it', deletedPolled],
+    ];
     say(`${ROUNDS} rounds of four changes on A, each followed on B (and the client's on C)`);
     for (let i = 0; i < ROUNDS; i++) {
       const clientId = `bench-propagation-${i}`;
-      const made = await api('POST', '/tenants/acme/clients', { clientId, grantTypes: ['client_credentials'] });
+      const made = await onA('POST', '/tenants/acme/clients', { clientId, grantTypes: ['client_credentials'] });
       const madeAt = performance.now();
       const auth = basic(clientId, made.body.clientSecret!);
       const credentials = (on: typeof onB) => () => on('/token', auth, { grant_type: 'client_credentials' });
@@ -112,20 +113,20 @@ async function main() {
       const [onBNow, onCNow] = await Promise.all([until(madeAt, credentials(onB), (a) => a.status === 200), until(madeAt, credentials(onC), (a) => a.status === 200)]);
       created.push(onBNow);
       createdPolled.push(onCNow);
-      await api('DELETE', `/tenants/acme/clients/${clientId}`);
+      await onA('DELETE', `/tenants/acme/clients/${clientId}`);
       const deletedAt = performance.now();
       const [goneOnB, goneOnC] = await Promise.all([until(deletedAt, credentials(onB), (a) => a.status === 401), until(deletedAt, credentials(onC), (a) => a.status === 401)]);
       deleted.push(goneOnB);
       deletedPolled.push(goneOnC);
 
-      const tenant = await api('GET', '/tenants/acme');
-      const approval = await api('PATCH', '/tenants/acme', { consent: 'approval' }, { 'if-match': tenant.etag });
+      const tenant = await onA('GET', '/tenants/acme');
+      const approval = await onA('PATCH', '/tenants/acme', { consent: 'approval' }, { 'if-match': tenant.etag });
       toApproval.push(await until(performance.now(), mintOnB, (a) => a.status === 400 && /approved access request/.test(a.body.error_description ?? '')));
-      await api('PATCH', '/tenants/acme', { consent: 'none' }, { 'if-match': approval.etag });
+      await onA('PATCH', '/tenants/acme', { consent: 'none' }, { 'if-match': approval.etag });
       toNone.push(await until(performance.now(), mintOnB, (a) => a.status === 200));
     }
 
-    const rows = Object.entries(delays).map(([change, all]) => {
+    const rows = delays.map(([change, all]) => {
       const sorted = [...all].sort((x, y) => x - y);
       return { change, rounds: all.length, medianMs: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95), maxMs: sorted.at(-1)!, withinBound: all.filter((d) => d <= BOUND_MS).length };
     });
